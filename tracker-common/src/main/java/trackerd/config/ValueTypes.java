@@ -1,0 +1,91 @@
+package trackerd.config;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import trackerd.net.Cidr;
+import trackerd.net.SocketAddresses;
+
+/** The value types the schema uses. */
+public final class ValueTypes {
+    private ValueTypes() {}
+
+    public static ValueType bool() {
+        return raw -> {
+            if (raw instanceof Boolean b) return b;
+            throw new IllegalArgumentException("expected true or false, got " + describe(raw));
+        };
+    }
+
+    public static ValueType integer(long min, long max) {
+        return raw -> {
+            if (!(raw instanceof Long value)) {
+                throw new IllegalArgumentException("expected a whole number, got " + describe(raw));
+            }
+            if (value < min || value > max) {
+                throw new IllegalArgumentException("must be between " + min + " and " + max + ", got " + value);
+            }
+            return value;
+        };
+    }
+
+    public static ValueType oneOf(String... allowed) {
+        Set<String> set = Set.of(allowed);
+        return raw -> {
+            if (raw instanceof String s && set.contains(s.toLowerCase(Locale.ROOT))) return s.toLowerCase(Locale.ROOT);
+            throw new IllegalArgumentException("expected one of " + String.join(", ", allowed) + ", got " + describe(raw));
+        };
+    }
+
+    /** A string; the empty string means "not set". */
+    public static ValueType string() {
+        return raw -> {
+            if (raw instanceof String s) return s;
+            throw new IllegalArgumentException("expected a string, got " + describe(raw));
+        };
+    }
+
+    public static ValueType address() {
+        return raw -> {
+            if (raw instanceof String s) return SocketAddresses.parse(s);
+            throw new IllegalArgumentException("expected a string \"IP:PORT\", got " + describe(raw));
+        };
+    }
+
+    public static ValueType addressList() {
+        return raw -> {
+            List<InetSocketAddress> out = new ArrayList<>();
+            for (Object item : list(raw, "\"IP:PORT\" strings")) {
+                out.add((InetSocketAddress) address().convert(item));
+            }
+            return List.copyOf(out);
+        };
+    }
+
+    public static ValueType cidrList() {
+        return raw -> {
+            List<Cidr> out = new ArrayList<>();
+            for (Object item : list(raw, "IP or IP/PREFIX strings")) {
+                if (!(item instanceof String s)) {
+                    throw new IllegalArgumentException("expected IP or IP/PREFIX strings, got " + describe(item));
+                }
+                out.add(Cidr.parse(s));
+            }
+            return List.copyOf(out);
+        };
+    }
+
+    private static List<?> list(Object raw, String what) {
+        if (raw instanceof List<?> l) return l;
+        throw new IllegalArgumentException("expected an array of " + what + ", got " + describe(raw));
+    }
+
+    static String describe(Object raw) {
+        if (raw instanceof String s) return "\"" + s + "\"";
+        if (raw instanceof List<?>) return "an array";
+        if (raw instanceof java.util.Map<?, ?>) return "a table";
+        return String.valueOf(raw);
+    }
+}

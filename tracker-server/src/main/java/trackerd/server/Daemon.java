@@ -1,0 +1,136 @@
+package trackerd.server;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import trackerd.access.AccessList;
+import trackerd.access.AccessListFile.AccessListException;
+import trackerd.access.AccessListWatcher;
+import trackerd.config.AccessMode;
+import trackerd.config.TrackerConfig;
+import trackerd.metrics.MetricsServer;
+import trackerd.metrics.TrackerMetrics;
+import trackerd.net.SocketAddresses;
+import trackerd.runtime.WorkerThreadFactory;
+
+/**
+ * The running tracker: metrics, access list, socket workers, swarm workers and front ends,
+ * started in dependency order and closed in reverse. Closing first stops every listener, then
+ * lets queued work finish, then stops the threads.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final long ACCESS_LIST_POLL_MILLIS = 1_000;
+
+    private final List<AutoCloseable> closeInReverse = new ArrayList<>();
+    private final List<String> listening = new ArrayList<>();
+    private final TrackerMetrics metrics;
+    private AccessList accessList;
+    private MetricsServer metricsServer;
+
+    private Daemon() {
+        metrics = new TrackerMetrics();
+        closeInReverse.add(metrics);
+    }
+
+    /** Starts everything the config enables, or closes what it started and throws. */
+    public static Daemon start(TrackerConfig config, Thread.UncaughtExceptionHandler onWorkerDeath)
+            throws StartException {
+        Daemon daemon = new Daemon();
+        try {
+            daemon.startParts(config, onWorkerDeath);
+            return daemon;
+        } catch (StartException e) {
+            daemon.close();
+            throw e;
+        } catch (RuntimeException e) {
+            daemon.close();
+            throw new StartException(Main.EXIT_START_FAILED, e.toString());
+        }
+    }
+
+    private void startParts(TrackerConfig config, Thread.UncaughtExceptionHandler onWorkerDeath)
+            throws StartException {
+        try {
+            accessList = AccessList.open(config.accessList().mode(), config.accessList().path(), metrics.bank());
+        } catch (AccessListException e) {
+            throw new StartException(Main.EXIT_CONFIG, "access_list.path: " + e.getMessage());
+        }
+        if (config.accessList().mode() != AccessMode.OFF) {
+            closeInReverse.add(new AccessListWatcher(accessList, ACCESS_LIST_POLL_MILLIS,
+                new WorkerThreadFactory("access-list-watcher", onWorkerDeath)));
+        }
+        if (config.metrics().enabled()) {
+            InetSocketAddress address = config.metrics().listen();
+            try {
+                metricsServer = new MetricsServer(metrics, address, new WorkerThreadFactory("metrics-http", onWorkerDeath));
+            } catch (IOException e) {
+                throw new StartException(Main.EXIT_START_FAILED,
+                    "cannot listen on metrics " + SocketAddresses.format(address) + ": " + e.getMessage());
+            }
+            closeInReverse.add(metricsServer);
+            announce("metrics http://" + SocketAddresses.format(metricsServer.address()) + "/metrics");
+        }
+    }
+
+    private void announce(String listener) {
+        listening.add(listener);
+        LOG.info("listening {}", listener);
+    }
+
+    /** What the daemon listens on, e.g. {@code "udp 0.0.0.0:6969"}, in start order. */
+    public List<String> listening() {
+        return List.copyOf(listening);
+    }
+
+    /** The bound metrics address, or null when metrics are off. */
+    public InetSocketAddress metricsAddress() {
+        return metricsServer == null ? null : metricsServer.address();
+    }
+
+    public TrackerMetrics metrics() {
+        return metrics;
+    }
+
+    /** SIGUSR1. */
+    public void reloadAccessList() {
+        if (accessList.mode() == AccessMode.OFF) {
+            LOG.info("SIGUSR1: access list is off, nothing to reload");
+        } else {
+            accessList.reload();
+        }
+    }
+
+    public AccessList accessList() {
+        return accessList;
+    }
+
+    @Override
+    public void close() {
+        for (int i = closeInReverse.size() - 1; i >= 0; i--) {
+            try {
+                closeInReverse.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("while stopping: {}", e.toString());
+            }
+        }
+        closeInReverse.clear();
+    }
+
+    /** Start failed; the message is one line for the operator. */
+    public static final class StartException extends Exception {
+        private final int exitCode;
+
+        public StartException(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+}
