@@ -1,0 +1,93 @@
+package trackerd.swarm;
+
+import io.micrometer.core.instrument.Gauge;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import trackerd.handoff.SwarmGateway;
+import trackerd.metrics.MetricBank;
+import trackerd.net.InfoHashes;
+import trackerd.runtime.WorkerThreadFactory;
+
+/**
+ * The swarm workers and their routing: an info hash belongs to shard
+ * {@code hash(info_hash) * shards >> 64}, with a per-process random seed in the hash so that
+ * clients cannot aim torrents at one shard. One engine serves every front end.
+ */
+public final class SwarmEngine implements AutoCloseable {
+    private static final long STOP_MILLIS = 5_000;
+
+    private final SwarmSettings settings;
+    private final SwarmWorker[] workers;
+    private final Thread[] threads;
+    private final int gatewaySlots;
+    private final Map<EventExecutor, SwarmGateway> gateways = new IdentityHashMap<>();
+
+    /**
+     * @param queueCapacity requests that may wait for one swarm worker, and the slots each
+     *     socket worker may have in flight
+     */
+    public SwarmEngine(SwarmSettings settings, int shards, int queueCapacity, MetricBank bank,
+                       WorkerThreadFactory threadFactory) {
+        this.settings = settings;
+        this.gatewaySlots = queueCapacity;
+        workers = new SwarmWorker[shards];
+        threads = new Thread[shards];
+        SwarmMetrics.Definitions definitions = new SwarmMetrics.Definitions(bank);
+        for (int i = 0; i < shards; i++) {
+            SwarmWorker worker = new SwarmWorker(new SwarmShard(settings), queueCapacity,
+                null, System.nanoTime(), settings.cleaningIntervalSeconds());
+            workers[i] = worker;
+            Gauge.builder("tracker_swarm_queue_depth", worker, SwarmWorker::queueDepth)
+                .description("Requests waiting for a swarm worker").tag("worker", Integer.toString(i))
+                .register(bank.registry());
+        }
+        for (int i = 0; i < shards; i++) {
+            workers[i].attachMetrics(new SwarmMetrics(definitions, bank.newWriter()));
+            threads[i] = threadFactory.newThread(workers[i]);
+        }
+    }
+
+    public void start() {
+        for (Thread thread : threads) thread.start();
+    }
+
+    public int shards() {
+        return workers.length;
+    }
+
+    public SwarmWorker worker(int shard) {
+        return workers[shard];
+    }
+
+    public int shardOf(long h0, long h1, int h2) {
+        return (int) (((InfoHashes.hash(h0, h1, h2) >>> 32) * workers.length) >>> 32);
+    }
+
+    /** The gateway of a socket worker's event loop, made on first use (at channel setup). */
+    public synchronized SwarmGateway gatewayFor(EventExecutor loop) {
+        return gateways.computeIfAbsent(loop, l -> new SwarmGateway(this, l, gatewaySlots,
+            settings.maxResponsePeers(), settings.maxScrapeHashes()));
+    }
+
+    public SwarmSettings settings() {
+        return settings;
+    }
+
+    /** Answers what is queued, then stops the workers (bounded wait). */
+    @Override
+    public void close() {
+        for (SwarmWorker worker : workers) worker.stop();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_MILLIS);
+        for (Thread thread : threads) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            try {
+                if (left > 0 && thread.isAlive()) thread.join(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package trackerd.swarm;
+
+import trackerd.metrics.MetricBank;
+import trackerd.metrics.MetricWriter;
+
+/**
+ * What one swarm worker reports: its shard's sizes as gauges and its cumulative counts as
+ * counters, written once per batch into the worker's own {@link MetricWriter}.
+ */
+final class SwarmMetrics {
+    /** Metric indexes, defined once for all workers. */
+    static final class Definitions {
+        final int torrents;
+        final int seeders4;
+        final int leechers4;
+        final int seeders6;
+        final int leechers6;
+        final int rejectedTorrents;
+        final int rejectedPeers;
+        final int expired;
+        final int internalErrors;
+
+        Definitions(MetricBank bank) {
+            torrents = bank.gauge("tracker_torrents", "Torrents with at least one peer");
+            String peers = "Peers in all swarms";
+            seeders4 = bank.gauge("tracker_peers", peers, "ip_version", "4", "status", "seeder");
+            leechers4 = bank.gauge("tracker_peers", peers, "ip_version", "4", "status", "leecher");
+            seeders6 = bank.gauge("tracker_peers", peers, "ip_version", "6", "status", "seeder");
+            leechers6 = bank.gauge("tracker_peers", peers, "ip_version", "6", "status", "leecher");
+            String rejected = "Announces refused because a limit was reached";
+            rejectedTorrents = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_torrents");
+            rejectedPeers = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_peers_per_torrent");
+            expired = bank.counter("tracker_peers_expired", "Peers removed after the peer timeout");
+            internalErrors = bank.counter("tracker_swarm_internal_errors",
+                "Requests a swarm worker failed on (a bug: answered with an error, worker goes on)");
+        }
+    }
+
+    private final Definitions d;
+    private final MetricWriter w;
+    private long internalErrors;
+
+    SwarmMetrics(Definitions definitions, MetricWriter writer) {
+        d = definitions;
+        w = writer;
+    }
+
+    /** On the swarm thread, once per batch. */
+    void publish(SwarmShard shard) {
+        w.set(d.torrents, shard.torrents());
+        w.set(d.seeders4, shard.seeders(false));
+        w.set(d.leechers4, shard.peers(false) - shard.seeders(false));
+        w.set(d.seeders6, shard.seeders(true));
+        w.set(d.leechers6, shard.peers(true) - shard.seeders(true));
+        w.set(d.rejectedTorrents, shard.rejectedTorrents());
+        w.set(d.rejectedPeers, shard.rejectedPeers());
+        w.set(d.expired, shard.expiredPeers());
+        w.set(d.internalErrors, internalErrors);
+    }
+
+    void internalError() {
+        internalErrors++;
+    }
+}

@@ -1,0 +1,231 @@
+package trackerd.swarm;
+
+import java.security.SecureRandom;
+import trackerd.handoff.RequestSlot;
+import trackerd.net.InfoHashes;
+
+/**
+ * The swarm rules over the torrents of one shard. Only on the owning swarm worker's thread:
+ * no locks, no volatile peer data.
+ *
+ * <ul>
+ *   <li>A BitTorrent peer is its address and port; IPv4 and IPv6 peers live apart and are
+ *       only handed peers of their own family.
+ *   <li>{@code stopped} removes the peer; {@code completed} makes it a seeder and counts one
+ *       download unless it already was a seeder.
+ *   <li>Reply peers: random, never the asker, at most min(numwant, max_response_peers); a
+ *       seeder gets leechers only.
+ *   <li>Torrents without peers are dropped at once; peers expire after the peer timeout.
+ * </ul>
+ */
+public final class SwarmShard {
+    private final SwarmSettings settings;
+    private final TorrentTable table = new TorrentTable();
+    private final PeerStore store4;
+    private final PeerStore store6;
+    private final int timeoutTicks;
+    private long random;
+
+    // kept up to date on every change, never scanned
+    private long peers4;
+    private long seeders4;
+    private long peers6;
+    private long seeders6;
+    private long rejectedTorrents;
+    private long rejectedPeers;
+    private long expiredPeers;
+
+    private int cleanCursor = -1;
+
+    public SwarmShard(SwarmSettings settings) {
+        this.settings = settings;
+        SecureRandom seeds = new SecureRandom();
+        store4 = new PeerStore(1, seeds.nextLong());
+        store6 = new PeerStore(3, seeds.nextLong());
+        random = seeds.nextLong();
+        timeoutTicks = (settings.peerTimeoutSeconds() + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
+    }
+
+    /** The tick {@link #announce} and {@link #cleanSlice} take, from seconds since start. */
+    public static int tick(long nowSeconds) {
+        return (int) (nowSeconds / PeerStore.TICK_SECONDS) & PeerStore.TICK_MASK;
+    }
+
+    /** SplitMix64: cheap, allocation-free, good enough to pick reply windows. */
+    private long nextRandom() {
+        return InfoHashes.mix(random += 0x9E3779B97F4A7C15L);
+    }
+
+    /** Answers one announce into the slot's result fields. */
+    public void announce(RequestSlot r, int tick) {
+        r.peerCount = 0;
+        PeerStore store = r.ipv6 ? store6 : store4;
+        long k0 = r.ipv6 ? r.address0 : 0;
+        long k1 = r.ipv6 ? r.address1 : 0;
+        long key = r.ipv6 ? ((long) r.port << 16)
+            : ((r.address0 & 0xFFFF_FFFFL) << 32) | ((long) r.port << 16);
+        int t = table.find(r.infoHash0, r.infoHash1, r.infoHash2);
+
+        if (r.event == RequestSlot.EVENT_STOPPED) {
+            if (t >= 0) {
+                long[] left = store.remove(peers(t, r.ipv6), k0, k1, key);
+                account(r.ipv6, -(store.removedSeeders + store.removedLeechers), -store.removedSeeders);
+                setPeers(t, r.ipv6, left);
+                if (!table.used(t)) {
+                    table.remove(t);
+                    t = -1;
+                }
+            }
+            fillCounts(r, t);
+            return;
+        }
+
+        boolean created = false;
+        if (t < 0) {
+            if (table.size() >= settings.maxTorrentsPerShard()) {
+                rejectedTorrents++;
+                r.status = RequestSlot.TOO_MANY_TORRENTS;
+                return;
+            }
+            t = table.insert(r.infoHash0, r.infoHash1, r.infoHash2);
+            created = true;
+        }
+        boolean seeder = r.seeder || r.event == RequestSlot.EVENT_COMPLETED;
+        long[] peers = store.upsert(peers(t, r.ipv6), k0, k1, key, seeder, tick, settings.maxPeersPerTorrent());
+        int previous = store.previous;
+        if (previous == PeerStore.REFUSED_FULL) {
+            if (created) table.remove(t);
+            rejectedPeers++;
+            r.status = RequestSlot.TOO_MANY_PEERS;
+            return;
+        }
+        setPeers(t, r.ipv6, peers);
+        if (previous == PeerStore.NEW) {
+            account(r.ipv6, 1, seeder ? 1 : 0);
+        } else if ((previous == PeerStore.WAS_SEEDER) != seeder) {
+            account(r.ipv6, 0, seeder ? 1 : -1);
+        }
+        if (r.event == RequestSlot.EVENT_COMPLETED && previous != PeerStore.WAS_SEEDER) {
+            table.completed[t]++;
+        }
+        int want = Math.min(r.numwant < 0 ? settings.defaultNumwant() : r.numwant, settings.maxResponsePeers());
+        r.peerCount = store.select(peers, k0, k1, key, seeder, want, r.peers, 0, nextRandom());
+        fillCounts(r, t);
+    }
+
+    /** Answers the hashes of one scrape part into the parent's results. */
+    public void scrape(long[] hashes, int count, int[] positions, int[] results) {
+        for (int i = 0; i < count; i++) {
+            int t = table.find(hashes[3 * i], hashes[3 * i + 1], (int) hashes[3 * i + 2]);
+            int at = 3 * positions[i];
+            if (t < 0) {
+                results[at] = 0;
+                results[at + 1] = 0;
+                results[at + 2] = 0;
+            } else {
+                int seeders = PeerStore.seeders(table.peers4[t]) + PeerStore.seeders(table.peers6[t]);
+                results[at] = seeders;
+                results[at + 1] = table.completed[t];
+                results[at + 2] = PeerStore.count(table.peers4[t]) + PeerStore.count(table.peers6[t]) - seeders;
+            }
+        }
+    }
+
+    private void fillCounts(RequestSlot r, int t) {
+        if (t < 0) {
+            r.seeders = 0;
+            r.leechers = 0;
+            r.completed = 0;
+            return;
+        }
+        int seeders = PeerStore.seeders(table.peers4[t]) + PeerStore.seeders(table.peers6[t]);
+        r.seeders = seeders;
+        r.leechers = PeerStore.count(table.peers4[t]) + PeerStore.count(table.peers6[t]) - seeders;
+        r.completed = table.completed[t];
+    }
+
+    private long[] peers(int t, boolean ipv6) {
+        return ipv6 ? table.peers6[t] : table.peers4[t];
+    }
+
+    private void setPeers(int t, boolean ipv6, long[] peers) {
+        if (ipv6) table.peers6[t] = peers;
+        else table.peers4[t] = peers;
+    }
+
+    private void account(boolean ipv6, long peers, long seeders) {
+        if (ipv6) {
+            peers6 += peers;
+            seeders6 += seeders;
+        } else {
+            peers4 += peers;
+            seeders4 += seeders;
+        }
+    }
+
+    /**
+     * Walks on through the table removing expired peers, visiting about {@code budget} peers,
+     * so a pass over millions of peers is spread over many short slices. Returns true when the
+     * pass has reached the end (the next call starts a new pass).
+     */
+    public boolean cleanSlice(int tick, int budget) {
+        if (cleanCursor < 0) cleanCursor = 0;
+        int spent = 0;
+        while (cleanCursor < table.slots() && spent < budget) {
+            int t = cleanCursor;
+            if (!table.used(t)) {
+                cleanCursor++;
+                spent++;
+                continue;
+            }
+            spent += PeerStore.count(table.peers4[t]) + PeerStore.count(table.peers6[t]) + 1;
+            table.peers4[t] = expire(store4, table.peers4[t], tick, false);
+            table.peers6[t] = expire(store6, table.peers6[t], tick, true);
+            if (!table.used(t)) {
+                table.remove(t); // shifts a later torrent into t: look at t again
+            } else {
+                cleanCursor++;
+            }
+        }
+        if (cleanCursor >= table.slots()) {
+            cleanCursor = -1;
+            return true;
+        }
+        return false;
+    }
+
+    private long[] expire(PeerStore store, long[] peers, int tick, boolean ipv6) {
+        if (peers == null) return null;
+        long[] left = store.expire(peers, tick, timeoutTicks);
+        int removed = store.removedSeeders + store.removedLeechers;
+        if (removed > 0) {
+            account(ipv6, -removed, -store.removedSeeders);
+            expiredPeers += removed;
+        }
+        return left;
+    }
+
+    public int torrents() {
+        return table.size();
+    }
+
+    public long peers(boolean ipv6) {
+        return ipv6 ? peers6 : peers4;
+    }
+
+    public long seeders(boolean ipv6) {
+        return ipv6 ? seeders6 : seeders4;
+    }
+
+    public long rejectedTorrents() {
+        return rejectedTorrents;
+    }
+
+    public long rejectedPeers() {
+        return rejectedPeers;
+    }
+
+    public long expiredPeers() {
+        return expiredPeers;
+    }
+}

@@ -1,0 +1,147 @@
+package trackerd.swarm;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.MpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import trackerd.handoff.RequestSlot;
+import trackerd.handoff.SwarmGateway;
+
+/**
+ * A thread that owns one {@link SwarmShard}. It drains its MPSC queue in batches, answers each
+ * slot, hands it back to the gateway it came from, and wakes each such gateway once per batch.
+ * Between batches it runs a slice of cleaning when a pass is due.
+ *
+ * <p>With no work it parks (no busy spin, CPU near 0 % at idle): it announces that with
+ * {@link #parked} and checks the queue once more before parking, and a producer that offered
+ * work checks {@link #parked} after its offer, so a wakeup is never lost (both sides order a
+ * volatile write before a volatile read). Under load it never parks, so parking adds no latency.
+ */
+public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer<RequestSlot> {
+    private static final Logger LOG = LoggerFactory.getLogger(SwarmWorker.class);
+    static final int BATCH = 256;
+    static final int CLEAN_BUDGET = 16_384;
+    private static final int IDLE_YIELDS = 32;
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final SwarmShard shard;
+    private final MpscArrayQueue<RequestSlot> queue;
+    private SwarmMetrics metrics;
+    private final long startNanos;
+    private final long cleanIntervalNanos;
+    private volatile boolean running = true;
+    private volatile boolean parked;
+    private volatile Thread thread;
+    private final SwarmGateway[] touched = new SwarmGateway[64];
+    private int touchedCount;
+    private int tick;
+
+    SwarmWorker(SwarmShard shard, int queueCapacity, SwarmMetrics metrics, long startNanos, int cleanIntervalSeconds) {
+        this.shard = shard;
+        this.queue = new MpscArrayQueue<>(queueCapacity);
+        this.metrics = metrics;
+        this.startNanos = startNanos;
+        this.cleanIntervalNanos = TimeUnit.SECONDS.toNanos(cleanIntervalSeconds);
+    }
+
+    /** Before start: metrics writers come after every metric is defined. */
+    void attachMetrics(SwarmMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Any socket worker thread. False when the queue is full. */
+    public boolean offer(RequestSlot slot) {
+        return queue.offer(slot);
+    }
+
+    /** Any socket worker thread, after offering: unpark the worker if it sleeps. */
+    public void wakeIfParked() {
+        if (parked) {
+            Thread t = thread;
+            if (t != null) LockSupport.unpark(t);
+        }
+    }
+
+    public int queueDepth() {
+        return queue.size();
+    }
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        long nextClean = System.nanoTime() + cleanIntervalNanos;
+        boolean cleaning = false;
+        while (running || !queue.isEmpty()) {
+            long now = System.nanoTime();
+            tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
+            int done = queue.drain(this, BATCH);
+            if (touchedCount > 0) wakeTouched();
+            if (cleaning) {
+                cleaning = !shard.cleanSlice(tick, CLEAN_BUDGET);
+            } else if (now - nextClean >= 0) {
+                cleaning = true;
+                nextClean = now + cleanIntervalNanos;
+            }
+            metrics.publish(shard);
+            if (done == 0 && !cleaning) idle(nextClean - now);
+        }
+    }
+
+    /** One request; exceptions are counted and answered, never allowed to kill the worker. */
+    @Override
+    public void accept(RequestSlot slot) {
+        try {
+            slot.status = RequestSlot.OK;
+            slot.peerCount = 0;
+            if (slot.kind == RequestSlot.ANNOUNCE) {
+                shard.announce(slot, tick);
+            } else {
+                shard.scrape(slot.scrapeHashes, slot.scrapeCount, slot.scrapeIndexes(), slot.scrapeResultsArray());
+            }
+        } catch (RuntimeException e) {
+            slot.status = RequestSlot.INTERNAL_ERROR;
+            metrics.internalError();
+            LOG.error("swarm worker failed on a request (answered with an error, worker goes on)", e);
+        }
+        SwarmGateway gateway = slot.gateway();
+        gateway.deliver(slot);
+        for (int i = 0; i < touchedCount; i++) {
+            if (touched[i] == gateway) return;
+        }
+        if (touchedCount == touched.length) wakeTouched();
+        touched[touchedCount++] = gateway;
+    }
+
+    private void wakeTouched() {
+        for (int i = 0; i < touchedCount; i++) {
+            touched[i].wake();
+            touched[i] = null;
+        }
+        touchedCount = 0;
+    }
+
+    private void idle(long nanosToNextClean) {
+        for (int i = 0; i < IDLE_YIELDS; i++) {
+            if (!queue.isEmpty() || !running) return;
+            Thread.yield();
+        }
+        parked = true;
+        if (queue.isEmpty() && running) {
+            LockSupport.parkNanos(this, Math.max(1, Math.min(nanosToNextClean, MAX_PARK_NANOS)));
+        }
+        parked = false;
+    }
+
+    /** Stops after answering what is queued. */
+    void stop() {
+        running = false;
+        Thread t = thread;
+        if (t != null) LockSupport.unpark(t);
+    }
+
+    SwarmShard shard() {
+        return shard;
+    }
+}

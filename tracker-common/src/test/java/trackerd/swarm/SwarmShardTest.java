@@ -1,0 +1,292 @@
+package trackerd.swarm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import trackerd.handoff.RequestSlot;
+
+class SwarmShardTest {
+    static final int TIMEOUT_SECONDS = 40;
+
+    static SwarmSettings settings(int maxTorrents, int maxPeers) {
+        return new SwarmSettings(TIMEOUT_SECONDS, 50, 50, maxTorrents, maxPeers, 64, 60, 30, 15);
+    }
+
+    final SwarmShard shard = new SwarmShard(settings(1000, 1000));
+    final RequestSlot slot = RequestSlot.detached(50, 64);
+
+    /** Announce from 10.0.0.{host}:{port} (or [2001:db8::host]:port) to torrent t. */
+    RequestSlot announce(SwarmShard target, int torrent, boolean ipv6, int host, int port, int event, boolean seeder,
+                         int numwant, int tick) {
+        slot.status = RequestSlot.OK;
+        slot.infoHash0 = 0x1111_0000_0000_0000L + torrent;
+        slot.infoHash1 = torrent * 31L;
+        slot.infoHash2 = torrent;
+        slot.ipv6 = ipv6;
+        slot.address0 = ipv6 ? 0x2001_0db8_0000_0000L : (10L << 24) + host;
+        slot.address1 = ipv6 ? host : 0;
+        slot.port = port;
+        slot.event = event;
+        slot.seeder = seeder;
+        slot.numwant = numwant;
+        target.announce(slot, tick);
+        return slot;
+    }
+
+    RequestSlot announce(int torrent, int host, int event, boolean seeder) {
+        return announce(shard, torrent, false, host, 6881, event, seeder, -1, 0);
+    }
+
+    static Set<String> peers(RequestSlot r) {
+        Set<String> out = new HashSet<>();
+        int size = r.ipv6 ? 18 : 6;
+        for (int i = 0; i < r.peerCount; i++) {
+            StringBuilder b = new StringBuilder();
+            for (int j = 0; j < size; j++) b.append(String.format("%02x", r.peers[i * size + j]));
+            out.add(b.toString());
+        }
+        assertEquals(r.peerCount, out.size(), "duplicate peers in a reply");
+        return out;
+    }
+
+    static String v4(int host, int port) {
+        return String.format("0a0000%02x%04x", host, port);
+    }
+
+    @Test
+    void shouldNeverReturnTheAskerAndCountSeedersAndLeechers() {
+        announce(1, 1, RequestSlot.EVENT_STARTED, true);
+        announce(1, 2, RequestSlot.EVENT_STARTED, false);
+        RequestSlot r = announce(1, 3, RequestSlot.EVENT_STARTED, false);
+        assertEquals(1, r.seeders);
+        assertEquals(2, r.leechers);
+        assertEquals(Set.of(v4(1, 6881), v4(2, 6881)), peers(r));
+    }
+
+    @Test
+    void seederShouldGetLeechersOnly() {
+        announce(1, 1, RequestSlot.EVENT_STARTED, true);
+        announce(1, 2, RequestSlot.EVENT_STARTED, true);
+        announce(1, 3, RequestSlot.EVENT_STARTED, false);
+        RequestSlot r = announce(1, 4, RequestSlot.EVENT_STARTED, true);
+        assertEquals(Set.of(v4(3, 6881)), peers(r));
+    }
+
+    @Test
+    void stoppedShouldRemoveThePeerAndDropTheEmptyTorrent() {
+        announce(1, 1, RequestSlot.EVENT_STARTED, false);
+        announce(1, 2, RequestSlot.EVENT_STARTED, false);
+        RequestSlot r = announce(1, 1, RequestSlot.EVENT_STOPPED, false);
+        assertEquals(1, r.leechers);
+        assertEquals(0, r.peerCount);
+        announce(1, 2, RequestSlot.EVENT_STOPPED, false);
+        assertEquals(0, shard.torrents());
+        assertEquals(0, shard.peers(false));
+    }
+
+    @Test
+    void completedShouldMakeASeederAndCountOneDownloadPerPeer() {
+        announce(1, 1, RequestSlot.EVENT_STARTED, false);
+        RequestSlot r = announce(1, 1, RequestSlot.EVENT_COMPLETED, true);
+        assertEquals(1, r.completed);
+        assertEquals(1, r.seeders);
+        assertEquals(0, r.leechers);
+        r = announce(1, 1, RequestSlot.EVENT_COMPLETED, true);
+        assertEquals(1, r.completed, "a seeder completing again is not a new download");
+    }
+
+    @Test
+    void familiesShouldNotMix() {
+        announce(shard, 1, false, 1, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
+        RequestSlot r = announce(shard, 1, true, 2, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
+        assertEquals(0, r.peerCount);
+        assertEquals(2, r.leechers, "counts cover both families");
+        r = announce(shard, 1, true, 3, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
+        assertEquals(Set.of("20010db800000000" + "0000000000000002" + "1ae1"), peers(r));
+    }
+
+    @Test
+    void samePortOtherAddressAndSameAddressOtherPortAreOtherPeers() {
+        announce(shard, 1, false, 1, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
+        announce(shard, 1, false, 1, 6882, RequestSlot.EVENT_STARTED, false, -1, 0);
+        RequestSlot r = announce(shard, 1, false, 2, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
+        assertEquals(3, r.leechers);
+    }
+
+    @Test
+    void shouldHonourNumwantAndMaxResponsePeers() {
+        for (int host = 1; host <= 100; host++) announce(1, host, RequestSlot.EVENT_STARTED, false);
+        assertEquals(7, announce(shard, 1, false, 1, 6881, 0, false, 7, 0).peerCount);
+        assertEquals(50, announce(shard, 1, false, 1, 6881, 0, false, 500, 0).peerCount);
+        assertEquals(50, announce(shard, 1, false, 1, 6881, 0, false, -1, 0).peerCount);
+        assertEquals(0, announce(shard, 1, false, 1, 6881, 0, false, 0, 0).peerCount);
+    }
+
+    @Test
+    void limitsShouldRefuseWithAnErrorAndCount() {
+        SwarmShard small = new SwarmShard(settings(2, 3));
+        announce(small, 1, false, 1, 1, 0, false, -1, 0);
+        announce(small, 2, false, 1, 1, 0, false, -1, 0);
+        assertEquals(RequestSlot.TOO_MANY_TORRENTS, announce(small, 3, false, 1, 1, 0, false, -1, 0).status);
+        assertEquals(2, small.torrents());
+        announce(small, 1, false, 2, 1, 0, false, -1, 0);
+        announce(small, 1, false, 3, 1, 0, false, -1, 0);
+        assertEquals(RequestSlot.TOO_MANY_PEERS, announce(small, 1, false, 4, 1, 0, false, -1, 0).status);
+        assertEquals(RequestSlot.OK, announce(small, 1, false, 3, 1, 0, true, -1, 0).status, "known peers still update");
+        assertEquals(1, small.rejectedTorrents());
+        assertEquals(1, small.rejectedPeers());
+    }
+
+    @Test
+    void peersShouldExpireAfterTheTimeoutAndEmptyTorrentsGo() {
+        int start = SwarmShard.tick(0);
+        announce(shard, 1, false, 1, 6881, 0, false, -1, start);
+        int later = SwarmShard.tick(30);
+        announce(shard, 1, false, 2, 6881, 0, false, -1, later);
+        announce(shard, 2, true, 3, 6881, 0, false, -1, start);
+        cleanFully(shard, SwarmShard.tick(TIMEOUT_SECONDS + 8));
+        assertEquals(1, shard.torrents());
+        assertEquals(1, shard.peers(false));
+        assertEquals(0, shard.peers(true));
+        assertEquals(2, shard.expiredPeers());
+    }
+
+    @Test
+    void peerShouldNotExpireBeforeTheTimeout() {
+        announce(shard, 1, false, 1, 6881, 0, false, -1, SwarmShard.tick(0));
+        cleanFully(shard, SwarmShard.tick(TIMEOUT_SECONDS - 1));
+        assertEquals(1, shard.peers(false));
+    }
+
+    static void cleanFully(SwarmShard shard, int tick) {
+        int slices = 0;
+        while (!shard.cleanSlice(tick, 100)) {
+            assertTrue(++slices < 1_000_000);
+        }
+    }
+
+    @Test
+    void scrapeShouldGiveCountsAndZerosForUnknownHashes() {
+        announce(1, 1, RequestSlot.EVENT_COMPLETED, true);
+        announce(1, 2, RequestSlot.EVENT_STARTED, false);
+        long[] hashes = {0x1111_0000_0000_0001L, 31, 1, 5, 5, 5};
+        int[] results = new int[6];
+        shard.scrape(hashes, 2, new int[] {1, 0}, results);
+        assertEquals(List.of(0, 0, 0, 1, 1, 1), List.of(results[0], results[1], results[2], results[3], results[4], results[5]));
+    }
+
+    /** A peer in the reference model. */
+    record ModelPeer(boolean seeder, int tick) {}
+
+    @Test
+    void randomSequencesShouldMatchAReferenceModel() {
+        for (long seed = 1; seed <= 12; seed++) {
+            runAgainstModel(seed, 4 + (int) seed * 3, (int) (20 + seed * 25));
+        }
+    }
+
+    private void runAgainstModel(long seed, int torrents, int hosts) {
+        Random random = new Random(seed);
+        SwarmShard shard = new SwarmShard(settings(1000, 1000));
+        int timeoutTicks = (TIMEOUT_SECONDS + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
+        Map<Integer, Map<String, ModelPeer>> model = new HashMap<>();
+        Map<Integer, Integer> completed = new HashMap<>();
+        int seconds = 0;
+        for (int step = 0; step < 20_000; step++) {
+            seconds += random.nextInt(3);
+            int tick = SwarmShard.tick(seconds);
+            if (random.nextInt(500) == 0) {
+                cleanFully(shard, tick);
+                for (Map<String, ModelPeer> peers : model.values()) {
+                    peers.values().removeIf(p -> ((tick - p.tick()) & PeerStore.TICK_MASK) >= timeoutTicks);
+                }
+                model.values().removeIf(Map::isEmpty);
+                completed.keySet().retainAll(model.keySet()); // a dropped torrent forgets its downloads
+                continue;
+            }
+            int torrent = random.nextInt(torrents);
+            boolean ipv6 = random.nextInt(4) == 0;
+            int host = random.nextInt(hosts);
+            int port = 1 + random.nextInt(3);
+            int event = random.nextInt(10) < 6 ? 0 : random.nextInt(4);
+            boolean seeder = random.nextBoolean();
+            int numwant = random.nextInt(8) - 1;
+            RequestSlot r = announce(shard, torrent, ipv6, host, port, event, seeder, numwant, tick);
+
+            String key = (ipv6 ? "6/" : "4/") + host + "/" + port;
+            Map<String, ModelPeer> peers = model.computeIfAbsent(torrent, t -> new HashMap<>());
+            if (event == RequestSlot.EVENT_STOPPED) {
+                peers.remove(key);
+                assertEquals(0, r.peerCount);
+            } else {
+                boolean isSeeder = seeder || event == RequestSlot.EVENT_COMPLETED;
+                ModelPeer before = peers.put(key, new ModelPeer(isSeeder, tick));
+                if (event == RequestSlot.EVENT_COMPLETED && (before == null || !before.seeder())) {
+                    completed.merge(torrent, 1, Integer::sum);
+                }
+                long eligible = peers.entrySet().stream()
+                    .filter(e -> !e.getKey().equals(key) && e.getKey().startsWith(ipv6 ? "6/" : "4/"))
+                    .filter(e -> !isSeeder || !e.getValue().seeder()).count();
+                int want = Math.min(numwant < 0 ? 50 : numwant, 50);
+                assertEquals(Math.min(want, eligible), r.peerCount, "seed " + seed + " step " + step);
+                assertFalse(peers(r).contains(ipv6 ? v6Key(host, port) : v4Key(host, port)), "asker returned");
+            }
+            if (peers.isEmpty()) {
+                model.remove(torrent);
+                completed.remove(torrent);
+            }
+            long modelSeeders = peers.values().stream().filter(ModelPeer::seeder).count();
+            assertEquals(modelSeeders, r.seeders, "seed " + seed + " step " + step);
+            assertEquals(peers.size() - modelSeeders, r.leechers, "seed " + seed + " step " + step);
+            assertEquals((int) completed.getOrDefault(torrent, 0), r.completed, "seed " + seed + " step " + step);
+            assertEquals(model.size(), shard.torrents(), "seed " + seed + " step " + step);
+        }
+        long total4 = 0;
+        long seeders6 = 0;
+        for (Map<String, ModelPeer> peers : model.values()) {
+            for (Map.Entry<String, ModelPeer> e : peers.entrySet()) {
+                if (e.getKey().startsWith("4/")) total4++;
+                else if (e.getValue().seeder()) seeders6++;
+            }
+        }
+        assertEquals(total4, shard.peers(false));
+        assertEquals(seeders6, shard.seeders(true));
+    }
+
+    static String v6Key(int host, int port) {
+        return String.format("20010db800000000%016x%04x", host, port);
+    }
+
+    static String v4Key(int host, int port) {
+        return String.format("%08x%04x", (10 << 24) + host, port);
+    }
+
+    @Test
+    void bigSwarmShouldSurviveGrowthShrinkAndExpiry() {
+        SwarmShard big = new SwarmShard(settings(10, 100_000));
+        List<Integer> hosts = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            announce(big, 1, false, i, 1000 + i % 7, 0, i % 3 == 0, 0, SwarmShard.tick(i % 2 == 0 ? 0 : 100));
+            hosts.add(i);
+        }
+        assertEquals(5_000, big.peers(false));
+        for (int i = 0; i < 5_000; i += 2) {
+            announce(big, 1, false, i, 1000 + i % 7, RequestSlot.EVENT_STOPPED, false, 0, SwarmShard.tick(100));
+        }
+        assertEquals(2_500, big.peers(false));
+        RequestSlot r = announce(big, 1, false, 1, 1001, 0, false, 50, SwarmShard.tick(100));
+        assertEquals(50, r.peerCount);
+        cleanFully(big, SwarmShard.tick(100 + TIMEOUT_SECONDS + 8));
+        assertEquals(0, big.peers(false));
+        assertEquals(0, big.torrents());
+    }
+}
