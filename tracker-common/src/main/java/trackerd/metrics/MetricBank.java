@@ -4,21 +4,19 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A fixed set of counters and gauges that many threads write without locks. Each writing thread
- * gets its own {@link MetricWriter} (a {@code long[]}); Micrometer sums the writers' values at
- * scrape time. Define every metric first, then hand out writers.
+ * Counters and gauges that many threads write without locks. Each writing thread gets its own
+ * {@link MetricWriter} (a {@code long[]} of room for {@link #CAPACITY} metrics); Micrometer sums
+ * the writers' values at scrape time. Metrics may be defined at any time, up to the capacity.
  */
 public final class MetricBank {
     private final MeterRegistry registry;
-    private final List<CopyOnWriteArrayList<MetricWriter>> unused = new ArrayList<>();
+    /** Metrics one bank holds: far more than the tracker defines, and 4 KiB per writer. */
+    public static final int CAPACITY = 512;
     private final CopyOnWriteArrayList<MetricWriter> writers = new CopyOnWriteArrayList<>();
     private int size;
-    private boolean frozen;
 
     public MetricBank(MeterRegistry registry) {
         this.registry = registry;
@@ -41,14 +39,13 @@ public final class MetricBank {
     }
 
     private int next() {
-        if (frozen) throw new IllegalStateException("define every metric before the first writer");
+        if (size == CAPACITY) throw new IllegalStateException("more than " + CAPACITY + " metrics defined");
         return size++;
     }
 
     /** A writer for one thread: only that thread may write to it. */
-    public synchronized MetricWriter newWriter() {
-        frozen = true;
-        MetricWriter writer = new MetricWriter(size);
+    public MetricWriter newWriter() {
+        MetricWriter writer = new MetricWriter(CAPACITY);
         writers.add(writer);
         return writer;
     }

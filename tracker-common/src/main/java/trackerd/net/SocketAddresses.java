@@ -1,5 +1,6 @@
 package trackerd.net;
 
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -59,9 +60,7 @@ public final class SocketAddresses {
 
     /** The form {@link #parse} accepts: 1.2.3.4:80 or [::1]:80. */
     public static String format(InetSocketAddress address) {
-        String ip = address.getAddress().getHostAddress();
-        int zone = ip.indexOf('%');
-        if (zone >= 0) ip = ip.substring(0, zone);
+        String ip = NetUtil.toAddressString(address.getAddress());
         return (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + address.getPort();
     }
 }

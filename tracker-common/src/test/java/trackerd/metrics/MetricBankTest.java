@@ -28,10 +28,19 @@ class MetricBankTest {
     }
 
     @Test
-    void shouldRefuseDefinitionsAfterTheFirstWriter() {
+    void metricsDefinedAfterAWriterExistsShouldWorkForIt() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MetricBank bank = new MetricBank(registry);
+        MetricWriter writer = bank.newWriter();
+        int late = bank.counter("late", "defined after the writer");
+        writer.add(late, 3);
+        assertEquals(3.0, registry.get("late").functionCounter().count());
+    }
+
+    @Test
+    void shouldRefuseMoreThanItsCapacity() {
         MetricBank bank = new MetricBank(new SimpleMeterRegistry());
-        bank.counter("a", "a");
-        bank.newWriter();
-        assertThrows(IllegalStateException.class, () -> bank.counter("b", "b"));
+        for (int i = 0; i < MetricBank.CAPACITY; i++) bank.gauge("g" + i, "g");
+        assertThrows(IllegalStateException.class, () -> bank.counter("one-too-many", "x"));
     }
 }

@@ -1,9 +1,15 @@
 package trackerd.server;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import trackerd.access.AccessList;
@@ -15,6 +21,9 @@ import trackerd.metrics.MetricsServer;
 import trackerd.metrics.TrackerMetrics;
 import trackerd.net.SocketAddresses;
 import trackerd.runtime.WorkerThreadFactory;
+import trackerd.swarm.SwarmEngine;
+import trackerd.swarm.SwarmSettings;
+import trackerd.udp.server.UdpFrontEnd;
 
 /**
  * The running tracker: metrics, access list, socket workers, swarm workers and front ends,
@@ -30,6 +39,8 @@ public final class Daemon implements AutoCloseable {
     private final TrackerMetrics metrics;
     private AccessList accessList;
     private MetricsServer metricsServer;
+    private UdpFrontEnd udp;
+    private volatile boolean closing;
 
     private Daemon() {
         metrics = new TrackerMetrics();
@@ -74,6 +85,55 @@ public final class Daemon implements AutoCloseable {
             closeInReverse.add(metricsServer);
             announce("metrics http://" + SocketAddresses.format(metricsServer.address()) + "/metrics");
         }
+
+        long startNanos = System.nanoTime();
+        EventLoopGroup group = socketWorkers(config.workers().socketWorkerThreads(), onWorkerDeath);
+        // closed after the engine: loops must still run to send the answers the engine drains
+        closeInReverse.add(() -> group.shutdownGracefully(100, 3_000, TimeUnit.MILLISECONDS).syncUninterruptibly());
+        SwarmEngine engine = new SwarmEngine(SwarmSettings.from(config), config.workers().swarmWorkers(),
+            config.workers().queueCapacity(), metrics.bank(), new WorkerThreadFactory("swarm", onWorkerDeath));
+        engine.start();
+        closeInReverse.add(engine);
+
+        if (config.udp().enabled()) {
+            try {
+                udp = UdpFrontEnd.start(config, group, engine, accessList, metrics.bank(), startNanos);
+            } catch (IOException e) {
+                throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
+            }
+            closeInReverse.add(udp::stopReading);
+            for (InetSocketAddress address : udp.addresses()) {
+                announce("udp " + SocketAddresses.format(address) + " (" + udp.sockets() / udp.addresses().size()
+                    + " sockets)");
+            }
+        }
+        if (config.http().enabled() || config.ws().enabled()) {
+            LOG.warn("http.enabled / ws.enabled: this build has no HTTP or WebTorrent front end yet; "
+                + "only UDP is served");
+        }
+    }
+
+    /** Netty event loops shared by every front end: native epoll on Linux, NIO elsewhere. */
+    private EventLoopGroup socketWorkers(int threads, Thread.UncaughtExceptionHandler onWorkerDeath) {
+        WorkerThreadFactory factory = new WorkerThreadFactory("socket", onWorkerDeath);
+        EventLoopGroup group = Epoll.isAvailable()
+            ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
+        for (EventExecutor loop : group) {
+            // Netty logs and ends a loop on an unexpected Error instead of letting it reach the
+            // thread's handler: treat any end of a loop we did not ask for as a worker death
+            loop.terminationFuture().addListener(f -> {
+                if (!closing) {
+                    onWorkerDeath.uncaughtException(Thread.currentThread(),
+                        new IllegalStateException("socket worker event loop ended unexpectedly", f.cause()));
+                }
+            });
+        }
+        return group;
+    }
+
+    /** The bound UDP addresses (ports resolved), empty when UDP is off. */
+    public List<InetSocketAddress> udpAddresses() {
+        return udp == null ? List.of() : udp.addresses();
     }
 
     private void announce(String listener) {
@@ -110,6 +170,7 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         for (int i = closeInReverse.size() - 1; i >= 0; i--) {
             try {
                 closeInReverse.get(i).close();

@@ -1,0 +1,63 @@
+package trackerd.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import trackerd.handoff.RequestSlot;
+import trackerd.swarm.SwarmShard;
+
+/**
+ * Bytes per peer: heap in use after a full GC with the swarm filled, minus before, divided by
+ * the peers held. Run it with a fixed heap and a simple collector so the numbers are steady:
+ * {@code java -Xms4g -Xmx4g -XX:+UseParallelGC -cp tracker-bench/target/benchmarks.jar
+ * trackerd.bench.PeerMemoryBenchmark 1000000 100000} (or {@code scripts/bench-memory}).
+ */
+public final class PeerMemoryBenchmark {
+    private PeerMemoryBenchmark() {}
+
+    public static void main(String[] args) {
+        long peers = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000;
+        int torrents = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
+        SkewedWorkload workload = new SkewedWorkload(peers, torrents);
+
+        long before = usedAfterGc();
+        SwarmShard shard = fill(workload);
+        long after = usedAfterGc();
+
+        long held = shard.peers(false);
+        double perPeer = (double) (after - before) / held;
+        System.out.printf("peers %,d (asked %,d) over %,d torrents (largest swarm %,d)%n",
+            held, peers, shard.torrents(), workload.swarmSize[0]);
+        System.out.printf("heap growth %,d bytes = %.1f bytes per peer%n", after - before, perPeer);
+        if (shard.torrents() < 0) System.out.println(shard); // keep the shard reachable up to here
+    }
+
+    static SwarmShard fill(SkewedWorkload workload) {
+        SwarmShard shard = new SwarmShard(AnnounceBenchmark.settings());
+        RequestSlot slot = RequestSlot.detached(0, 1);
+        long peer = 0;
+        for (int t = 0; t < workload.torrents; t++) {
+            slot.infoHash0 = SkewedWorkload.hash0(t);
+            slot.infoHash1 = SkewedWorkload.hash1(t);
+            slot.infoHash2 = SkewedWorkload.hash2(t);
+            for (int i = 0; i < workload.swarmSize[t]; i++, peer++) {
+                slot.address0 = SkewedWorkload.address(peer);
+                slot.port = SkewedWorkload.port(peer);
+                slot.seeder = SkewedWorkload.seeder(peer);
+                slot.event = RequestSlot.EVENT_STARTED;
+                slot.numwant = 0;
+                shard.announce(slot, 0);
+            }
+        }
+        return shard;
+    }
+
+    static long usedAfterGc() {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+}

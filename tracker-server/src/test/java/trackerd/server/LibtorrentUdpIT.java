@@ -1,0 +1,60 @@
+package trackerd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real BitTorrent client (libtorrent 2.0 through Debian's python3-libtorrent): a seeder and a
+ * leecher in separate processes, with DHT, LSD, UPnP, NAT-PMP and PEX off, find each other only
+ * through our UDP tracker, transfer 8 MiB and verify it, then scrape the counts.
+ */
+@Timeout(180)
+class LibtorrentUdpIT {
+    static final Path SCRIPT = Path.of("src", "test", "resources", "e2e", "libtorrent_transfer.py");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void seederAndLeecherShouldFindEachOtherOnlyThroughTheTrackerOverIpv4AndIpv6() throws Exception {
+        try (TrackerProcess tracker = TrackerProcess.startOnLoopback()) {
+            int port4 = listeningPort(tracker, "127\\.0\\.0\\.1");
+            int port6 = listeningPort(tracker, "\\[::1\\]");
+            assertTransfer("udp://127.0.0.1:" + port4 + "/announce", "127.0.0.1", dir.resolve("v4"));
+            assertTransfer("udp://[::1]:" + port6 + "/announce", "::1", dir.resolve("v6"));
+        }
+    }
+
+    private static int listeningPort(TrackerProcess tracker, String ip) {
+        Matcher m = tracker.await(Pattern.compile("listening udp " + ip + ":(\\d+)"), Duration.ofSeconds(10));
+        return Integer.parseInt(m.group(1));
+    }
+
+    private void assertTransfer(String url, String bindIp, Path work) throws IOException, InterruptedException {
+        Files.createDirectories(work);
+        Process python = new ProcessBuilder("/usr/bin/python3", SCRIPT.toString(), url, bindIp, work.toString())
+            .redirectErrorStream(true).start();
+        assertTrue(python.waitFor(150, TimeUnit.SECONDS), "libtorrent run did not end");
+        String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, python.exitValue(), out);
+        String result = out.strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(result.contains("\"same_hash\": true"), "file arrived intact: " + out);
+        assertTrue(result.contains("\"leecher\": {\"role\": \"leech\", \"tracker_replies\": "), out);
+        assertTrue(!result.contains("\"finished\": false"), "both peers finished: " + out);
+        assertTrue(!result.matches(".*\"tracker_errors\": \\[[^\\]].*"), "no tracker errors: " + out);
+        assertTrue(result.contains("\"scrape\": {\"complete\": 2, \"incomplete\": 0, \"downloaded\": 1}"),
+            "scrape after the transfer: two seeders, one download: " + out);
+    }
+}

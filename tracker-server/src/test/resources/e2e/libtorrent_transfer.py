@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""End-to-end transfer through a tracker, with libtorrent (Debian python3-libtorrent).
+
+usage: libtorrent_transfer.py TRACKER_URL BIND_IP WORKDIR
+
+Makes an 8 MiB random file and a torrent naming only TRACKER_URL, then runs a seeder and a
+leecher in two processes (libtorrent caches UDP connection ids per process) with DHT, local
+peer discovery, UPnP, NAT-PMP and the PEX plugin off, so the tracker is their only way to
+find each other. Prints one JSON line: whether the leecher finished, whether its file hashes
+the same, and what a scrape through the tracker said afterwards. Every wait is bounded.
+"""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+import libtorrent as lt
+
+SIZE = 8 * 1024 * 1024
+DEADLINE_SECONDS = 60
+
+
+def session(bind_ip):
+    host = "[%s]" % bind_ip if ":" in bind_ip else bind_ip
+    settings = {
+        "listen_interfaces": "%s:0" % host,
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "dht_bootstrap_nodes": "",
+        "allow_multiple_connections_per_ip": True,
+        "alert_mask": lt.alert.category_t.all_categories,
+        "announce_to_all_trackers": True,
+    }
+    return lt.session(settings, 0)  # flags 0: no default plugins, so no PEX
+
+
+def alerts(ses):
+    ses.wait_for_alert(200)
+    return ses.pop_alerts()
+
+
+def downloaded(handle):
+    """The 'downloaded' count of the last scrape, as libtorrent keeps it per tracker endpoint."""
+    for tracker in handle.trackers():
+        for endpoint in tracker.get("endpoints", []):
+            for info in endpoint.get("info_hashes", []):
+                if info.get("scrape_downloaded", -1) >= 0:
+                    return info["scrape_downloaded"]
+    return -1
+
+
+def run_peer(role, torrent_path, save_path, bind_ip):
+    ses = session(bind_ip)
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(torrent_path)
+    params.save_path = save_path
+    handle = ses.add_torrent(params)
+    deadline = time.time() + DEADLINE_SECONDS
+    report = {"role": role, "tracker_replies": 0, "tracker_errors": []}
+    scraped = None
+    while time.time() < deadline:
+        for a in alerts(ses):
+            if isinstance(a, lt.tracker_reply_alert):
+                report["tracker_replies"] += 1
+            elif isinstance(a, lt.tracker_error_alert):
+                report["tracker_errors"].append(a.message())
+            elif isinstance(a, lt.scrape_reply_alert):
+                scraped = {"complete": a.complete, "incomplete": a.incomplete}
+        status = handle.status()
+        if role == "seed" and os.path.exists(os.path.join(save_path, "done")):
+            break
+        if role == "leech" and status.is_seeding:
+            if scraped is None:
+                handle.scrape_tracker()
+                scraped = False
+            elif scraped:
+                report["scrape"] = scraped
+                report["scrape"]["downloaded"] = downloaded(handle)
+                break
+            elif time.time() - report.setdefault("scrape_asked", time.time()) > 1:
+                handle.scrape_tracker()
+                report["scrape_asked"] = time.time()
+    report["finished"] = handle.status().is_seeding
+    report.pop("scrape_asked", None)
+    print(json.dumps(report), flush=True)
+
+
+def main():
+    url, bind_ip, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    seed_dir, leech_dir = os.path.join(work, "seed"), os.path.join(work, "leech")
+    os.makedirs(seed_dir, exist_ok=True)
+    os.makedirs(leech_dir, exist_ok=True)
+    data = os.urandom(SIZE)
+    with open(os.path.join(seed_dir, "payload.bin"), "wb") as f:
+        f.write(data)
+    fs = lt.file_storage()
+    lt.add_files(fs, os.path.join(seed_dir, "payload.bin"))
+    t = lt.create_torrent(fs, 256 * 1024)
+    t.add_tracker(url)
+    lt.set_piece_hashes(t, seed_dir)
+    torrent_path = os.path.join(work, "payload.torrent")
+    with open(torrent_path, "wb") as f:
+        f.write(lt.bencode(t.generate()))
+
+    me = os.path.abspath(__file__)
+    seeder = subprocess.Popen([sys.executable, me, "--peer", "seed", torrent_path, seed_dir, bind_ip],
+                              stdout=subprocess.PIPE, text=True)
+    leecher = subprocess.Popen([sys.executable, me, "--peer", "leech", torrent_path, leech_dir, bind_ip],
+                               stdout=subprocess.PIPE, text=True)
+    leech_out, _ = leecher.communicate(timeout=DEADLINE_SECONDS + 15)
+    open(os.path.join(seed_dir, "done"), "w").close()
+    seed_out, _ = seeder.communicate(timeout=DEADLINE_SECONDS + 15)
+    got = os.path.join(leech_dir, "payload.bin")
+    same = os.path.exists(got) and hashlib.sha256(open(got, "rb").read()).digest() == hashlib.sha256(data).digest()
+    print(json.dumps({"leecher": json.loads(leech_out.strip().splitlines()[-1]),
+                      "seeder": json.loads(seed_out.strip().splitlines()[-1]),
+                      "same_hash": same}), flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--peer":
+        run_peer(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
+    else:
+        main()

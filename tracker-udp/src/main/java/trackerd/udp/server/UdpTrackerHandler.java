@@ -1,0 +1,268 @@
+package trackerd.udp.server;
+
+import static trackerd.udp.protocol.UdpProtocol.ACTION;
+import static trackerd.udp.protocol.UdpProtocol.ACTION_ANNOUNCE;
+import static trackerd.udp.protocol.UdpProtocol.ACTION_CONNECT;
+import static trackerd.udp.protocol.UdpProtocol.ACTION_SCRAPE;
+import static trackerd.udp.protocol.UdpProtocol.CONNECTION_ID;
+import static trackerd.udp.protocol.UdpProtocol.HEADER_LENGTH;
+import static trackerd.udp.protocol.UdpProtocol.PROTOCOL_ID;
+import static trackerd.udp.protocol.UdpProtocol.TRANSACTION_ID;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import trackerd.handoff.RequestSlot;
+import trackerd.handoff.ResponseHandler;
+import trackerd.handoff.SwarmGateway;
+import trackerd.udp.protocol.ConnectionIds;
+import trackerd.udp.protocol.UdpRequestDecoder;
+import trackerd.udp.protocol.UdpResponseEncoder;
+import trackerd.udp.server.UdpMetrics.Reason;
+
+/**
+ * One UDP socket's requests, on its event loop. Connects are answered at once; announces and
+ * scrapes with a valid connection id go to the swarm workers through the loop's gateway and are
+ * answered on this socket when they come back. Bad input is counted and, where the transaction
+ * id is known and the connection id is valid, answered with an error; it never throws.
+ */
+final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements ResponseHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(UdpTrackerHandler.class);
+
+    private final UdpSettings settings;
+    private final ConnectionIds ids;
+    private final UdpMetrics metrics;
+    private Channel channel;
+    private SwarmGateway gateway;
+    /** Read once per read batch: see {@link #channelReadComplete}. */
+    private long nowSeconds;
+    private boolean clockStale = true;
+
+    UdpTrackerHandler(UdpSettings settings) {
+        this.settings = settings;
+        this.ids = ConnectionIds.withKey(settings.connectionIdKey());
+        this.metrics = new UdpMetrics(settings.metrics());
+    }
+
+    @Override
+    public void channelRegistered(ChannelHandlerContext ctx) throws Exception {
+        channel = ctx.channel();
+        gateway = settings.engine().gatewayFor(channel.eventLoop());
+        super.channelRegistered(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        DatagramPacket packet = (DatagramPacket) msg;
+        try {
+            onDatagram(packet.content(), packet.sender());
+        } catch (RuntimeException e) {
+            metrics.error(Reason.INTERNAL);
+            LOG.error("UDP request failed (dropped; the socket goes on)", e);
+        } finally {
+            packet.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        clockStale = true;
+        ctx.flush();
+        gateway.flush();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        metrics.error(Reason.INTERNAL);
+        LOG.warn("UDP socket error: {}", cause.toString());
+    }
+
+    private void onDatagram(ByteBuf in, InetSocketAddress sender) {
+        InetAddress address = sender.getAddress();
+        boolean ipv6 = !(address instanceof Inet4Address);
+        int length = in.readableBytes();
+        metrics.received(ipv6, length);
+        if (length < HEADER_LENGTH) {
+            metrics.error(Reason.TOO_SHORT);
+            return;
+        }
+        if (clockStale) {
+            nowSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - settings.startNanos());
+            clockStale = false;
+        }
+        long ip0;
+        long ip1;
+        if (ipv6) {
+            byte[] bytes = address.getAddress();
+            ip0 = readLong(bytes, 0);
+            ip1 = readLong(bytes, 8);
+        } else {
+            // an Inet4Address's hash code is its address, which spares a byte[] per packet
+            ip0 = address.hashCode() & 0xFFFF_FFFFL;
+            ip1 = 0;
+        }
+        int base = in.readerIndex();
+        long connectionId = in.getLong(base + CONNECTION_ID);
+        int action = in.getInt(base + ACTION);
+        int transactionId = in.getInt(base + TRANSACTION_ID);
+        if (action == ACTION_CONNECT) {
+            if (connectionId != PROTOCOL_ID) {
+                metrics.error(Reason.BAD_PROTOCOL_ID);
+                return;
+            }
+            metrics.request(UdpMetrics.CONNECT, ipv6);
+            reply(UdpResponseEncoder.connect(channel.alloc(), transactionId, ids.issue(nowSeconds, ip0, ip1)),
+                sender, UdpMetrics.CONNECT, ipv6);
+            return;
+        }
+        if (!ids.valid(connectionId, nowSeconds, ip0, ip1)) {
+            metrics.error(Reason.BAD_CONNECTION_ID);
+            return;
+        }
+        if (action == ACTION_ANNOUNCE) {
+            onAnnounce(in, base, length, sender, ipv6, ip0, ip1, transactionId);
+        } else if (action == ACTION_SCRAPE) {
+            onScrape(in, base, length, sender, ipv6, transactionId);
+        } else {
+            error(Reason.UNKNOWN_ACTION, UdpResponseEncoder.UNKNOWN_ACTION, transactionId, sender, ipv6);
+        }
+    }
+
+    private void onAnnounce(ByteBuf in, int base, int length, InetSocketAddress sender, boolean ipv6,
+                            long ip0, long ip1, int transactionId) {
+        RequestSlot slot = gateway.acquire();
+        if (slot == null) {
+            metrics.error(Reason.NO_FREE_SLOT);
+            return;
+        }
+        int status = UdpRequestDecoder.decodeAnnounce(in, base, length, slot);
+        if (status != UdpRequestDecoder.OK) {
+            slot.release();
+            switch (status) {
+                case UdpRequestDecoder.ANNOUNCE_TOO_SHORT -> error(Reason.ANNOUNCE_TOO_SHORT,
+                    UdpResponseEncoder.ANNOUNCE_TOO_SHORT, transactionId, sender, ipv6);
+                case UdpRequestDecoder.INVALID_PORT -> error(Reason.INVALID_PORT,
+                    UdpResponseEncoder.INVALID_PORT, transactionId, sender, ipv6);
+                default -> error(Reason.INVALID_EVENT, UdpResponseEncoder.INVALID_EVENT, transactionId, sender, ipv6);
+            }
+            return;
+        }
+        metrics.request(UdpMetrics.ANNOUNCE, ipv6);
+        if (!settings.accessList().permits(slot.infoHash0, slot.infoHash1, slot.infoHash2)) {
+            slot.release();
+            error(Reason.FORBIDDEN, UdpResponseEncoder.FORBIDDEN, transactionId, sender, ipv6);
+            return;
+        }
+        int ipField = UdpRequestDecoder.ipField(in, base);
+        slot.ipv6 = ipv6;
+        slot.address0 = !ipv6 && settings.trustClientIp() && ipField != 0 ? ipField & 0xFFFF_FFFFL : ip0;
+        slot.address1 = ip1;
+        slot.transactionId = transactionId;
+        slot.remote = sender;
+        slot.handler = this;
+        if (!gateway.submitAnnounce(slot)) {
+            slot.release();
+            metrics.error(Reason.QUEUE_FULL);
+        }
+    }
+
+    private void onScrape(ByteBuf in, int base, int length, InetSocketAddress sender, boolean ipv6, int transactionId) {
+        RequestSlot slot = gateway.acquire();
+        if (slot == null) {
+            metrics.error(Reason.NO_FREE_SLOT);
+            return;
+        }
+        int status = UdpRequestDecoder.decodeScrape(in, base, length, settings.maxScrapeHashes(), slot);
+        if (status != UdpRequestDecoder.OK) {
+            slot.release();
+            if (status == UdpRequestDecoder.TOO_MANY_HASHES) {
+                error(Reason.TOO_MANY_HASHES, UdpResponseEncoder.TOO_MANY_HASHES, transactionId, sender, ipv6);
+            } else {
+                error(Reason.BAD_SCRAPE_LENGTH, UdpResponseEncoder.BAD_SCRAPE_LENGTH, transactionId, sender, ipv6);
+            }
+            return;
+        }
+        metrics.request(UdpMetrics.SCRAPE, ipv6);
+        slot.ipv6 = ipv6;
+        slot.transactionId = transactionId;
+        slot.remote = sender;
+        slot.handler = this;
+        if (!gateway.submitScrape(slot)) {
+            slot.release();
+            metrics.error(Reason.QUEUE_FULL);
+        }
+    }
+
+    /** A swarm answer, back on this socket's event loop. */
+    @Override
+    public void onResponse(RequestSlot slot) {
+        try {
+            InetSocketAddress to = (InetSocketAddress) slot.remote;
+            boolean ipv6 = slot.ipv6;
+            int tid = slot.transactionId;
+            switch (slot.status) {
+                case RequestSlot.OK -> {
+                    if (slot.kind == RequestSlot.ANNOUNCE) {
+                        reply(UdpResponseEncoder.announce(channel.alloc(), tid, settings.announceIntervalSeconds(),
+                            slot.leechers, slot.seeders, slot.peers, slot.peerCount * (ipv6 ? 18 : 6)),
+                            to, UdpMetrics.ANNOUNCE, ipv6);
+                    } else {
+                        zeroForbidden(slot);
+                        reply(UdpResponseEncoder.scrape(channel.alloc(), tid, slot.scrapeResults, slot.scrapeTotal),
+                            to, UdpMetrics.SCRAPE, ipv6);
+                    }
+                }
+                case RequestSlot.TOO_MANY_TORRENTS -> error(Reason.TOO_MANY_TORRENTS,
+                    UdpResponseEncoder.TOO_MANY_TORRENTS, tid, to, ipv6);
+                case RequestSlot.TOO_MANY_PEERS -> error(Reason.TOO_MANY_PEERS,
+                    UdpResponseEncoder.TOO_MANY_PEERS, tid, to, ipv6);
+                case RequestSlot.BUSY -> metrics.error(Reason.QUEUE_FULL);
+                default -> error(Reason.INTERNAL, UdpResponseEncoder.INTERNAL_ERROR, tid, to, ipv6);
+            }
+        } finally {
+            slot.release();
+        }
+    }
+
+    /** Hashes the access list forbids are scraped as zeros (and counted), not refused. */
+    private void zeroForbidden(RequestSlot slot) {
+        for (int i = 0; i < slot.scrapeTotal; i++) {
+            if (!settings.accessList().permits(slot.scrapeHashes[3 * i], slot.scrapeHashes[3 * i + 1],
+                    (int) slot.scrapeHashes[3 * i + 2])) {
+                slot.scrapeResults[3 * i] = 0;
+                slot.scrapeResults[3 * i + 1] = 0;
+                slot.scrapeResults[3 * i + 2] = 0;
+                metrics.error(Reason.FORBIDDEN);
+            }
+        }
+    }
+
+    @Override
+    public void onBatchEnd() {
+        channel.flush();
+    }
+
+    private void error(Reason reason, byte[] message, int transactionId, InetSocketAddress to, boolean ipv6) {
+        metrics.error(reason);
+        reply(UdpResponseEncoder.error(channel.alloc(), transactionId, message), to, UdpMetrics.ERROR, ipv6);
+    }
+
+    private void reply(ByteBuf out, InetSocketAddress to, int type, boolean ipv6) {
+        metrics.response(type, ipv6, out.readableBytes());
+        channel.write(new DatagramPacket(out, to), channel.voidPromise());
+    }
+
+    private static long readLong(byte[] b, int offset) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) v = (v << 8) | (b[offset + i] & 0xFF);
+        return v;
+    }
+}
