@@ -10,9 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a TOML file and {@code --set KEY=VALUE} overrides into a {@link TrackerConfig}.
- * toml4j ignores keys it is not asked for, so every key of the file is checked against the
- * {@link ConfigSchema} here; any problem becomes a {@link ConfigException} naming the key.
+ * Reads a TOML file and {@code --set KEY=VALUE} overrides into checked values of a
+ * {@link ConfigSchema} (the tracker's: {@link TrackerConfig}). toml4j ignores keys it is not
+ * asked for, so every key of the file is checked against the schema here; any problem becomes a
+ * {@link ConfigException} naming the key.
  */
 public final class ConfigLoader {
     private ConfigLoader() {}
@@ -31,6 +32,11 @@ public final class ConfigLoader {
      * @param sets {@code KEY=VALUE} overrides, applied over the file in order
      */
     public static TrackerConfig load(Path file, List<String> sets) throws ConfigException {
+        return TrackerConfig.from(values(TrackerSchema.SCHEMA, file, sets));
+    }
+
+    /** The converted values of any schema, from a file (or null) and overrides. */
+    public static ConfigValues values(ConfigSchema schema, Path file, List<String> sets) throws ConfigException {
         Map<String, Object> raw = new HashMap<>();
         if (file != null) {
             String text;
@@ -40,22 +46,23 @@ public final class ConfigLoader {
                 throw new ConfigException("--config", "cannot read " + file + ": " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage()));
             }
-            flatten("", parseToml(text, file.toString()), raw);
+            flatten(schema, "", parseToml(text, file.toString()), raw);
         }
         for (String set : sets) {
-            applySet(set, raw);
+            applySet(schema, set, raw);
         }
-        return TrackerConfig.from(values(raw));
+        return convert(schema, raw);
     }
 
     /** Parses {@code TEXT} as a TOML document. */
     public static TrackerConfig loadString(String text, List<String> sets) throws ConfigException {
+        ConfigSchema schema = TrackerSchema.SCHEMA;
         Map<String, Object> raw = new HashMap<>();
-        flatten("", parseToml(text, "config"), raw);
+        flatten(schema, "", parseToml(text, "config"), raw);
         for (String set : sets) {
-            applySet(set, raw);
+            applySet(schema, set, raw);
         }
-        return TrackerConfig.from(values(raw));
+        return TrackerConfig.from(convert(schema, raw));
     }
 
     private static Map<String, Object> parseToml(String text, String source) throws ConfigException {
@@ -66,18 +73,18 @@ public final class ConfigLoader {
         }
     }
 
-    private static void flatten(String prefix, Map<String, Object> table, Map<String, Object> out)
+    private static void flatten(ConfigSchema schema, String prefix, Map<String, Object> table, Map<String, Object> out)
             throws ConfigException {
         for (Map.Entry<String, Object> entry : table.entrySet()) {
             String path = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
-            if (ConfigSchema.isTable(path)) {
+            if (schema.isTable(path)) {
                 if (!(entry.getValue() instanceof Map<?, ?> nested)) {
                     throw new ConfigException(path, "must be a table [" + path + "], not a value");
                 }
                 @SuppressWarnings("unchecked")
                 Map<String, Object> typed = (Map<String, Object>) nested;
-                flatten(path, typed, out);
-            } else if (ConfigSchema.find(path) != null) {
+                flatten(schema, path, typed, out);
+            } else if (schema.find(path) != null) {
                 out.put(path, entry.getValue());
             } else {
                 throw new ConfigException(path, "unknown key");
@@ -85,13 +92,13 @@ public final class ConfigLoader {
         }
     }
 
-    private static void applySet(String set, Map<String, Object> raw) throws ConfigException {
+    private static void applySet(ConfigSchema schema, String set, Map<String, Object> raw) throws ConfigException {
         int eq = set.indexOf('=');
         if (eq <= 0) {
             throw new ConfigException("--set", "expected KEY=VALUE, got \"" + set + "\"");
         }
         String path = set.substring(0, eq).trim();
-        if (ConfigSchema.find(path) == null) {
+        if (schema.find(path) == null) {
             throw new ConfigException(path, "unknown key");
         }
         Map<String, Object> parsed;
@@ -106,9 +113,9 @@ public final class ConfigLoader {
         raw.put(path, parsed.get("v"));
     }
 
-    private static ConfigValues values(Map<String, Object> raw) throws ConfigException {
+    private static ConfigValues convert(ConfigSchema schema, Map<String, Object> raw) throws ConfigException {
         Map<String, Object> typed = new HashMap<>();
-        for (ConfigKey key : ConfigSchema.keys()) {
+        for (ConfigKey key : schema.keys()) {
             Object value = raw.containsKey(key.path()) ? raw.get(key.path()) : defaultOf(key);
             try {
                 typed.put(key.path(), key.type().convert(value));

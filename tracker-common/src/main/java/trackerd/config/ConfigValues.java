@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 import trackerd.net.Cidr;
 
-/** Converted values by key path; only {@link TrackerConfig#from} reads it. */
-final class ConfigValues {
+/** Converted values by key path, read by the record builders of each schema. */
+public final class ConfigValues {
     private final Map<String, Object> values;
 
     ConfigValues(Map<String, Object> values) {
@@ -18,29 +18,29 @@ final class ConfigValues {
         return values.get(path);
     }
 
-    boolean bool(String path) {
+    public boolean bool(String path) {
         return (Boolean) get(path);
     }
 
-    int integer(String path) {
+    public int integer(String path) {
         return Math.toIntExact((Long) get(path));
     }
 
-    String string(String path) {
+    public String string(String path) {
         return (String) get(path);
     }
 
-    InetSocketAddress address(String path) {
+    public InetSocketAddress address(String path) {
         return (InetSocketAddress) get(path);
     }
 
     @SuppressWarnings("unchecked")
-    List<InetSocketAddress> addresses(String path) {
+    public List<InetSocketAddress> addresses(String path) {
         return (List<InetSocketAddress>) get(path);
     }
 
     @SuppressWarnings("unchecked")
-    List<Cidr> cidrs(String path) {
+    public List<Cidr> cidrs(String path) {
         return (List<Cidr>) get(path);
     }
 }

@@ -48,7 +48,7 @@ public record TrackerConfig(
 
     public record Metrics(boolean enabled, InetSocketAddress listen) {}
 
-    static TrackerConfig from(ConfigValues v) throws ConfigException {
+    public static TrackerConfig from(ConfigValues v) throws ConfigException {
         Swarm swarm = new Swarm(
             v.integer("swarm.announce_interval_seconds"), v.integer("swarm.min_announce_interval_seconds"),
             v.integer("swarm.peer_timeout_seconds"), v.integer("swarm.default_numwant"),

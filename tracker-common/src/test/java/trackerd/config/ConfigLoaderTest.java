@@ -18,20 +18,20 @@ class ConfigLoaderTest {
 
     @Test
     void printedDefaultsShouldParseBackToTheDefaults() throws Exception {
-        String printed = ConfigSchema.defaultToml();
+        String printed = TrackerSchema.SCHEMA.defaultToml();
         assertEquals(ConfigLoader.defaults(), ConfigLoader.loadString(printed, List.of()));
     }
 
     @Test
     void sampleConfigFileShouldBeThePrintedDefaults() throws IOException {
-        assertEquals(ConfigSchema.defaultToml(), Files.readString(Path.of("..", "config", "tracker.toml")),
+        assertEquals(TrackerSchema.SCHEMA.defaultToml(), Files.readString(Path.of("..", "config", "tracker.toml")),
             "regenerate it: java -jar tracker-server/target/tracker.jar --print-config > config/tracker.toml");
     }
 
     @Test
     void printedDefaultsShouldCommentEveryKey() {
-        String printed = ConfigSchema.defaultToml();
-        for (ConfigKey key : ConfigSchema.keys()) {
+        String printed = TrackerSchema.SCHEMA.defaultToml();
+        for (ConfigKey key : TrackerSchema.SCHEMA.keys()) {
             String line = key.name() + " = " + key.defaultToml();
             int table = printed.indexOf("\n[" + key.table() + "]\n");
             int at = printed.indexOf("\n" + line + "\n", table);

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import trackerd.config.ConfigException;
 import trackerd.config.ConfigLoader;
-import trackerd.config.ConfigSchema;
+import trackerd.config.TrackerSchema;
 import trackerd.config.TrackerConfig;
 
 /** Entry point of {@code tracker.jar}. */
@@ -44,7 +44,7 @@ public final class Main {
                 return EXIT_OK;
             }
             case PRINT_CONFIG -> {
-                out.print(ConfigSchema.defaultToml());
+                out.print(TrackerSchema.SCHEMA.defaultToml());
                 return EXIT_OK;
             }
             default -> { }

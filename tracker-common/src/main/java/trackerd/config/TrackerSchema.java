@@ -1,0 +1,131 @@
+package trackerd.config;
+
+import static trackerd.config.ConfigSchema.key;
+import static trackerd.config.ValueTypes.address;
+import static trackerd.config.ValueTypes.addressList;
+import static trackerd.config.ValueTypes.bool;
+import static trackerd.config.ValueTypes.cidrList;
+import static trackerd.config.ValueTypes.integer;
+import static trackerd.config.ValueTypes.oneOf;
+import static trackerd.config.ValueTypes.string;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every key the tracker reads, in the order {@code --print-config} prints them. */
+public final class TrackerSchema {
+    private static final long MAX_INT = Integer.MAX_VALUE;
+
+    private static final List<ConfigKey> KEYS = List.of(
+        key("log.level", "\"info\"", "Log level: error, warn, info, debug or trace. The tracker never logs per request.",
+            oneOf("error", "warn", "info", "debug", "trace")),
+
+        key("workers.socket_workers", "0",
+            "Socket workers: Netty event loops that parse requests for every front end. 0 = one per CPU core.",
+            integer(0, 1024)),
+        key("workers.swarm_workers", "1",
+            "Swarm workers: threads that own the swarms. Each owns the torrents whose info hash maps to it.",
+            integer(1, 256)),
+        key("workers.queue_capacity", "4096",
+            "Requests that may wait for one swarm worker, and requests one socket worker may have in flight\n"
+                + "(each costs about 3.5 KiB, allocated at start). When full, UDP requests are dropped and\n"
+                + "HTTP/WS requests are answered \"tracker busy\"; both are counted.",
+            integer(64, 1 << 20)),
+
+        key("swarm.announce_interval_seconds", "1800", "Interval clients are told to wait between announces.",
+            integer(10, 86_400)),
+        key("swarm.min_announce_interval_seconds", "900",
+            "Minimum interval clients must wait between announces (BEP 3 \"min interval\"); at most the interval.",
+            integer(1, 86_400)),
+        key("swarm.peer_timeout_seconds", "2700",
+            "A peer that has not announced for this long is removed from its swarm.",
+            integer(10, 86_400)),
+        key("swarm.default_numwant", "50", "Peers returned when a client asks for none in particular (numwant -1 or absent).",
+            integer(0, 1000)),
+        key("swarm.max_response_peers", "50",
+            "Most peers one reply carries, whatever numwant asks. 50 IPv6 peers keep a UDP reply under 1,000 bytes.",
+            integer(0, 1000)),
+        key("swarm.cleaning_interval_seconds", "60",
+            "How often each swarm worker walks its swarms to remove expired peers (in short slices).",
+            integer(1, 3_600)),
+        key("swarm.trust_client_ip", "false",
+            "Use the address a client sends (UDP \"ip\" field, HTTP \"ip\" parameter) instead of its source\n"
+                + "address. Only for private trackers whose clients sit behind the same NAT as the tracker.",
+            bool()),
+
+        key("limits.max_torrents", "10000000", "Most torrents held at once; an announce for a new torrent past it gets an error.",
+            integer(1, MAX_INT)),
+        key("limits.max_peers_per_torrent", "1000000", "Most peers in one swarm; a new peer past it gets an error.",
+            integer(1, MAX_INT)),
+        key("limits.max_scrape_hashes", "64",
+            "Most info hashes in one scrape request. BEP 15 fits about 74 in one UDP packet.",
+            integer(1, 1000)),
+
+        key("udp.enabled", "true", "Serve BitTorrent over UDP (BEP 15).", bool()),
+        key("udp.listen", "[\"0.0.0.0:6969\", \"[::]:6969\"]",
+            "Addresses to listen on. Every socket worker opens its own socket on each (SO_REUSEPORT).",
+            addressList()),
+        key("udp.receive_buffer_bytes", "8388608",
+            "Socket receive buffer. Linux caps it at net.core.rmem_max: raise that sysctl on busy trackers.",
+            integer(0, MAX_INT)),
+        key("udp.send_buffer_bytes", "8388608",
+            "Socket send buffer. Linux caps it at net.core.wmem_max.", integer(0, MAX_INT)),
+
+        key("http.enabled", "true", "Serve BitTorrent over HTTP (BEP 3, 7, 23, 48).", bool()),
+        key("http.listen", "[\"0.0.0.0:6969\", \"[::]:6969\"]", "Plain HTTP addresses (TCP).", addressList()),
+        key("http.max_request_bytes", "8192", "Most bytes of request line plus headers before the request is refused.",
+            integer(256, 1 << 20)),
+        key("http.read_timeout_seconds", "15", "Idle keep-alive or slow connections are closed after this long.",
+            integer(1, 3_600)),
+        key("http.tls.listen", "[]", "HTTPS addresses (TCP). Empty = no HTTPS.", addressList()),
+        key("http.tls.cert_path", "\"\"", "PEM certificate chain for HTTPS and WSS; re-read when the file changes.", string()),
+        key("http.tls.key_path", "\"\"", "PEM private key (PKCS#8) for HTTPS and WSS.", string()),
+        key("http.proxy.header", "\"\"",
+            "Header that carries the client address behind a reverse proxy: X-Forwarded-For or X-Real-IP.\n"
+                + "Empty = use the connection's source address.",
+            oneOf("", "x-forwarded-for", "x-real-ip")),
+        key("http.proxy.trusted", "[]", "Proxy addresses (IP or IP/PREFIX) whose header is believed.", cidrList()),
+
+        key("ws.enabled", "true",
+            "Serve WebTorrent over WebSocket on the HTTP addresses (the Upgrade header tells HTTP and WS apart).",
+            bool()),
+        key("ws.listen", "[]", "Extra WebSocket-only addresses (TCP), besides the HTTP ones.", addressList()),
+        key("ws.max_frame_bytes", "65536", "Largest WebSocket message accepted.", integer(1_024, 1 << 24)),
+        key("ws.max_offers_per_announce", "10", "Most WebRTC offers forwarded from one announce.", integer(0, 100)),
+        key("ws.max_connections", "100000", "Most WebSocket connections at once.", integer(1, MAX_INT)),
+        key("ws.idle_timeout_seconds", "300", "A connection silent this long is closed.", integer(10, 86_400)),
+        key("ws.ping_interval_seconds", "60", "Idle connections are pinged this often.", integer(5, 86_400)),
+
+        key("access_list.mode", "\"off\"",
+            "off: every info hash is served. allow: only those in the file. deny: all but those in the file.",
+            oneOf("off", "allow", "deny")),
+        key("access_list.path", "\"\"",
+            "File of hex info hashes, one a line (# comments allowed). Re-read on SIGUSR1 and when it changes.",
+            string()),
+
+        key("metrics.enabled", "true", "Serve Prometheus metrics at GET /metrics.", bool()),
+        key("metrics.listen", "\"127.0.0.1:9969\"", "Metrics address; loopback only until you open it.", address()));
+
+    private static Map<String, String> tables() {
+        Map<String, String> TABLES = new LinkedHashMap<>();
+        TABLES.put("log", "Logging.");
+        TABLES.put("workers", "Threads and queues.");
+        TABLES.put("swarm", "Swarm rules shared by all protocols.");
+        TABLES.put("limits", "Limits that guard memory.");
+        TABLES.put("udp", "BitTorrent over UDP: udp://HOST:6969/announce");
+        TABLES.put("http", "BitTorrent over HTTP: http://HOST:6969/announce");
+        TABLES.put("http.tls", "HTTPS: https://HOST:PORT/announce (and wss:// for WebTorrent).");
+        TABLES.put("http.proxy", "Running behind a reverse proxy.");
+        TABLES.put("ws", "WebTorrent over WebSocket: ws://HOST:6969");
+        TABLES.put("access_list", "Which info hashes are served.");
+        TABLES.put("metrics", "Prometheus metrics.");
+        return TABLES;
+    }
+
+
+    public static final ConfigSchema SCHEMA = new ConfigSchema(
+        "trackerd configuration. Every key shows its default; delete what you do not change.", tables(), KEYS);
+
+    private TrackerSchema() {}
+}
