@@ -26,6 +26,10 @@ public final class ConfigValues {
         return Math.toIntExact((Long) get(path));
     }
 
+    public long longValue(String path) {
+        return (Long) get(path);
+    }
+
     public String string(String path) {
         return (String) get(path);
     }

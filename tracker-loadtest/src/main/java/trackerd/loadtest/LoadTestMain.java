@@ -1,0 +1,217 @@
+package trackerd.loadtest;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import trackerd.config.ConfigException;
+import trackerd.net.SocketAddresses;
+
+/** {@code tracker-loadtest.jar}: drives a tracker and reports what it saw. */
+public final class LoadTestMain {
+    static final String USAGE = """
+        Usage: loadtest udp [--config FILE] [--set KEY=VALUE]... [--target HOST:PORT|URL]
+                            [--duration SECONDS] [--workers N] [--connections N] [--rate N] [--json FILE]
+               loadtest --print-config            the full default config, a comment on every key
+               loadtest --print-info-hashes       the workload's info hashes, hex, one a line
+                                                  (for an access list or opentracker's whitelist)
+               loadtest udp-responder --listen IP:PORT [--duration SECONDS]
+                                                  a trivial BEP 15 responder, to measure this tool's ceiling
+
+        Sends load only to the target, for --duration seconds (default 30), then waits at most
+        run.drain_seconds for replies in flight and prints the report. --connections is the number
+        of UDP sockets in all (spread over the workers); --rate 0 (default) is saturation.
+        Progress goes to stderr once a second; the report to stdout (and --json FILE).
+        The http and ws modes are not in this build yet.
+        Exit codes: 0 the run completed, 1 it could not run, 2 bad arguments or config.
+        """;
+
+    private LoadTestMain() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String mode = args[0];
+        List<String> sets = new ArrayList<>();
+        Path config = null;
+        String listen = null;
+        try {
+            for (int i = 1; i < args.length; i++) {
+                String value = i + 1 < args.length ? args[i + 1] : null;
+                switch (args[i]) {
+                    case "--config" -> config = Path.of(need(value, args[i]));
+                    case "--set" -> sets.add(need(value, args[i]));
+                    case "--target" -> sets.add("target.address=\"" + need(value, args[i]) + "\"");
+                    case "--duration" -> sets.add("run.duration_seconds=" + need(value, args[i]));
+                    case "--workers" -> sets.add("run.workers=" + need(value, args[i]));
+                    case "--rate" -> sets.add("run.rate=" + need(value, args[i]));
+                    case "--json" -> sets.add("run.json=\"" + need(value, args[i]) + "\"");
+                    case "--connections" -> sets.add("connections=" + need(value, args[i]));
+                    case "--listen" -> listen = need(value, args[i]);
+                    default -> throw new IllegalArgumentException("unknown argument \"" + args[i] + "\"");
+                }
+                i++;
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("loadtest: " + e.getMessage() + " (see --help)");
+            return 2;
+        }
+        try {
+            switch (mode) {
+                case "--print-config" -> {
+                    out.print(LoadTestSchema.SCHEMA.defaultToml());
+                    return 0;
+                }
+                case "--print-info-hashes" -> {
+                    LoadTestConfig c = load(config, sets);
+                    for (int t = 0; t < c.workload().torrents(); t++) out.println(Workload.hex(t));
+                    return 0;
+                }
+                case "udp" -> {
+                    return udp(load(config, sets), out, err);
+                }
+                case "udp-responder" -> {
+                    if (listen == null) throw new IllegalArgumentException("udp-responder needs --listen IP:PORT");
+                    LoadTestConfig c = load(config, sets);
+                    return UdpResponder.serve(SocketAddresses.parse(listen), c.durationSeconds(), err);
+                }
+                case "http", "ws" -> {
+                    err.println("loadtest: the " + mode + " mode is not in this build yet");
+                    return 2;
+                }
+                default -> throw new IllegalArgumentException("unknown mode \"" + mode + "\"");
+            }
+        } catch (ConfigException e) {
+            err.println("loadtest: config error: " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("loadtest: " + e.getMessage() + " (see --help)");
+            return 2;
+        } catch (Exception e) {
+            err.println("loadtest: " + e);
+            return 1;
+        }
+    }
+
+    private static String need(String value, String option) {
+        if (value == null) throw new IllegalArgumentException(option + " needs a value");
+        return value;
+    }
+
+    /** --connections N is sockets in all: turned into udp.sockets_per_worker once workers are known. */
+    private static LoadTestConfig load(Path file, List<String> sets) throws ConfigException {
+        List<String> plain = new ArrayList<>();
+        String connections = null;
+        for (String set : sets) {
+            if (set.startsWith("connections=")) connections = set.substring(12);
+            else plain.add(set);
+        }
+        LoadTestConfig config = LoadTestConfig.load(file, plain);
+        if (connections != null) {
+            int total;
+            try {
+                total = Integer.parseInt(connections);
+            } catch (NumberFormatException e) {
+                throw new ConfigException("--connections", "expected a whole number, got \"" + connections + "\"");
+            }
+            int perWorker = Math.max(1, (total + config.workers() - 1) / config.workers());
+            plain.add("udp.sockets_per_worker=" + perWorker);
+            config = LoadTestConfig.load(file, plain);
+        }
+        return config;
+    }
+
+    static int udp(LoadTestConfig config, PrintStream out, PrintStream err) throws Exception {
+        Workload workload = new Workload(config.workload());
+        DefaultThreadFactory threads = new DefaultThreadFactory("load-udp", true);
+        EventLoopGroup group = Epoll.isAvailable()
+            ? new EpollEventLoopGroup(config.workers(), threads) : new NioEventLoopGroup(config.workers(), threads);
+        try {
+            List<UdpLoadWorker> workers = new ArrayList<>();
+            int index = 0;
+            for (var executor : group) {
+                workers.add(new UdpLoadWorker(index++, (EventLoop) executor, config, workload));
+            }
+            Report report = drive(config, workers, out, err);
+            out.print(report.text());
+            if (config.json() != null) report.writeJson(config.json());
+            return 0;
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static Report drive(LoadTestConfig config, List<UdpLoadWorker> workers, PrintStream out, PrintStream err)
+            throws Exception {
+        long start = System.nanoTime();
+        long end = start + TimeUnit.SECONDS.toNanos(config.durationSeconds());
+        long drain = TimeUnit.SECONDS.toNanos(config.drainSeconds());
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        List<WorkerStats> stats = new ArrayList<>();
+        for (UdpLoadWorker worker : workers) {
+            done.add(worker.run(start, end, drain));
+            stats.add(worker.stats);
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(done.toArray(new CompletableFuture[0]));
+        Histogram total = new Histogram(60_000_000_000L, 3);
+        long[] last = new long[3];
+        long hardStop = end + drain + TimeUnit.SECONDS.toNanos(5);
+        int second = 0;
+        while (!all.isDone()) {
+            try {
+                all.get(1, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                // a second went by: print progress
+            }
+            Histogram interval = new Histogram(60_000_000_000L, 3);
+            for (WorkerStats s : stats) interval.add(s.latency.getIntervalHistogram());
+            total.add(interval);
+            second++;
+            if (config.progress()) progress(err, second, stats, last, interval);
+            if (System.nanoTime() > hardStop) {
+                err.println("loadtest: workers did not finish in time; reporting what was seen");
+                break;
+            }
+        }
+        for (WorkerStats s : stats) total.add(s.latency.getIntervalHistogram());
+        return Report.of("udp", SocketAddresses.format(config.target()), config.durationSeconds(), workers.size(),
+            config.rate(), stats, total);
+    }
+
+    private static void progress(PrintStream err, int second, List<WorkerStats> stats, long[] last, Histogram interval) {
+        long sent = 0;
+        long answered = 0;
+        long problems = 0;
+        for (WorkerStats s : stats) {
+            for (int t = 0; t < 3; t++) {
+                sent += s.get(WorkerStats.SENT + t);
+                answered += s.get(WorkerStats.ANSWERED + t);
+            }
+            problems += s.get(WorkerStats.ERROR_REPLIES) + s.get(WorkerStats.INVALID_REPLIES);
+        }
+        long timeouts = 0;
+        for (WorkerStats s : stats) timeouts += s.get(WorkerStats.TIMEOUTS);
+        err.printf(Locale.ROOT, "[%3ds] sent %,10d/s  answered %,10d/s  errors %d  timeouts %d  p99 %.3f ms%n",
+            second, sent - last[0], answered - last[1], problems, timeouts,
+            interval.getTotalCount() == 0 ? 0.0 : interval.getValueAtPercentile(99) / 1e6);
+        last[0] = sent;
+        last[1] = answered;
+    }
+}

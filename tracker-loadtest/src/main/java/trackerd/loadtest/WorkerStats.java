@@ -1,0 +1,40 @@
+package trackerd.loadtest;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.HdrHistogram.Recorder;
+
+/**
+ * One worker's counts and latencies. The worker's event loop writes; the progress printer and
+ * the report read. Counts are ordered stores (no lock); latencies go to an HdrHistogram
+ * {@link Recorder}, whose interval histograms are read without stopping the writer.
+ */
+final class WorkerStats {
+    static final int SENT = 0;         // + type
+    static final int ANSWERED = 3;     // + type
+    static final int ERROR_REPLIES = 6;
+    static final int INVALID_REPLIES = 7;
+    static final int TIMEOUTS = 8;
+    static final int LATE_REPLIES = 9;
+    static final int PEERS_RECEIVED = 10;
+    static final int BEHIND_SCHEDULE = 11;
+    static final int SIZE = 12;
+
+    /** Latencies in nanoseconds, up to a minute, three significant digits. */
+    final Recorder latency = new Recorder(60_000_000_000L, 3);
+    private final AtomicLongArray counts = new AtomicLongArray(SIZE);
+    /** The first error message a tracker sent, for the report. */
+    volatile String firstError;
+    volatile String firstInvalid;
+
+    void add(int index, long amount) {
+        counts.lazySet(index, counts.get(index) + amount);
+    }
+
+    void increment(int index) {
+        add(index, 1);
+    }
+
+    long get(int index) {
+        return counts.get(index);
+    }
+}

@@ -1,0 +1,98 @@
+package trackerd.loadtest;
+
+import java.util.SplittableRandom;
+import trackerd.net.InfoHashes;
+
+/**
+ * The simulated population: torrents with info hashes derived from their rank, popularity by
+ * Zipf's law, and a pool of peers each bound to one torrent drawn by popularity (so swarm sizes
+ * stay as skewed and as bounded as on a real tracker). Immutable after construction: workers
+ * share it and draw requests from their own {@link SplittableRandom}.
+ */
+final class Workload {
+    static final int CONNECT = 0;
+    static final int ANNOUNCE = 1;
+    static final int SCRAPE = 2;
+
+    final LoadTestConfig.WorkloadConfig config;
+    /** cumulative[r] = P(rank <= r); searched to draw a torrent. */
+    private final double[] cumulative;
+    private final int[] peerTorrent;
+
+    Workload(LoadTestConfig.WorkloadConfig config) {
+        this.config = config;
+        cumulative = new double[config.torrents()];
+        double sum = 0;
+        for (int r = 0; r < cumulative.length; r++) {
+            sum += 1.0 / Math.pow(r + 1, config.zipfExponent());
+            cumulative[r] = sum;
+        }
+        for (int r = 0; r < cumulative.length; r++) cumulative[r] /= sum;
+        SplittableRandom random = new SplittableRandom(config.seed());
+        peerTorrent = new int[config.peers()];
+        for (int p = 0; p < peerTorrent.length; p++) peerTorrent[p] = torrent(random);
+    }
+
+    /** A torrent rank drawn by popularity. */
+    int torrent(SplittableRandom random) {
+        double u = random.nextDouble();
+        int lo = 0;
+        int hi = cumulative.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (cumulative[mid] < u) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    int requestType(SplittableRandom random) {
+        int total = config.connectWeight() + config.announceWeight() + config.scrapeWeight();
+        int x = random.nextInt(total);
+        if (x < config.connectWeight()) return CONNECT;
+        return x < config.connectWeight() + config.announceWeight() ? ANNOUNCE : SCRAPE;
+    }
+
+    int peer(SplittableRandom random) {
+        return random.nextInt(peerTorrent.length);
+    }
+
+    int torrentOf(int peer) {
+        return peerTorrent[peer];
+    }
+
+    /** The port a peer announces; a peer is its port, since all share this machine's address. */
+    static int port(int peer) {
+        return 1 + peer;
+    }
+
+    boolean seeder(int peer) {
+        return Math.floorMod(InfoHashes.mix(peer ^ config.seed()), 100) < config.seederPercent();
+    }
+
+    /** BEP 15 event numbering: 0 none, 1 completed, 2 started, 3 stopped. */
+    int event(SplittableRandom random) {
+        int x = random.nextInt(100);
+        if (x < config.startedPercent()) return 2;
+        x -= config.startedPercent();
+        if (x < config.completedPercent()) return 1;
+        x -= config.completedPercent();
+        return x < config.stoppedPercent() ? 3 : 0;
+    }
+
+    static long hash0(int torrent) {
+        return InfoHashes.mix(torrent * 0x9E3779B97F4A7C15L + 0x0123);
+    }
+
+    static long hash1(int torrent) {
+        return InfoHashes.mix(torrent * 0xC2B2AE3D27D4EB4FL + 0x4567);
+    }
+
+    static int hash2(int torrent) {
+        return (int) InfoHashes.mix(torrent + 0x89ABL);
+    }
+
+    static String hex(int torrent) {
+        return InfoHashes.toHex(hash0(torrent), hash1(torrent), hash2(torrent));
+    }
+}
