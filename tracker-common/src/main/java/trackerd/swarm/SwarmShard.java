@@ -68,9 +68,9 @@ public final class SwarmShard {
 
         if (r.event == RequestSlot.EVENT_STOPPED) {
             if (t >= 0) {
-                long[] left = store.remove(peers(t, r.ipv6), k0, k1, key);
+                long[] left = store.remove(table.peers(t, r.ipv6), k0, k1, key);
                 account(r.ipv6, -(store.removedSeeders + store.removedLeechers), -store.removedSeeders);
-                setPeers(t, r.ipv6, left);
+                table.setPeers(t, r.ipv6, left);
                 if (!table.used(t)) {
                     table.remove(t);
                     t = -1;
@@ -91,7 +91,7 @@ public final class SwarmShard {
             created = true;
         }
         boolean seeder = r.seeder || r.event == RequestSlot.EVENT_COMPLETED;
-        long[] peers = store.upsert(peers(t, r.ipv6), k0, k1, key, seeder, tick, settings.maxPeersPerTorrent());
+        long[] peers = store.upsert(table.peers(t, r.ipv6), k0, k1, key, seeder, tick, settings.maxPeersPerTorrent());
         int previous = store.previous;
         if (previous == PeerStore.REFUSED_FULL) {
             if (created) table.remove(t);
@@ -99,14 +99,14 @@ public final class SwarmShard {
             r.status = RequestSlot.TOO_MANY_PEERS;
             return;
         }
-        setPeers(t, r.ipv6, peers);
+        table.setPeers(t, r.ipv6, peers);
         if (previous == PeerStore.NEW) {
             account(r.ipv6, 1, seeder ? 1 : 0);
         } else if ((previous == PeerStore.WAS_SEEDER) != seeder) {
             account(r.ipv6, 0, seeder ? 1 : -1);
         }
         if (r.event == RequestSlot.EVENT_COMPLETED && previous != PeerStore.WAS_SEEDER) {
-            table.completed[t]++;
+            table.countCompleted(t);
         }
         int want = Math.min(r.numwant < 0 ? settings.defaultNumwant() : r.numwant, settings.maxResponsePeers());
         r.peerCount = store.select(peers, k0, k1, key, seeder, want, r.peers, 0, nextRandom());
@@ -123,10 +123,12 @@ public final class SwarmShard {
                 results[at + 1] = 0;
                 results[at + 2] = 0;
             } else {
-                int seeders = PeerStore.seeders(table.peers4[t]) + PeerStore.seeders(table.peers6[t]);
+                long[] v4 = table.peers(t, false);
+                long[] v6 = table.peers(t, true);
+                int seeders = PeerStore.seeders(v4) + PeerStore.seeders(v6);
                 results[at] = seeders;
-                results[at + 1] = table.completed[t];
-                results[at + 2] = PeerStore.count(table.peers4[t]) + PeerStore.count(table.peers6[t]) - seeders;
+                results[at + 1] = table.completed(t);
+                results[at + 2] = PeerStore.count(v4) + PeerStore.count(v6) - seeders;
             }
         }
     }
@@ -138,19 +140,12 @@ public final class SwarmShard {
             r.completed = 0;
             return;
         }
-        int seeders = PeerStore.seeders(table.peers4[t]) + PeerStore.seeders(table.peers6[t]);
+        long[] v4 = table.peers(t, false);
+        long[] v6 = table.peers(t, true);
+        int seeders = PeerStore.seeders(v4) + PeerStore.seeders(v6);
         r.seeders = seeders;
-        r.leechers = PeerStore.count(table.peers4[t]) + PeerStore.count(table.peers6[t]) - seeders;
-        r.completed = table.completed[t];
-    }
-
-    private long[] peers(int t, boolean ipv6) {
-        return ipv6 ? table.peers6[t] : table.peers4[t];
-    }
-
-    private void setPeers(int t, boolean ipv6, long[] peers) {
-        if (ipv6) table.peers6[t] = peers;
-        else table.peers4[t] = peers;
+        r.leechers = PeerStore.count(v4) + PeerStore.count(v6) - seeders;
+        r.completed = table.completed(t);
     }
 
     private void account(boolean ipv6, long peers, long seeders) {
@@ -178,9 +173,9 @@ public final class SwarmShard {
                 spent++;
                 continue;
             }
-            spent += PeerStore.count(table.peers4[t]) + PeerStore.count(table.peers6[t]) + 1;
-            table.peers4[t] = expire(store4, table.peers4[t], tick, false);
-            table.peers6[t] = expire(store6, table.peers6[t], tick, true);
+            spent += PeerStore.count(table.peers(t, false)) + PeerStore.count(table.peers(t, true)) + 1;
+            table.setPeers(t, false, expire(store4, table.peers(t, false), tick, false));
+            table.setPeers(t, true, expire(store6, table.peers(t, true), tick, true));
             if (!table.used(t)) {
                 table.remove(t); // shifts a later torrent into t: look at t again
             } else {

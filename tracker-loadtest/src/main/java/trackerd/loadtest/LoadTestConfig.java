@@ -10,7 +10,7 @@ import trackerd.net.SocketAddresses;
 
 /** The load tester's validated configuration. */
 record LoadTestConfig(
-        InetSocketAddress target, int durationSeconds, int drainSeconds, int workers, long rate, Path json,
+        InetSocketAddress target, int warmupSeconds, int durationSeconds, int drainSeconds, int workers, long rate, Path json,
         boolean progress, WorkloadConfig workload, Udp udp) {
 
     record WorkloadConfig(
@@ -37,7 +37,7 @@ record LoadTestConfig(
             throw new ConfigException("workload.stopped_percent", "event percentages add up to more than 100");
         }
         return new LoadTestConfig(
-            target(v.string("target.address")), v.integer("run.duration_seconds"), v.integer("run.drain_seconds"),
+            target(v.string("target.address")), v.integer("run.warmup_seconds"), v.integer("run.duration_seconds"), v.integer("run.drain_seconds"),
             v.integer("run.workers"), v.longValue("run.rate"), json.isEmpty() ? null : Path.of(json),
             v.bool("run.progress"), workload,
             new Udp(v.integer("udp.sockets_per_worker"), v.integer("udp.window"), v.integer("udp.timeout_ms"),

@@ -29,8 +29,9 @@ public final class LoadTestMain {
                loadtest udp-responder --listen IP:PORT [--duration SECONDS]
                                                   a trivial BEP 15 responder, to measure this tool's ceiling
 
-        Sends load only to the target, for --duration seconds (default 30), then waits at most
-        run.drain_seconds for replies in flight and prints the report. --connections is the number
+        Sends load only to the target: run.warmup_seconds (default 5, not counted), then --duration
+        seconds (default 30), then waits at most run.drain_seconds for replies in flight and prints
+        the report. --connections is the number
         of UDP sockets in all (spread over the workers); --rate 0 (default) is saturation.
         Progress goes to stderr once a second; the report to stdout (and --json FILE).
         The http and ws modes are not in this build yet.
@@ -149,6 +150,7 @@ public final class LoadTestMain {
             for (var executor : group) {
                 workers.add(new UdpLoadWorker(index++, (EventLoop) executor, config, workload));
             }
+            System.gc(); // the pool and sockets are built: keep their first copy out of the measurement
             Report report = drive(config, workers, out, err);
             out.print(report.text());
             if (config.json() != null) report.writeJson(config.json());
@@ -160,20 +162,28 @@ public final class LoadTestMain {
 
     private static Report drive(LoadTestConfig config, List<UdpLoadWorker> workers, PrintStream out, PrintStream err)
             throws Exception {
+        List<CompletableFuture<Void>> connects = new ArrayList<>();
+        for (UdpLoadWorker worker : workers) connects.add(worker.connect());
+        try {
+            CompletableFuture.allOf(connects.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the target answered no connect within 10 s: is a UDP tracker there?");
+        }
         long start = System.nanoTime();
-        long end = start + TimeUnit.SECONDS.toNanos(config.durationSeconds());
+        long measure = start + TimeUnit.SECONDS.toNanos(config.warmupSeconds());
+        long end = measure + TimeUnit.SECONDS.toNanos(config.durationSeconds());
         long drain = TimeUnit.SECONDS.toNanos(config.drainSeconds());
         List<CompletableFuture<Void>> done = new ArrayList<>();
         List<WorkerStats> stats = new ArrayList<>();
         for (UdpLoadWorker worker : workers) {
-            done.add(worker.run(start, end, drain));
+            done.add(worker.run(start, measure, end, drain));
             stats.add(worker.stats);
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(done.toArray(new CompletableFuture[0]));
         Histogram total = new Histogram(60_000_000_000L, 3);
         long[] last = new long[3];
         long hardStop = end + drain + TimeUnit.SECONDS.toNanos(5);
-        int second = 0;
+        int second = -config.warmupSeconds();
         while (!all.isDone()) {
             try {
                 all.get(1, TimeUnit.SECONDS);
@@ -184,7 +194,7 @@ public final class LoadTestMain {
             for (WorkerStats s : stats) interval.add(s.latency.getIntervalHistogram());
             total.add(interval);
             second++;
-            if (config.progress()) progress(err, second, stats, last, interval);
+            if (config.progress() && second > 0) progress(err, second, stats, last, interval);
             if (System.nanoTime() > hardStop) {
                 err.println("loadtest: workers did not finish in time; reporting what was seen");
                 break;

@@ -18,7 +18,11 @@ final class LoadTestSchema {
             "Tracker to load: IP:PORT, or a URL such as udp://[::1]:6969/announce. Only this address gets traffic.",
             string()),
 
-        key("run.duration_seconds", "30", "How long requests are sent.", integer(1, 3_600)),
+        key("run.warmup_seconds", "5",
+            "Load sent first and not counted, so that both this tool's and the tracker's JIT have compiled\n"
+                + "the hot path before the clock starts.",
+            integer(0, 600)),
+        key("run.duration_seconds", "30", "How long requests are sent and counted.", integer(1, 3_600)),
         key("run.drain_seconds", "3",
             "After the duration, how long to wait for replies still in flight; then the run stops, whatever is left.",
             integer(0, 60)),

@@ -80,6 +80,10 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
         return freeCount > 0 && (hasId || !connecting);
     }
 
+    boolean connected() {
+        return hasId;
+    }
+
     boolean idle() {
         return freeCount == busy.length;
     }
@@ -132,8 +136,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
         sentNanos[slot] = now;
         startNanos[slot] = intendedNanos;
         busy[slot] = true;
-        if (now - intendedNanos > 1_000_000) stats.increment(WorkerStats.BEHIND_SCHEDULE);
-        stats.increment(WorkerStats.SENT + type);
+        if (now - intendedNanos > 1_000_000 && worker.counts(now)) stats.increment(WorkerStats.BEHIND_SCHEDULE);
+        if (worker.counts(now)) stats.increment(WorkerStats.SENT + type);
         if (out == batch) {
             if (++batched == GSO_SEGMENTS) writeBatch();
         } else {
@@ -192,7 +196,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
         int type = types[slot];
         busy[slot] = false;
         free[freeCount++] = slot;
-        stats.latency.recordValue(Math.max(0, now - startNanos[slot]));
+        boolean counted = worker.counts(sentNanos[slot]);
+        if (counted) stats.latency.recordValue(Math.max(0, now - startNanos[slot]));
         if (type == Workload.CONNECT) connecting = false;
         if (action == 3) {
             stats.increment(WorkerStats.ERROR_REPLIES);
@@ -206,14 +211,16 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
             invalid(problem);
             return;
         }
+        if (counted) stats.increment(WorkerStats.ANSWERED + type);
         if (type == Workload.CONNECT) {
             connectionId = in.getLong(base + 8);
+            boolean first = !hasId;
             hasId = true;
             idNanos = now;
+            if (first) worker.onConnected();
         } else if (type == Workload.ANNOUNCE) {
             stats.add(WorkerStats.PEERS_RECEIVED, (length - 20) / (ipv6 ? 18 : 6));
         }
-        stats.increment(WorkerStats.ANSWERED + type);
     }
 
     /** Null if the reply fits the request, else what is wrong with it. */

@@ -79,6 +79,10 @@ public final class Main {
             err.println("tracker: cannot start: " + e.getMessage());
             return e.exitCode();
         }
+        // Start-up allocated everything long-lived (request slots, tables, registries). One full
+        // collection now moves it to the old generation; otherwise the first young collection
+        // under traffic copies it all, which measured as a 60-80 ms pause on one core.
+        System.gc();
         Signal.handle(new Signal("TERM"), signal -> stop.request(EXIT_OK));
         Signal.handle(new Signal("INT"), signal -> stop.request(EXIT_OK));
         Signal.handle(new Signal("USR1"), signal -> daemon.reloadAccessList());

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Runs opentracker (Debian package) and trackerd one after the other under the same UDP load and
+# prints the table that goes into docs/benchmarks.md: medians of RUNS runs and their ratios.
+#
+#   scripts/bench-vs-opentracker.sh [RUNS=3] [SECONDS=10]
+#
+# Each tracker is pinned to core 0 and the load tester to core 1 (taskset). Per run and tracker:
+#  1. warm-up: 5 s of load (the JVM compiles the hot path; opentracker gets the same)
+#  2. saturation: SECONDS of load as fast as the windows allow -> answered/s, timeouts, and
+#     answers per tracker CPU-second (utime+stime from /proc/PID/stat over the run)
+#  3. half rate: SECONDS at half of that tracker's saturation rate -> p99 latency
+# Both trackers serve only the workload's info hashes (opentracker is a whitelist build; trackerd
+# gets the same list as its allow list). Needs root or sudo for apt only if opentracker is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+seconds=${2:-10}
+command -v opentracker >/dev/null || { apt-get update -qq && apt-get install -y -qq opentracker >/dev/null; }
+[ -f tracker-server/target/tracker.jar ] && [ -f tracker-loadtest/target/tracker-loadtest.jar ] \
+  || mvn -B -q -DskipTests package -pl tracker-server,tracker-loadtest -am
+work=$(mktemp -d /tmp/bench-ot.XXXXXX)
+chmod 755 "$work"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+loadtest() { taskset -c 1 java -jar tracker-loadtest/target/tracker-loadtest.jar "$@"; }
+loadtest --print-info-hashes > "$work/whitelist.txt"
+chmod 644 "$work/whitelist.txt"
+# drops must not stall a load window for long, or a tracker that drops looks slower than it is
+common=(--set run.progress=false --set udp.timeout_ms=100 --set run.drain_seconds=1)
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+
+start_tracker() { # name port -> sets pid
+  case $1 in
+    opentracker)
+      # opentracker chroots into -d and reads the whitelist relative to it
+      taskset -c 0 opentracker -i 127.0.0.1 -P "$2" -p "$2" -w whitelist.txt -d "$work" >"$work/$1.log" 2>&1 &
+      pid=$! ;;
+    trackerd)
+      taskset -c 0 java -Xms1g -Xmx1g -jar tracker-server/target/tracker.jar \
+        --set "udp.listen=[\"127.0.0.1:$2\"]" --set http.enabled=false --set ws.enabled=false \
+        --set metrics.enabled=false --set workers.socket_workers=1 --set workers.swarm_workers=1 \
+        --set 'access_list.mode="allow"' --set "access_list.path=\"$work/whitelist.txt\"" >"$work/$1.log" 2>&1 &
+      pid=$! ;;
+  esac
+  sleep 2
+}
+
+port=28000
+results="$work/results.tsv"
+for run in $(seq "$runs"); do
+  for name in opentracker trackerd; do
+    port=$((port + 1))
+    start_tracker $name $port
+    loadtest udp --target 127.0.0.1:$port --duration 5 "${common[@]}" >/dev/null
+    t0=$(cpu_ticks $pid)
+    loadtest udp --target 127.0.0.1:$port --duration "$seconds" "${common[@]}" --json "$work/sat.json" >/dev/null
+    t1=$(cpu_ticks $pid)
+    rate=$(python3 -c "import json;print(int(json.load(open('$work/sat.json'))['responses_per_second']['total']/2))")
+    loadtest udp --target 127.0.0.1:$port --duration "$seconds" --rate "$rate" "${common[@]}" --json "$work/half.json" >/dev/null
+    kill $pid; wait $pid 2>/dev/null || true
+    python3 - "$name" "$run" "$seconds" "$t0" "$t1" "$work/sat.json" "$work/half.json" >>"$results" <<'PY'
+import json, os, sys
+name, run, seconds, t0, t1, sat, half = sys.argv[1:]
+s, h = json.load(open(sat)), json.load(open(half))
+hz = os.sysconf("SC_CLK_TCK")
+answered = s["responses_per_second"]["total"] * float(seconds)
+cpu = (int(t1) - int(t0)) / hz
+print("\t".join(map(str, [name, run, round(s["responses_per_second"]["total"]), s["timeouts"],
+      round(answered / cpu) if cpu else 0, round(cpu, 2), h["latency_ms"]["p99"], h["timeouts"],
+      s["invalid_replies"] + h["invalid_replies"]])))
+PY
+    tail -1 "$results" >&2
+  done
+done
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = [line.split("\t") for line in open(sys.argv[1]).read().split("\n") if line]
+med = {}
+for name in ("opentracker", "trackerd"):
+    mine = [r for r in rows if r[0] == name]
+    med[name] = {k: statistics.median(float(r[i]) for r in mine)
+                 for k, i in (("rps", 2), ("timeouts", 3), ("per_cpu", 4), ("cpu", 5), ("p99", 6), ("half_timeouts", 7), ("invalid", 8))}
+o, t = med["opentracker"], med["trackerd"]
+print("| median of %d runs | opentracker | trackerd | trackerd / opentracker |" % (len(rows) // 2))
+print("| --- | --- | --- | --- |")
+print("| answered requests/s at saturation | %.0f | %.0f | %.2f |" % (o["rps"], t["rps"], t["rps"] / o["rps"]))
+print("| timeouts at saturation | %.0f | %.0f | |" % (o["timeouts"], t["timeouts"]))
+print("| answers per tracker CPU-second | %.0f | %.0f | %.2f |" % (o["per_cpu"], t["per_cpu"], t["per_cpu"] / o["per_cpu"]))
+print("| p99 latency at half its saturation rate (ms) | %.3f | %.3f | |" % (o["p99"], t["p99"]))
+print("| timeouts at half rate | %.0f | %.0f | |" % (o["half_timeouts"], t["half_timeouts"]))
+print("| invalid replies | %.0f | %.0f | |" % (o["invalid"], t["invalid"]))
+print()
+print("per run (name, run, answered/s, timeouts, answers/CPU-s, CPU-s, p99 ms at half rate, timeouts at half rate, invalid):")
+for r in rows: print("  " + "  ".join(r))
+PY

@@ -1,0 +1,96 @@
+package trackerd.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class WorkloadTest {
+    static LoadTestConfig.WorkloadConfig config(int torrents, double zipf, int peers, long seed) {
+        return new LoadTestConfig.WorkloadConfig(torrents, zipf, peers, 30, 10, 70, 20, 5, 2, 3, 50, 10, seed);
+    }
+
+    @Test
+    void sameSeedShouldGiveTheSamePoolAndRequests() {
+        Workload a = new Workload(config(1000, 1.0, 5000, 9));
+        Workload b = new Workload(config(1000, 1.0, 5000, 9));
+        Workload c = new Workload(config(1000, 1.0, 5000, 10));
+        int[] ta = new int[5000];
+        int[] tb = new int[5000];
+        int[] tc = new int[5000];
+        for (int p = 0; p < 5000; p++) {
+            ta[p] = a.torrentOf(p);
+            tb[p] = b.torrentOf(p);
+            tc[p] = c.torrentOf(p);
+        }
+        assertArrayEquals(ta, tb);
+        assertNotEquals(java.util.Arrays.toString(ta), java.util.Arrays.toString(tc));
+    }
+
+    @Test
+    void popularityShouldFollowZipf() {
+        Workload w = new Workload(config(1000, 1.0, 10, 1));
+        SplittableRandom random = new SplittableRandom(3);
+        int[] hits = new int[1000];
+        int draws = 2_000_000;
+        for (int i = 0; i < draws; i++) hits[w.torrent(random)]++;
+        // weight 1/r: rank 1 gets twice rank 2 and ten times rank 10; H(1000) ~ 7.485
+        assertEquals(2.0, (double) hits[0] / hits[1], 0.05);
+        assertEquals(10.0, (double) hits[0] / hits[9], 0.5);
+        assertEquals(1 / 7.485, (double) hits[0] / draws, 0.003);
+    }
+
+    @Test
+    void exponentZeroShouldBeUniform() {
+        Workload w = new Workload(config(10, 0.0, 10, 1));
+        SplittableRandom random = new SplittableRandom(3);
+        int[] hits = new int[10];
+        for (int i = 0; i < 1_000_000; i++) hits[w.torrent(random)]++;
+        for (int h : hits) assertEquals(100_000, h, 2_000);
+    }
+
+    @Test
+    void mixEventsAndSeedersShouldFollowTheirShares() {
+        Workload w = new Workload(config(100, 1.0, 60_000, 1));
+        SplittableRandom random = new SplittableRandom(5);
+        int[] types = new int[3];
+        int[] events = new int[4];
+        int n = 1_000_000;
+        for (int i = 0; i < n; i++) {
+            types[w.requestType(random)]++;
+            events[w.event(random)]++;
+        }
+        assertEquals(0.10, types[Workload.CONNECT] / (double) n, 0.005);
+        assertEquals(0.70, types[Workload.ANNOUNCE] / (double) n, 0.005);
+        assertEquals(0.20, types[Workload.SCRAPE] / (double) n, 0.005);
+        assertEquals(0.05, events[2] / (double) n, 0.003, "started");
+        assertEquals(0.02, events[1] / (double) n, 0.003, "completed");
+        assertEquals(0.03, events[3] / (double) n, 0.003, "stopped");
+        int seeders = 0;
+        for (int p = 0; p < 60_000; p++) if (w.seeder(p)) seeders++;
+        assertEquals(0.30, seeders / 60_000.0, 0.01);
+    }
+
+    @Test
+    void peersShouldHaveDistinctPortsAndTorrentsDistinctHashes() {
+        Set<Integer> ports = new HashSet<>();
+        for (int p = 0; p < 65_535; p++) ports.add(Workload.port(p));
+        assertEquals(65_535, ports.size());
+        assertTrue(ports.contains(1) && ports.contains(65_535));
+        Set<String> hashes = new HashSet<>();
+        for (int t = 0; t < 100_000; t++) hashes.add(Workload.hex(t));
+        assertEquals(100_000, hashes.size());
+    }
+
+    @Test
+    void targetShouldAcceptAddressesAndUrls() throws Exception {
+        assertEquals(6969, LoadTestConfig.target("udp://127.0.0.1:6969/announce").getPort());
+        assertEquals(7000, LoadTestConfig.target("[::1]:7000").getPort());
+        assertTrue(LoadTestConfig.target("udp://[::1]:1/announce").getAddress() instanceof java.net.Inet6Address);
+    }
+}
