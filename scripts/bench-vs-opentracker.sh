@@ -7,7 +7,8 @@
 # Each tracker is pinned to core 0 and the load tester to core 1 (taskset). Per run and tracker:
 #  1. warm-up: 5 s of load (the JVM compiles the hot path; opentracker gets the same)
 #  2. saturation: SECONDS of load as fast as the windows allow -> answered/s, timeouts, and
-#     answers per tracker CPU-second (utime+stime from /proc/PID/stat over the run)
+#     answers per tracker CPU-second (the load tester reads the tracker's utime+stime from
+#     /proc/PID/stat at the start and end of its measured window: run.tracker_pid)
 #  3. half rate: SECONDS at half of that tracker's saturation rate -> p99 latency
 # Both trackers serve only the workload's info hashes (opentracker is a whitelist build; trackerd
 # gets the same list as its allow list). Needs root or sudo for apt only if opentracker is missing.
@@ -26,7 +27,6 @@ loadtest --print-info-hashes > "$work/whitelist.txt"
 chmod 644 "$work/whitelist.txt"
 # drops must not stall a load window for long, or a tracker that drops looks slower than it is
 common=(--set run.progress=false --set udp.timeout_ms=100 --set run.drain_seconds=1)
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 
 start_tracker() { # name port -> sets pid
   case $1 in
@@ -50,23 +50,19 @@ for run in $(seq "$runs"); do
   for name in opentracker trackerd; do
     port=$((port + 1))
     start_tracker $name $port
-    loadtest udp --target 127.0.0.1:$port --duration 5 "${common[@]}" >/dev/null
-    t0=$(cpu_ticks $pid)
-    loadtest udp --target 127.0.0.1:$port --duration "$seconds" "${common[@]}" --json "$work/sat.json" >/dev/null
-    t1=$(cpu_ticks $pid)
+    loadtest udp --target 127.0.0.1:$port --duration 5 "${common[@]}" >/dev/null # the tracker's warm-up
+    loadtest udp --target 127.0.0.1:$port --duration "$seconds" "${common[@]}" --set run.tracker_pid=$pid \
+      --json "$work/sat.json" >/dev/null
     rate=$(python3 -c "import json;print(int(json.load(open('$work/sat.json'))['responses_per_second']['total']/2))")
     loadtest udp --target 127.0.0.1:$port --duration "$seconds" --rate "$rate" "${common[@]}" --json "$work/half.json" >/dev/null
     kill $pid; wait $pid 2>/dev/null || true
-    python3 - "$name" "$run" "$seconds" "$t0" "$t1" "$work/sat.json" "$work/half.json" >>"$results" <<'PY'
-import json, os, sys
-name, run, seconds, t0, t1, sat, half = sys.argv[1:]
+    python3 - "$name" "$run" "$work/sat.json" "$work/half.json" >>"$results" <<'PY'
+import json, sys
+name, run, sat, half = sys.argv[1:]
 s, h = json.load(open(sat)), json.load(open(half))
-hz = os.sysconf("SC_CLK_TCK")
-answered = s["responses_per_second"]["total"] * float(seconds)
-cpu = (int(t1) - int(t0)) / hz
 print("\t".join(map(str, [name, run, round(s["responses_per_second"]["total"]), s["timeouts"],
-      round(answered / cpu) if cpu else 0, round(cpu, 2), h["latency_ms"]["p99"], h["timeouts"],
-      s["invalid_replies"] + h["invalid_replies"]])))
+      round(s.get("answers_per_tracker_cpu_second", 0)), s.get("tracker_cpu_seconds", 0), h["latency_ms"]["p99"],
+      h["timeouts"], s["invalid_replies"] + h["invalid_replies"]])))
 PY
     tail -1 "$results" >&2
   done

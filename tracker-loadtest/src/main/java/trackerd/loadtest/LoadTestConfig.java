@@ -11,7 +11,7 @@ import trackerd.net.SocketAddresses;
 /** The load tester's validated configuration. */
 record LoadTestConfig(
         InetSocketAddress target, int warmupSeconds, int durationSeconds, int drainSeconds, int workers, long rate, Path json,
-        boolean progress, WorkloadConfig workload, Udp udp) {
+        boolean progress, long trackerPid, WorkloadConfig workload, Udp udp) {
 
     record WorkloadConfig(
             int torrents, double zipfExponent, int peers, int seederPercent, int connectWeight, int announceWeight,
@@ -39,7 +39,7 @@ record LoadTestConfig(
         return new LoadTestConfig(
             target(v.string("target.address")), v.integer("run.warmup_seconds"), v.integer("run.duration_seconds"), v.integer("run.drain_seconds"),
             v.integer("run.workers"), v.longValue("run.rate"), json.isEmpty() ? null : Path.of(json),
-            v.bool("run.progress"), workload,
+            v.bool("run.progress"), v.longValue("run.tracker_pid"), workload,
             new Udp(v.integer("udp.sockets_per_worker"), v.integer("udp.window"), v.integer("udp.timeout_ms"),
                 v.integer("udp.connection_refresh_seconds"), v.bool("udp.gso")));
     }

@@ -184,6 +184,16 @@ public final class LoadTestMain {
         long[] last = new long[3];
         long hardStop = end + drain + TimeUnit.SECONDS.toNanos(5);
         int second = -config.warmupSeconds();
+        double[] cpu = {-1, -1};
+        java.util.concurrent.ScheduledExecutorService clock = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(new DefaultThreadFactory("load-clock", true));
+        if (config.trackerPid() > 0) {
+            // read exactly at the window's edges: answers are counted from measure to end
+            clock.schedule(() -> cpu[0] = ProcessCpu.seconds(config.trackerPid()),
+                measure - System.nanoTime(), TimeUnit.NANOSECONDS);
+            clock.schedule(() -> cpu[1] = ProcessCpu.seconds(config.trackerPid()),
+                end - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
         while (!all.isDone()) {
             try {
                 all.get(1, TimeUnit.SECONDS);
@@ -201,8 +211,10 @@ public final class LoadTestMain {
             }
         }
         for (WorkerStats s : stats) total.add(s.latency.getIntervalHistogram());
+        clock.shutdownNow();
+        double trackerCpu = cpu[0] >= 0 && cpu[1] >= 0 ? cpu[1] - cpu[0] : 0;
         return Report.of("udp", SocketAddresses.format(config.target()), config.durationSeconds(), workers.size(),
-            config.rate(), stats, total);
+            config.rate(), stats, total, trackerCpu);
     }
 
     private static void progress(PrintStream err, int second, List<WorkerStats> stats, long[] last, Histogram interval) {

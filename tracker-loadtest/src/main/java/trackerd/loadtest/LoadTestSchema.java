@@ -33,6 +33,10 @@ final class LoadTestSchema {
             integer(0, 100_000_000)),
         key("run.json", "\"\"", "Also write the final report as JSON to this file.", string()),
         key("run.progress", "true", "Print progress once a second on stderr.", bool()),
+        key("run.tracker_pid", "0",
+            "Benchmarks on one machine: the tracker's process id, to report its CPU seconds over the measured\n"
+                + "window and the answers per tracker CPU-second. 0 = not measured.",
+            integer(0, Integer.MAX_VALUE)),
 
         key("workload.torrents", "10000", "Torrents in the pool.", integer(1, 10_000_000)),
         key("workload.zipf_exponent_milli", "1000",

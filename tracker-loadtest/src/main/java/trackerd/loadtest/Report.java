@@ -14,12 +14,12 @@ import org.HdrHistogram.Histogram;
 record Report(
         String mode, String target, double seconds, int workers, long rate, long[] sent, long[] answered,
         long errorReplies, long invalidReplies, long timeouts, long lateReplies, long peersReceived,
-        long behindSchedule, Histogram latency, String firstError, String firstInvalid) {
+        long behindSchedule, Histogram latency, String firstError, String firstInvalid, double trackerCpuSeconds) {
 
     static final String[] TYPES = {"connect", "announce", "scrape"};
 
     static Report of(String mode, String target, double seconds, int workers, long rate, List<WorkerStats> stats,
-                     Histogram latency) {
+                     Histogram latency, double trackerCpuSeconds) {
         long[] sent = new long[3];
         long[] answered = new long[3];
         long[] other = new long[WorkerStats.SIZE];
@@ -36,7 +36,8 @@ record Report(
         }
         return new Report(mode, target, seconds, workers, rate, sent, answered, other[WorkerStats.ERROR_REPLIES],
             other[WorkerStats.INVALID_REPLIES], other[WorkerStats.TIMEOUTS], other[WorkerStats.LATE_REPLIES],
-            other[WorkerStats.PEERS_RECEIVED], other[WorkerStats.BEHIND_SCHEDULE], latency, firstError, firstInvalid);
+            other[WorkerStats.PEERS_RECEIVED], other[WorkerStats.BEHIND_SCHEDULE], latency, firstError, firstInvalid,
+            trackerCpuSeconds);
     }
 
     long totalAnswered() {
@@ -65,6 +66,10 @@ record Report(
         if (firstInvalid != null) out.append("first invalid reply: ").append(firstInvalid).append('\n');
         out.append(String.format(Locale.ROOT, "peers per announce reply: %.1f%n",
             answered[1] == 0 ? 0.0 : (double) peersReceived / answered[1]));
+        if (trackerCpuSeconds > 0) {
+            out.append(String.format(Locale.ROOT, "tracker CPU %.2f s: %,.0f answers per tracker CPU-second%n",
+                trackerCpuSeconds, totalAnswered() / trackerCpuSeconds));
+        }
         out.append(String.format(Locale.ROOT, "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
             millis(50), millis(90), millis(99), millis(99.9), latency.getMaxValue() / 1e6));
         return out.toString();
@@ -105,6 +110,10 @@ record Report(
             json.writeNumberField("p99_9", millis(99.9));
             json.writeNumberField("max", latency.getMaxValue() / 1e6);
             json.writeEndObject();
+            if (trackerCpuSeconds > 0) {
+                json.writeNumberField("tracker_cpu_seconds", trackerCpuSeconds);
+                json.writeNumberField("answers_per_tracker_cpu_second", totalAnswered() / trackerCpuSeconds);
+            }
             if (firstError != null) json.writeStringField("first_error_reply", firstError);
             if (firstInvalid != null) json.writeStringField("first_invalid_reply", firstInvalid);
             json.writeEndObject();
