@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import trackerd.handoff.RequestSlot;
+import trackerd.net.InfoHashes;
 import trackerd.swarm.SwarmSettings;
 import trackerd.swarm.SwarmShard;
 
@@ -69,9 +70,9 @@ public class AnnounceBenchmark {
         int t = torrentOf[i];
         long peer = peerOf[i];
         RequestSlot r = slot;
-        r.infoHash0 = SkewedWorkload.hash0(t);
-        r.infoHash1 = SkewedWorkload.hash1(t);
-        r.infoHash2 = SkewedWorkload.hash2(t);
+        r.infoHash0 = InfoHashes.synthetic(t, 0);
+        r.infoHash1 = InfoHashes.synthetic(t, 1);
+        r.infoHash2 = (int) InfoHashes.synthetic(t, 2);
         r.address0 = SkewedWorkload.address(peer);
         r.port = SkewedWorkload.port(peer);
         r.seeder = SkewedWorkload.seeder(peer);

@@ -3,6 +3,7 @@ package trackerd.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import trackerd.handoff.RequestSlot;
+import trackerd.net.InfoHashes;
 import trackerd.swarm.SwarmShard;
 
 /**
@@ -36,9 +37,9 @@ public final class PeerMemoryBenchmark {
         RequestSlot slot = RequestSlot.detached(0, 1);
         long peer = 0;
         for (int t = 0; t < workload.torrents; t++) {
-            slot.infoHash0 = SkewedWorkload.hash0(t);
-            slot.infoHash1 = SkewedWorkload.hash1(t);
-            slot.infoHash2 = SkewedWorkload.hash2(t);
+            slot.infoHash0 = InfoHashes.synthetic(t, 0);
+            slot.infoHash1 = InfoHashes.synthetic(t, 1);
+            slot.infoHash2 = (int) InfoHashes.synthetic(t, 2);
             for (int i = 0; i < workload.swarmSize[t]; i++, peer++) {
                 slot.address0 = SkewedWorkload.address(peer);
                 slot.port = SkewedWorkload.port(peer);

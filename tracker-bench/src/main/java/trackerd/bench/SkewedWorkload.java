@@ -30,18 +30,6 @@ final class SkewedWorkload {
         for (int r = 0; given < peers; r = (r + 1) % torrents, given++) swarmSize[r]++;
     }
 
-    static long hash0(int torrent) {
-        return InfoHashes.mix(torrent * 0x9E3779B97F4A7C15L + 1);
-    }
-
-    static long hash1(int torrent) {
-        return InfoHashes.mix(torrent * 0xC2B2AE3D27D4EB4FL + 2);
-    }
-
-    static int hash2(int torrent) {
-        return (int) InfoHashes.mix(torrent + 3L);
-    }
-
     /** The i-th peer overall: address in the high 32 bits of the mix, port from 1 to 65535. */
     static long address(long peer) {
         return InfoHashes.mix(peer + 0x5555) & 0xFFFF_FFFFL;

@@ -38,6 +38,18 @@ public final class InfoHashes {
         return x;
     }
 
+    /**
+     * Deterministic made-up info hashes by rank, for benchmarks and load tests: the same rank
+     * always gives the same hash, different ranks different hashes. Word 0, 1 or 2 as above.
+     */
+    public static long synthetic(int rank, int word) {
+        return switch (word) {
+            case 0 -> mix(rank * 0x9E3779B97F4A7C15L + 0x0123);
+            case 1 -> mix(rank * 0xC2B2AE3D27D4EB4FL + 0x4567);
+            default -> (int) mix(rank + 0x89ABL);
+        };
+    }
+
     /** Parses 40 hex digits, either case; returns null if the text is anything else. */
     public static long[] parseHex(CharSequence text) {
         if (text.length() != 40) return null;

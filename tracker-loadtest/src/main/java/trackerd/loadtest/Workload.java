@@ -81,15 +81,15 @@ final class Workload {
     }
 
     static long hash0(int torrent) {
-        return InfoHashes.mix(torrent * 0x9E3779B97F4A7C15L + 0x0123);
+        return InfoHashes.synthetic(torrent, 0);
     }
 
     static long hash1(int torrent) {
-        return InfoHashes.mix(torrent * 0xC2B2AE3D27D4EB4FL + 0x4567);
+        return InfoHashes.synthetic(torrent, 1);
     }
 
     static int hash2(int torrent) {
-        return (int) InfoHashes.mix(torrent + 0x89ABL);
+        return (int) InfoHashes.synthetic(torrent, 2);
     }
 
     static String hex(int torrent) {

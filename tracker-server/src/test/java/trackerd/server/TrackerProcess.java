@@ -34,6 +34,7 @@ final class TrackerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx256m");
+        command.add("-Dio.netty.leakDetection.level=paranoid");
         command.add("-jar");
         command.add(JAR.toString());
         command.addAll(args);

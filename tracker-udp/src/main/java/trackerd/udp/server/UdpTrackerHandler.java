@@ -162,16 +162,9 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
             return;
         }
         int ipField = UdpRequestDecoder.ipField(in, base);
-        slot.ipv6 = ipv6;
         slot.address0 = !ipv6 && settings.trustClientIp() && ipField != 0 ? ipField & 0xFFFF_FFFFL : ip0;
         slot.address1 = ip1;
-        slot.transactionId = transactionId;
-        slot.remote = sender;
-        slot.handler = this;
-        if (!gateway.submitAnnounce(slot)) {
-            slot.release();
-            metrics.error(Reason.QUEUE_FULL);
-        }
+        submit(slot, false, sender, ipv6, transactionId);
     }
 
     private void onScrape(ByteBuf in, int base, int length, InetSocketAddress sender, boolean ipv6, int transactionId) {
@@ -191,11 +184,17 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
             return;
         }
         metrics.request(UdpMetrics.SCRAPE, ipv6);
+        submit(slot, true, sender, ipv6, transactionId);
+    }
+
+    /** Hands a decoded request to the swarm; a full queue drops it (UDP has no "busy"). */
+    private void submit(RequestSlot slot, boolean scrape, InetSocketAddress sender, boolean ipv6, int transactionId) {
         slot.ipv6 = ipv6;
         slot.transactionId = transactionId;
         slot.remote = sender;
         slot.handler = this;
-        if (!gateway.submitScrape(slot)) {
+        boolean queued = scrape ? gateway.submitScrape(slot) : gateway.submitAnnounce(slot);
+        if (!queued) {
             slot.release();
             metrics.error(Reason.QUEUE_FULL);
         }
