@@ -189,8 +189,4 @@ public final class SwarmGateway {
             batchHandlers[batchHandlerCount++] = handler;
         }
     }
-
-    public EventExecutor loop() {
-        return loop;
-    }
 }

@@ -67,11 +67,6 @@ final class PeerStore {
         return (large ? LARGE : 0) | ((long) count << 32) | (seeders & 0xFFFF_FFFFL);
     }
 
-    /** The key part of a last word: what identifies the peer. */
-    static long lastWordKey(long addressAndPort) {
-        return addressAndPort & ~0xFFFFL;
-    }
-
     private static boolean isSeeder(long lastWord) {
         return (lastWord & SEEDER_BIT) != 0;
     }
@@ -118,7 +113,7 @@ final class PeerStore {
      * Adds the peer or refreshes it. Sets {@link #previous}; on {@link #REFUSED_FULL} the array
      * is returned unchanged.
      *
-     * @param keyWord the last word's key bits ({@link #lastWordKey})
+     * @param keyWord the last word's key bits: the last word with its low 16 bits zero
      */
     long[] upsert(long[] a, long k0, long k1, long keyWord, boolean seeder, int tick, int maxPeers) {
         long last = keyWord | (seeder ? SEEDER_BIT : 0) | (tick & TICK_MASK);
@@ -364,10 +359,5 @@ final class PeerStore {
     private static int putLong(byte[] out, int offset, long value) {
         for (int shift = 56; shift >= 0; shift -= 8) out[offset++] = (byte) (value >>> shift);
         return offset;
-    }
-
-    /** Bytes one peer takes in a reply. */
-    int wireBytes() {
-        return stride == 1 ? 6 : 18;
     }
 }

@@ -140,8 +140,4 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
         Thread t = thread;
         if (t != null) LockSupport.unpark(t);
     }
-
-    SwarmShard shard() {
-        return shard;
-    }
 }

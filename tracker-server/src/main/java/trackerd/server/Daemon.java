@@ -146,11 +146,6 @@ public final class Daemon implements AutoCloseable {
         return List.copyOf(listening);
     }
 
-    /** The bound metrics address, or null when metrics are off. */
-    public InetSocketAddress metricsAddress() {
-        return metricsServer == null ? null : metricsServer.address();
-    }
-
     public TrackerMetrics metrics() {
         return metrics;
     }
