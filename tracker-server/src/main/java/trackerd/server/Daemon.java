@@ -40,6 +40,7 @@ public final class Daemon implements AutoCloseable {
     private AccessList accessList;
     private MetricsServer metricsServer;
     private UdpFrontEnd udp;
+    private EventLoopGroup socketWorkers;
     private volatile boolean closing;
 
     private Daemon() {
@@ -88,6 +89,7 @@ public final class Daemon implements AutoCloseable {
 
         long startNanos = System.nanoTime();
         EventLoopGroup group = socketWorkers(config.workers().socketWorkerThreads(), onWorkerDeath);
+        socketWorkers = group;
         // closed after the engine: loops must still run to send the answers the engine drains
         closeInReverse.add(() -> group.shutdownGracefully(100, 3_000, TimeUnit.MILLISECONDS).syncUninterruptibly());
         SwarmEngine engine = new SwarmEngine(SwarmSettings.from(config), config.workers().swarmWorkers(),
@@ -129,6 +131,11 @@ public final class Daemon implements AutoCloseable {
             });
         }
         return group;
+    }
+
+    /** The socket workers' event loops. */
+    EventLoopGroup socketWorkers() {
+        return socketWorkers;
     }
 
     /** The bound UDP addresses (ports resolved), empty when UDP is off. */

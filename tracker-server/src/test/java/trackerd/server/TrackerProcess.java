@@ -106,6 +106,10 @@ final class TrackerProcess implements AutoCloseable {
         return Integer.parseInt(m.group(1));
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     void signal(String name) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
         if (kill.waitFor() != 0) throw new AssertionError("kill -" + name + " failed");
