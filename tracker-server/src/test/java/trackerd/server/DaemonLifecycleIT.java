@@ -84,6 +84,19 @@ class DaemonLifecycleIT {
     }
 
     @Test
+    void secondTrackerOnTheSameUdpPortShouldExitOneNotShareThePort() throws Exception {
+        try (TrackerProcess first = TrackerProcess.startOnLoopback("--set", "udp.listen=[\"127.0.0.1:0\"]")) {
+            int port = first.port("udp");
+            List<String> args = List.of("--set", "udp.listen=[\"127.0.0.1:" + port + "\"]", "--set", "http.enabled=false",
+                "--set", "metrics.enabled=false");
+            try (TrackerProcess second = TrackerProcess.start(args)) {
+                assertEquals(1, second.waitForExit(Duration.ofSeconds(20)), second.output());
+                assertTrue(second.output().contains("cannot listen on udp 127.0.0.1:" + port), second.output());
+            }
+        }
+    }
+
+    @Test
     void versionAndHelpShouldExitZero() throws Exception {
         try (TrackerProcess version = TrackerProcess.start("--version")) {
             assertEquals(0, version.waitForExit(Duration.ofSeconds(20)));

@@ -47,6 +47,11 @@ class UdpTrackerIT {
     void start(String... sets) throws Exception {
         List<String> all = new ArrayList<>(List.of("udp.listen=[\"127.0.0.1:0\", \"[::1]:0\"]"));
         all.addAll(List.of(sets));
+        startWith(all.toArray(new String[0]));
+    }
+
+    void startWith(String... sets) throws Exception {
+        List<String> all = List.of(sets);
         TrackerConfig config = ConfigLoader.load(null, all);
         registry = new SimpleMeterRegistry();
         MetricBank bank = new MetricBank(registry);
@@ -67,14 +72,36 @@ class UdpTrackerIT {
     }
 
     UdpTestClient client(int address) throws Exception {
-        UdpTestClient client = new UdpTestClient(udp.addresses().get(address));
-        toClose.add(client);
-        client.connect();
-        return client;
+        return connected(udp.addresses().get(address));
     }
 
     double counter(String name, String... tags) {
         return registry.get(name).tags(tags).functionCounter().count();
+    }
+
+    @Test
+    void wildcardIpv4AndIpv6OnOnePortShouldServeBothFamilies() throws Exception {
+        // the default layout (0.0.0.0:6969 and [::]:6969) on a port that is free right now
+        int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        startWith("udp.listen=[\"0.0.0.0:" + port + "\", \"[::]:" + port + "\"]");
+        UdpTestClient v4 = connected(new java.net.InetSocketAddress("127.0.0.1", port));
+        UdpTestClient v6 = connected(new java.net.InetSocketAddress("::1", port));
+        UdpTestClient v4b = connected(new java.net.InetSocketAddress("127.0.0.1", port));
+        v4.announce(HASH_A, 2, 1, 7001);
+        v6.announce(HASH_A, 2, 1, 7002);
+        assertEquals(20 + 6, v4b.announce(HASH_A, 2, 1, 7003).remaining(), "an IPv4 peer for the IPv4 client");
+        assertEquals(2.0, counter("tracker_udp_requests", "type", "announce", "ip_version", "4"));
+        assertEquals(1.0, counter("tracker_udp_requests", "type", "announce", "ip_version", "6"));
+    }
+
+    UdpTestClient connected(java.net.InetSocketAddress address) throws Exception {
+        UdpTestClient client = new UdpTestClient(address);
+        toClose.add(client);
+        client.connect();
+        return client;
     }
 
     @Test
