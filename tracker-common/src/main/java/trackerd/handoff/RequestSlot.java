@@ -6,8 +6,7 @@ package trackerd.handoff;
  * allocates nothing. Ownership passes with the slot through the queues (which order memory),
  * so its plain fields are only ever touched by one thread at a time.
  *
- * <p>The front end fills the request fields and its own context ({@link #channel},
- * {@link #remote}, {@link #transactionId}, {@link #handler}); the swarm worker fills the
+ * <p>The front end fills the request fields and its own context ({@link #remote}, {@link #transactionId}, {@link #handler}); the swarm worker fills the
  * result fields and touches nothing else.
  */
 public final class RequestSlot {
@@ -55,11 +54,8 @@ public final class RequestSlot {
     RequestSlot scrapeParent;
     /** On the parent: parts not yet back. */
     int pendingParts;
-    /** On the parent: the total number of hashes asked. */
-    public int scrapeTotal;
 
     // ---- front-end context, never read by the swarm ----
-    public Object channel;
     public Object remote;
     public int transactionId;
     public ResponseHandler handler;
@@ -121,20 +117,10 @@ public final class RequestSlot {
     void resetRequest() {
         kind = 0;
         scrapeCount = 0;
-        scrapeTotal = 0;
         scrapeParent = null;
         pendingParts = 0;
-        channel = null;
         remote = null;
         handler = null;
         status = OK;
-    }
-
-    void resetResult() {
-        status = OK;
-        seeders = 0;
-        leechers = 0;
-        completed = 0;
-        peerCount = 0;
     }
 }

@@ -81,7 +81,6 @@ public final class SwarmGateway {
     public boolean submitScrape(RequestSlot parent) {
         parent.kind = RequestSlot.SCRAPE;
         parent.status = RequestSlot.OK;
-        parent.scrapeTotal = parent.scrapeCount;
         for (int i = 0; i < parent.scrapeCount; i++) {
             long h0 = parent.scrapeHashes[3 * i];
             long h1 = parent.scrapeHashes[3 * i + 1];

@@ -66,22 +66,4 @@ public final class InfoHashes {
     public static String toHex(long h0, long h1, int h2) {
         return String.format("%016x%016x%08x", h0, h1, h2);
     }
-
-    public static long word0(byte[] hash, int offset) {
-        return readLong(hash, offset);
-    }
-
-    public static long word1(byte[] hash, int offset) {
-        return readLong(hash, offset + 8);
-    }
-
-    public static int word2(byte[] hash, int offset) {
-        return (int) (readLong(hash, offset + 12));
-    }
-
-    private static long readLong(byte[] b, int o) {
-        long v = 0;
-        for (int i = 0; i < 8; i++) v = (v << 8) | (b[o + i] & 0xFF);
-        return v;
-    }
 }

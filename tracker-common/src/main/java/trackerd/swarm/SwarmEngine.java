@@ -35,17 +35,15 @@ public final class SwarmEngine implements AutoCloseable {
         workers = new SwarmWorker[shards];
         threads = new Thread[shards];
         SwarmMetrics.Definitions definitions = new SwarmMetrics.Definitions(bank);
+        long startNanos = System.nanoTime();
         for (int i = 0; i < shards; i++) {
             SwarmWorker worker = new SwarmWorker(new SwarmShard(settings), queueCapacity,
-                null, System.nanoTime(), settings.cleaningIntervalSeconds());
+                new SwarmMetrics(definitions, bank.newWriter()), startNanos, settings.cleaningIntervalSeconds());
             workers[i] = worker;
+            threads[i] = threadFactory.newThread(worker);
             Gauge.builder("tracker_swarm_queue_depth", worker, SwarmWorker::queueDepth)
                 .description("Requests waiting for a swarm worker").tag("worker", Integer.toString(i))
                 .register(bank.registry());
-        }
-        for (int i = 0; i < shards; i++) {
-            workers[i].attachMetrics(new SwarmMetrics(definitions, bank.newWriter()));
-            threads[i] = threadFactory.newThread(workers[i]);
         }
     }
 
@@ -69,10 +67,6 @@ public final class SwarmEngine implements AutoCloseable {
     public synchronized SwarmGateway gatewayFor(EventExecutor loop) {
         return gateways.computeIfAbsent(loop, l -> new SwarmGateway(this, l, gatewaySlots,
             settings.maxResponsePeers(), settings.maxScrapeHashes()));
-    }
-
-    public SwarmSettings settings() {
-        return settings;
     }
 
     /** Answers what is queued, then stops the workers (bounded wait). */

@@ -15,10 +15,9 @@ import trackerd.handoff.SwarmGateway;
  * Between batches it runs a slice of cleaning when a pass is due.
  *
  * <p>With no work it parks (no busy spin, CPU near 0 % at idle), after a few yields if its last
- * batch was big (see {@link #idle}): it announces that with
- * {@link #parked} and checks the queue once more before parking, and a producer that offered
- * work checks {@link #parked} after its offer, so a wakeup is never lost (both sides order a
- * volatile write before a volatile read). Under load it never parks, so parking adds no latency.
+ * batch was big (see {@link #idle}). To park it sets {@link #parked} and checks the queue once
+ * more; a producer that offered work checks {@link #parked} after its offer, so a wakeup is never
+ * lost (both sides order a volatile write before a volatile read).
  */
 public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer<RequestSlot> {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmWorker.class);
@@ -31,7 +30,7 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
 
     private final SwarmShard shard;
     private final MpscArrayQueue<RequestSlot> queue;
-    private SwarmMetrics metrics;
+    private final SwarmMetrics metrics;
     private final long startNanos;
     private final long cleanIntervalNanos;
     private volatile boolean running = true;
@@ -47,11 +46,6 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
         this.metrics = metrics;
         this.startNanos = startNanos;
         this.cleanIntervalNanos = TimeUnit.SECONDS.toNanos(cleanIntervalSeconds);
-    }
-
-    /** Before start: metrics writers come after every metric is defined. */
-    void attachMetrics(SwarmMetrics metrics) {
-        this.metrics = metrics;
     }
 
     /** Any socket worker thread. False when the queue is full. */

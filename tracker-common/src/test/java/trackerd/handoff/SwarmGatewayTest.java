@@ -162,10 +162,10 @@ class SwarmGatewayTest {
                     if (++announced == torrents * 2) scrape();
                     return;
                 }
-                int[] out = new int[slot.scrapeTotal * 3 + 2];
-                System.arraycopy(slot.scrapeResults, 0, out, 0, slot.scrapeTotal * 3);
+                int[] out = new int[slot.scrapeCount * 3 + 2];
+                System.arraycopy(slot.scrapeResults, 0, out, 0, slot.scrapeCount * 3);
                 out[out.length - 2] = slot.status;
-                out[out.length - 1] = slot.scrapeTotal;
+                out[out.length - 1] = slot.scrapeCount;
                 slot.release();
                 answer.complete(out);
             }

@@ -14,7 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.HdrHistogram.Histogram;
 import trackerd.config.ConfigException;
 import trackerd.net.SocketAddresses;
@@ -156,7 +160,7 @@ public final class LoadTestMain {
                 workers.add(new UdpLoadWorker(index++, (EventLoop) executor, config, workload));
             }
             System.gc(); // the pool and sockets are built: keep their first copy out of the measurement
-            Report report = drive(config, workers, out, err);
+            Report report = drive(config, workers, err);
             out.print(report.text());
             if (config.json() != null) report.writeJson(config.json());
             return 0;
@@ -165,13 +169,13 @@ public final class LoadTestMain {
         }
     }
 
-    private static Report drive(LoadTestConfig config, List<UdpLoadWorker> workers, PrintStream out, PrintStream err)
+    private static Report drive(LoadTestConfig config, List<UdpLoadWorker> workers, PrintStream err)
             throws Exception {
         List<CompletableFuture<Void>> connects = new ArrayList<>();
         for (UdpLoadWorker worker : workers) connects.add(worker.connect());
         try {
             CompletableFuture.allOf(connects.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IllegalStateException("the target answered no connect within 10 s: is a UDP tracker there?");
         }
         long start = System.nanoTime();
@@ -186,23 +190,21 @@ public final class LoadTestMain {
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(done.toArray(new CompletableFuture[0]));
         Histogram total = new Histogram(60_000_000_000L, 3);
-        long[] last = new long[3];
+        long[] last = new long[2];
         long hardStop = end + drain + TimeUnit.SECONDS.toNanos(5);
         int second = -config.warmupSeconds();
-        double[] cpu = {-1, -1};
-        java.util.concurrent.ScheduledExecutorService clock = java.util.concurrent.Executors
-            .newSingleThreadScheduledExecutor(new DefaultThreadFactory("load-clock", true));
-        if (config.trackerPid() > 0) {
-            // read exactly at the window's edges: answers are counted from measure to end
-            clock.schedule(() -> cpu[0] = ProcessCpu.seconds(config.trackerPid()),
-                measure - System.nanoTime(), TimeUnit.NANOSECONDS);
-            clock.schedule(() -> cpu[1] = ProcessCpu.seconds(config.trackerPid()),
-                end - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
+        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(
+            new DefaultThreadFactory("load-clock", true));
+        // the tracker's CPU time read exactly at the window's edges: answers count from measure to end
+        long pid = config.trackerPid();
+        Future<Double> cpuAtMeasure = clock.schedule(() -> pid > 0 ? ProcessCpu.seconds(pid) : -1.0,
+            measure - System.nanoTime(), TimeUnit.NANOSECONDS);
+        Future<Double> cpuAtEnd = clock.schedule(() -> pid > 0 ? ProcessCpu.seconds(pid) : -1.0,
+            end - System.nanoTime(), TimeUnit.NANOSECONDS);
         while (!all.isDone()) {
             try {
                 all.get(1, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 // a second went by: print progress
             }
             Histogram interval = new Histogram(60_000_000_000L, 3);
@@ -216,8 +218,13 @@ public final class LoadTestMain {
             }
         }
         for (WorkerStats s : stats) total.add(s.latency.getIntervalHistogram());
+        double trackerCpu = 0;
+        if (cpuAtEnd.isDone()) {
+            double first = cpuAtMeasure.get();
+            double atEnd = cpuAtEnd.get();
+            trackerCpu = first >= 0 && atEnd >= 0 ? atEnd - first : 0;
+        }
         clock.shutdownNow();
-        double trackerCpu = cpu[0] >= 0 && cpu[1] >= 0 ? cpu[1] - cpu[0] : 0;
         return Report.of("udp", SocketAddresses.format(config.target()), config.durationSeconds(), workers.size(),
             config.rate(), stats, total, trackerCpu);
     }

@@ -148,20 +148,26 @@ final class UdpLoadWorker {
 
     /** After a batch of replies on a session: in saturation mode, refill its window. */
     void afterReplies(UdpSession session) {
-        if (nanosPerRequest != 0) return;
-        long now = System.nanoTime();
+        if (nanosPerRequest == 0) fill(session, System.nanoTime());
+    }
+
+    private void fill(UdpSession session, long now) {
         while (sending(now) && session.canSend()) session.send(now, now);
+    }
+
+    /** Every 10 ms at most: free the slots of requests that got no reply in time. */
+    private void expireLost(long now) {
+        if (now - lastExpiry < 10 * TICK_NANOS) return;
+        lastExpiry = now;
+        for (UdpSession session : sessions) session.expire(now, timeoutNanos);
     }
 
     /** Saturation mode, every millisecond: time out lost requests, refill windows, finish. */
     private void tick() {
         long now = System.nanoTime();
-        if (now - lastExpiry >= 10 * TICK_NANOS) {
-            lastExpiry = now;
-            for (UdpSession session : sessions) session.expire(now, timeoutNanos);
-        }
+        expireLost(now);
         for (UdpSession session : sessions) {
-            while (sending(now) && session.canSend()) session.send(now, now);
+            fill(session, now);
             session.flush();
         }
         if (done(now)) timer.cancel(false);
@@ -175,10 +181,7 @@ final class UdpLoadWorker {
      */
     private void pace() {
         long now = System.nanoTime();
-        if (now - lastExpiry >= 10 * TICK_NANOS) {
-            lastExpiry = now;
-            for (UdpSession session : sessions) session.expire(now, timeoutNanos);
-        }
+        expireLost(now);
         long due = (long) ((Math.min(now, endNanos) - startNanos) / nanosPerRequest);
         boolean sent = false;
         while (issued < due) {

@@ -14,9 +14,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,8 @@ import trackerd.udp.server.UdpMetrics.Reason;
  */
 final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements ResponseHandler {
     private static final Logger LOG = LoggerFactory.getLogger(UdpTrackerHandler.class);
+    private static final VarHandle BIG_ENDIAN_LONGS =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private final UdpSettings settings;
     private final ConnectionIds ids;
@@ -102,8 +107,8 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
         long ip1;
         if (ipv6) {
             byte[] bytes = address.getAddress();
-            ip0 = readLong(bytes, 0);
-            ip1 = readLong(bytes, 8);
+            ip0 = (long) BIG_ENDIAN_LONGS.get(bytes, 0);
+            ip1 = (long) BIG_ENDIAN_LONGS.get(bytes, 8);
         } else {
             // an Inet4Address's hash code is its address, which spares a byte[] per packet
             ip0 = address.hashCode() & 0xFFFF_FFFFL;
@@ -215,7 +220,7 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
                             to, UdpMetrics.ANNOUNCE, ipv6);
                     } else {
                         zeroForbidden(slot);
-                        reply(UdpResponseEncoder.scrape(channel.alloc(), tid, slot.scrapeResults, slot.scrapeTotal),
+                        reply(UdpResponseEncoder.scrape(channel.alloc(), tid, slot.scrapeResults, slot.scrapeCount),
                             to, UdpMetrics.SCRAPE, ipv6);
                     }
                 }
@@ -233,7 +238,7 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
 
     /** Hashes the access list forbids are scraped as zeros (and counted), not refused. */
     private void zeroForbidden(RequestSlot slot) {
-        for (int i = 0; i < slot.scrapeTotal; i++) {
+        for (int i = 0; i < slot.scrapeCount; i++) {
             if (!settings.accessList().permits(slot.scrapeHashes[3 * i], slot.scrapeHashes[3 * i + 1],
                     (int) slot.scrapeHashes[3 * i + 2])) {
                 slot.scrapeResults[3 * i] = 0;
@@ -257,11 +262,5 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
     private void reply(ByteBuf out, InetSocketAddress to, int type, boolean ipv6) {
         metrics.response(type, ipv6, out.readableBytes());
         channel.write(new DatagramPacket(out, to), channel.voidPromise());
-    }
-
-    private static long readLong(byte[] b, int offset) {
-        long v = 0;
-        for (int i = 0; i < 8; i++) v = (v << 8) | (b[offset + i] & 0xFF);
-        return v;
     }
 }
