@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * leecher in separate processes, with DHT, LSD, UPnP, NAT-PMP and PEX off, find each other only
  * through our UDP tracker, transfer 8 MiB and verify it, then scrape the counts.
  */
-@Timeout(180)
+@Timeout(420)
 class LibtorrentUdpIT {
     static final Path SCRIPT = Path.of("src", "test", "resources", "e2e", "libtorrent_transfer.py");
 
@@ -46,10 +46,13 @@ class LibtorrentUdpIT {
         Files.createDirectories(work);
         Process python = new ProcessBuilder("/usr/bin/python3", SCRIPT.toString(), url, bindIp, work.toString())
             .redirectErrorStream(true).start();
-        assertTrue(python.waitFor(150, TimeUnit.SECONDS), "libtorrent run did not end");
+        assertTrue(python.waitFor(200, TimeUnit.SECONDS), "libtorrent run did not end");
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, python.exitValue(), out);
         String result = out.strip().lines().reduce((a, b) -> b).orElse("");
+        if (!result.contains("\"crashes\": 0")) {
+            System.out.println("libtorrent peer crashed and was run again:\n" + out); // kept in the CI log
+        }
         assertTrue(result.contains("\"same_hash\": true"), "file arrived intact: " + out);
         assertTrue(result.contains("\"leecher\": {\"role\": \"leech\", \"tracker_replies\": "), out);
         assertTrue(!result.contains("\"finished\": false"), "both peers finished: " + out);
