@@ -6,6 +6,9 @@ import io.netty.channel.SelectStrategy;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,7 +29,7 @@ import trackerd.net.SocketAddresses;
 /** {@code tracker-loadtest.jar}: drives a tracker and reports what it saw. */
 public final class LoadTestMain {
     static final String USAGE = """
-        Usage: loadtest udp [--config FILE] [--set KEY=VALUE]... [--target HOST:PORT|URL]
+        Usage: loadtest udp|http|ws [--config FILE] [--set KEY=VALUE]... [--target HOST:PORT|URL]
                             [--duration SECONDS] [--workers N] [--connections N] [--rate N] [--json FILE]
                loadtest --print-config            the full default config, a comment on every key
                loadtest --print-info-hashes       the workload's info hashes, hex, one a line
@@ -36,10 +39,10 @@ public final class LoadTestMain {
 
         Sends load only to the target: run.warmup_seconds (default 5, not counted), then --duration
         seconds (default 30), then waits at most run.drain_seconds for replies in flight and prints
-        the report. --connections is the number
-        of UDP sockets in all (spread over the workers); --rate 0 (default) is saturation.
+        the report. --connections is the number of UDP sockets, HTTP connections or WebSocket
+        clients in all (spread over the workers); --rate 0 (default) is saturation.
+        --target takes a URL: udp://IP:PORT/announce, http(s)://IP:PORT/announce, ws(s)://IP:PORT.
         Progress goes to stderr once a second; the report to stdout (and --json FILE).
-        The http and ws modes are not in this build yet.
         Exit codes: 0 the run completed, 1 it could not run, 2 bad arguments or config.
         """;
 
@@ -86,21 +89,17 @@ public final class LoadTestMain {
                     return 0;
                 }
                 case "--print-info-hashes" -> {
-                    LoadTestConfig c = load(config, sets);
+                    LoadTestConfig c = load("udp", config, sets);
                     for (int t = 0; t < c.workload().torrents(); t++) out.println(Workload.hex(t));
                     return 0;
                 }
-                case "udp" -> {
-                    return udp(load(config, sets), out, err);
+                case "udp", "http", "ws" -> {
+                    return run(mode, load(mode, config, sets), out, err);
                 }
                 case "udp-responder" -> {
                     if (listen == null) throw new IllegalArgumentException("udp-responder needs --listen IP:PORT");
-                    LoadTestConfig c = load(config, sets);
+                    LoadTestConfig c = load("udp", config, sets);
                     return UdpResponder.serve(SocketAddresses.parse(listen), c.durationSeconds(), err);
-                }
-                case "http", "ws" -> {
-                    err.println("loadtest: the " + mode + " mode is not in this build yet");
-                    return 2;
                 }
                 default -> throw new IllegalArgumentException("unknown mode \"" + mode + "\"");
             }
@@ -121,8 +120,11 @@ public final class LoadTestMain {
         return value;
     }
 
-    /** --connections N is sockets in all: turned into udp.sockets_per_worker once workers are known. */
-    private static LoadTestConfig load(Path file, List<String> sets) throws ConfigException {
+    /**
+     * --connections N is sockets or connections in all: turned into the mode's per-worker key once
+     * workers are known.
+     */
+    private static LoadTestConfig load(String mode, Path file, List<String> sets) throws ConfigException {
         List<String> plain = new ArrayList<>();
         String connections = null;
         for (String set : sets) {
@@ -138,15 +140,29 @@ public final class LoadTestMain {
                 throw new ConfigException("--connections", "expected a whole number, got \"" + connections + "\"");
             }
             int perWorker = Math.max(1, (total + config.workers() - 1) / config.workers());
-            plain.add("udp.sockets_per_worker=" + perWorker);
+            plain.add(switch (mode) {
+                case "http" -> "http.connections_per_worker=";
+                case "ws" -> "ws.connections_per_worker=";
+                default -> "udp.sockets_per_worker=";
+            } + perWorker);
             config = LoadTestConfig.load(file, plain);
+        }
+        config.target().check(mode);
+        if (!mode.equals("udp") && config.workload().connectWeight() > 0) {
+            throw new ConfigException("workload.connect_weight", "only the udp mode sends connects");
         }
         return config;
     }
 
-    static int udp(LoadTestConfig config, PrintStream out, PrintStream err) throws Exception {
+    static int run(String mode, LoadTestConfig config, PrintStream out, PrintStream err) throws Exception {
         Workload workload = new Workload(config.workload());
-        DefaultThreadFactory threads = new DefaultThreadFactory("load-udp", true);
+        SslContext tls = null;
+        if (config.target().tls()) {
+            SslContextBuilder builder = SslContextBuilder.forClient();
+            if (!config.target().tlsVerify()) builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+            tls = builder.build();
+        }
+        DefaultThreadFactory threads = new DefaultThreadFactory("load-" + mode, true);
         // Busy-poll: the load tester owns its cores, and a thread that never sleeps needs no wake-up.
         // On loopback the sender pays for waking the receiver, so a sleeping load tester would
         // bill the tracker for an IPI per reply batch, a cost remote clients never put on it.
@@ -154,13 +170,19 @@ public final class LoadTestMain {
             ? new EpollEventLoopGroup(config.workers(), threads, () -> (supplier, hasTasks) -> SelectStrategy.BUSY_WAIT)
             : new NioEventLoopGroup(config.workers(), threads);
         try {
-            List<UdpLoadWorker> workers = new ArrayList<>();
+            List<LoadWorker> workers = new ArrayList<>();
             int index = 0;
             for (var executor : group) {
-                workers.add(new UdpLoadWorker(index++, (EventLoop) executor, config, workload));
+                LoadWorker worker = new LoadWorker(index++, (EventLoop) executor, config, timeoutMillis(mode, config));
+                switch (mode) {
+                    case "http" -> HttpSession.open(worker, workload, tls);
+                    case "ws" -> WsSession.open(worker, workload, tls);
+                    default -> UdpSession.open(worker, workload);
+                }
+                workers.add(worker);
             }
             System.gc(); // the pool and sockets are built: keep their first copy out of the measurement
-            Report report = drive(config, workers, err);
+            Report report = drive(mode, config, workers, err);
             out.print(report.text());
             if (config.json() != null) report.writeJson(config.json());
             return 0;
@@ -169,14 +191,24 @@ public final class LoadTestMain {
         }
     }
 
-    private static Report drive(LoadTestConfig config, List<UdpLoadWorker> workers, PrintStream err)
+    private static int timeoutMillis(String mode, LoadTestConfig config) {
+        return switch (mode) {
+            case "http" -> config.http().timeoutMillis();
+            case "ws" -> config.ws().timeoutMillis();
+            default -> config.udp().timeoutMillis();
+        };
+    }
+
+    private static Report drive(String mode, LoadTestConfig config, List<LoadWorker> workers, PrintStream err)
             throws Exception {
         List<CompletableFuture<Void>> connects = new ArrayList<>();
-        for (UdpLoadWorker worker : workers) connects.add(worker.connect());
+        for (LoadWorker worker : workers) connects.add(worker.connect());
         try {
             CompletableFuture.allOf(connects.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("the target answered no connect within 10 s: is a UDP tracker there?");
+            String why = workers.get(0).stats.firstInvalid;
+            throw new IllegalStateException("not every " + mode + " session could connect within 10 s: is a " + mode
+                + " tracker there?" + (why == null ? "" : " (" + why + ")"));
         }
         long start = System.nanoTime();
         long measure = start + TimeUnit.SECONDS.toNanos(config.warmupSeconds());
@@ -184,7 +216,7 @@ public final class LoadTestMain {
         long drain = TimeUnit.SECONDS.toNanos(config.drainSeconds());
         List<CompletableFuture<Void>> done = new ArrayList<>();
         List<WorkerStats> stats = new ArrayList<>();
-        for (UdpLoadWorker worker : workers) {
+        for (LoadWorker worker : workers) {
             done.add(worker.run(start, measure, end, drain));
             stats.add(worker.stats);
         }
@@ -225,7 +257,7 @@ public final class LoadTestMain {
             trackerCpu = first >= 0 && atEnd >= 0 ? atEnd - first : 0;
         }
         clock.shutdownNow();
-        return Report.of("udp", SocketAddresses.format(config.target()), config.durationSeconds(), workers.size(),
+        return Report.of(mode, SocketAddresses.format(config.target().address()), config.durationSeconds(), workers.size(),
             config.rate(), stats, total, trackerCpu);
     }
 

@@ -15,8 +15,14 @@ import trackerd.config.ConfigSchema;
 final class LoadTestSchema {
     private static final List<ConfigKey> KEYS = List.of(
         key("target.address", "\"127.0.0.1:6969\"",
-            "Tracker to load: IP:PORT, or a URL such as udp://[::1]:6969/announce. Only this address gets traffic.",
+            "Tracker to load: IP:PORT, or a URL such as udp://[::1]:6969/announce, http://127.0.0.1:6969/announce,\n"
+                + "https://..., ws://127.0.0.1:6969 or wss://... (a literal IP; https/wss mean TLS). Only this address\n"
+                + "gets traffic. HTTP scrapes go to the announce path with \"announce\" replaced by \"scrape\".",
             string()),
+        key("target.tls_verify", "false",
+            "https/wss: check the tracker's certificate against the JDK's trust store. Off by default, since a\n"
+                + "staging tracker often has a self-signed certificate.",
+            bool()),
 
         key("run.warmup_seconds", "5",
             "Load sent first and not counted, so that both this tool's and the tracker's JIT have compiled\n"
@@ -68,7 +74,26 @@ final class LoadTestSchema {
             bool()),
         key("udp.connection_refresh_seconds", "50",
             "A new connect is sent when the connection id is this old (BEP 15 ids live one minute).",
-            integer(1, 3_600)));
+            integer(1, 3_600)),
+
+        key("http.connections_per_worker", "32", "TCP connections per worker, each with one request in flight.",
+            integer(1, 10_000)),
+        key("http.keep_alive", "true",
+            "Reuse connections (HTTP/1.1 keep-alive). false = a new connection per request, as many real clients do.",
+            bool()),
+        key("http.timeout_ms", "5000",
+            "A request without a full reply after this long counts as a timeout; its connection is closed.",
+            integer(1, 60_000)),
+
+        key("ws.connections_per_worker", "32",
+            "WebSocket connections per worker; each is one WebTorrent client (one peer id) with one request in flight.",
+            integer(1, 10_000)),
+        key("ws.offers_per_announce", "5",
+            "Generated WebRTC offers in each announce (also its numwant); the tracker relays them to other peers.",
+            integer(0, 100)),
+        key("ws.timeout_ms", "5000",
+            "A request without its reply after this long counts as a timeout; its connection is closed.",
+            integer(1, 60_000)));
 
     static final ConfigSchema SCHEMA = new ConfigSchema(
         "trackerd load tester configuration. Every key shows its default.", tables(), KEYS);
@@ -79,6 +104,8 @@ final class LoadTestSchema {
         tables.put("run", "How long and how hard.");
         tables.put("workload", "What the requests look like.");
         tables.put("udp", "UDP (BEP 15) mode.");
+        tables.put("http", "HTTP and HTTPS (BEP 3, 23) mode.");
+        tables.put("ws", "WebTorrent over WebSocket mode: announces with offers, answers to received offers.");
         return tables;
     }
 

@@ -14,7 +14,8 @@ import org.HdrHistogram.Histogram;
 record Report(
         String mode, String target, double seconds, int workers, long rate, long[] sent, long[] answered,
         long errorReplies, long invalidReplies, long timeouts, long lateReplies, long peersReceived,
-        long behindSchedule, Histogram latency, String firstError, String firstInvalid, double trackerCpuSeconds) {
+        long behindSchedule, long connectionsOpened, long connectFailures, long offersReceived, long answersSent,
+        long answersReceived, Histogram latency, String firstError, String firstInvalid, double trackerCpuSeconds) {
 
     static final String[] TYPES = {"connect", "announce", "scrape"};
 
@@ -36,8 +37,9 @@ record Report(
         }
         return new Report(mode, target, seconds, workers, rate, sent, answered, other[WorkerStats.ERROR_REPLIES],
             other[WorkerStats.INVALID_REPLIES], other[WorkerStats.TIMEOUTS], other[WorkerStats.LATE_REPLIES],
-            other[WorkerStats.PEERS_RECEIVED], other[WorkerStats.BEHIND_SCHEDULE], latency, firstError, firstInvalid,
-            trackerCpuSeconds);
+            other[WorkerStats.PEERS_RECEIVED], other[WorkerStats.BEHIND_SCHEDULE], other[WorkerStats.CONNECTIONS_OPENED],
+            other[WorkerStats.CONNECT_FAILURES], other[WorkerStats.OFFERS_RECEIVED], other[WorkerStats.ANSWERS_SENT],
+            other[WorkerStats.ANSWERS_RECEIVED], latency, firstError, firstInvalid, trackerCpuSeconds);
     }
 
     long totalAnswered() {
@@ -56,16 +58,26 @@ record Report(
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%s load test of %s: %.1f s, %d worker(s), %s%n", mode, target, seconds,
             workers, rate == 0 ? "saturation" : "fixed rate " + rate + "/s"));
-        out.append(String.format(Locale.ROOT, "%-13s %12s %12s %12s %12s%n", "per second", "connect", "announce",
-            "scrape", "total"));
+        out.append(String.format(Locale.ROOT, "%-13s %12s %12s %12s %12s%n", "per second",
+            udp() ? "connect" : "", "announce", "scrape", "total"));
         out.append(row("requests", sent)).append(row("responses", answered));
-        out.append(String.format(Locale.ROOT, "error replies %d, invalid replies %d, timeouts %d, late replies %d%s%n",
-            errorReplies, invalidReplies, timeouts, lateReplies,
+        out.append(String.format(Locale.ROOT, "error replies %d, invalid replies %d, timeouts %d%s%s%n",
+            errorReplies, invalidReplies, timeouts, udp() ? ", late replies " + lateReplies : "",
             rate == 0 ? "" : ", sent behind schedule " + behindSchedule));
+        if (!udp()) {
+            out.append(String.format(Locale.ROOT, "connections opened %d, failed connects %d%n", connectionsOpened,
+                connectFailures));
+        }
+        if (mode.equals("ws")) {
+            out.append(String.format(Locale.ROOT, "relayed per second: offers received %,.0f, answers sent %,.0f, "
+                + "answers received %,.0f%n", offersReceived / seconds, answersSent / seconds, answersReceived / seconds));
+        }
         if (firstError != null) out.append("first error reply: ").append(firstError).append('\n');
         if (firstInvalid != null) out.append("first invalid reply: ").append(firstInvalid).append('\n');
-        out.append(String.format(Locale.ROOT, "peers per announce reply: %.1f%n",
-            answered[1] == 0 ? 0.0 : (double) peersReceived / answered[1]));
+        if (!mode.equals("ws")) {
+            out.append(String.format(Locale.ROOT, "peers per announce reply: %.1f%n",
+                answered[1] == 0 ? 0.0 : (double) peersReceived / answered[1]));
+        }
         if (trackerCpuSeconds > 0) {
             out.append(String.format(Locale.ROOT, "tracker CPU %.2f s: %,.0f answers per tracker CPU-second%n",
                 trackerCpuSeconds, totalAnswered() / trackerCpuSeconds));
@@ -75,9 +87,14 @@ record Report(
         return out.toString();
     }
 
+    private boolean udp() {
+        return mode.equals("udp");
+    }
+
     private String row(String name, long[] counts) {
-        return String.format(Locale.ROOT, "%-13s %,12.0f %,12.0f %,12.0f %,12.0f%n", name, counts[0] / seconds,
-            counts[1] / seconds, counts[2] / seconds, (counts[0] + counts[1] + counts[2]) / seconds);
+        return String.format(Locale.ROOT, "%-13s %12s %,12.0f %,12.0f %,12.0f%n", name,
+            udp() ? String.format(Locale.ROOT, "%,.0f", counts[0] / seconds) : "", counts[1] / seconds,
+            counts[2] / seconds, (counts[0] + counts[1] + counts[2]) / seconds);
     }
 
     void writeJson(Path file) throws IOException {
@@ -102,6 +119,13 @@ record Report(
             json.writeNumberField("timeouts", timeouts);
             json.writeNumberField("late_replies", lateReplies);
             json.writeNumberField("sent_behind_schedule", behindSchedule);
+            json.writeNumberField("connections_opened", connectionsOpened);
+            json.writeNumberField("connect_failures", connectFailures);
+            json.writeObjectFieldStart("relayed_per_second");
+            json.writeNumberField("offers_received", offersReceived / seconds);
+            json.writeNumberField("answers_sent", answersSent / seconds);
+            json.writeNumberField("answers_received", answersReceived / seconds);
+            json.writeEndObject();
             json.writeNumberField("peers_per_announce_reply", answered[1] == 0 ? 0.0 : (double) peersReceived / answered[1]);
             json.writeObjectFieldStart("latency_ms");
             json.writeNumberField("p50", millis(50));

@@ -1,27 +1,38 @@
 package trackerd.loadtest;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoop;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One UDP socket of a load worker: a window of requests in flight, each in a slot whose index
  * is the low 10 bits of its transaction id, and a connection id renewed before it expires.
  * Every reply is checked against the request it answers. Only on the worker's event loop.
  */
-final class UdpSession extends ChannelInboundHandlerAdapter {
+final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSession {
     private static final long PROTOCOL_ID = 0x41727101980L;
     private static final int SLOT_BITS = 10;
     private static final int ANNOUNCE_LENGTH = 98;
     /** Linux sends at most 64 segments in one GSO datagram. */
     private static final int GSO_SEGMENTS = 64;
 
-    private final UdpLoadWorker worker;
+    private final LoadWorker worker;
     private final Workload workload;
     private final WorkerStats stats;
     private final SplittableRandom random;
@@ -39,6 +50,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
     private boolean connecting;
     private long idNanos;
 
+    private final int[] scraped;
     private final int[] tids;
     private final long[] sentNanos;
     private final long[] startNanos;
@@ -49,7 +61,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
     private int freeCount;
     private int generation;
 
-    UdpSession(UdpLoadWorker worker, Workload workload, WorkerStats stats, SplittableRandom random,
+    UdpSession(LoadWorker worker, Workload workload, WorkerStats stats, SplittableRandom random,
                InetSocketAddress target, int window, long refreshNanos, boolean gso) {
         this.worker = worker;
         this.workload = workload;
@@ -59,6 +71,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
         this.ipv6 = target.getAddress() instanceof java.net.Inet6Address;
         this.refreshNanos = refreshNanos;
         this.gso = gso;
+        scraped = new int[workload.config.scrapeHashes()];
         tids = new int[window];
         sentNanos = new long[window];
         startNanos = new long[window];
@@ -70,29 +83,67 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
         freeCount = window;
     }
 
+    /** Opens the worker's UDP sockets, one session each. */
+    static void open(LoadWorker worker, Workload workload) throws Exception {
+        LoadTestConfig config = worker.config;
+        InetSocketAddress target = config.target().address();
+        boolean epoll = worker.loop instanceof EpollEventLoop;
+        InternetProtocolFamily family = target.getAddress() instanceof Inet4Address
+            ? InternetProtocolFamily.IPv4 : InternetProtocolFamily.IPv6;
+        InetAddress any = InetAddress.getByName(family == InternetProtocolFamily.IPv4 ? "0.0.0.0" : "::");
+        for (int i = 0; i < config.udp().socketsPerWorker(); i++) {
+            UdpSession session = new UdpSession(worker, workload, worker.stats, worker.random.split(), target,
+                config.udp().window(), TimeUnit.SECONDS.toNanos(config.udp().connectionRefreshSeconds()),
+                epoll && config.udp().gso() && EpollDatagramChannel.isSegmentedDatagramPacketSupported());
+            Bootstrap bootstrap = new Bootstrap().group(worker.loop).handler(session)
+                .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048 * 16));
+            if (epoll) {
+                bootstrap.channelFactory(() -> new EpollDatagramChannel(family))
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 2048);
+            } else {
+                bootstrap.channelFactory(() -> new NioDatagramChannel(family));
+            }
+            bootstrap.bind(new InetSocketAddress(any, 0)).sync();
+            worker.add(session);
+        }
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
     }
 
+    @Override
+    public void start(long now) {
+        send(now, now);
+        flush();
+    }
+
+    @Override
+    public void retry(long now, long timeoutNanos) {
+        expire(now, timeoutNanos);
+        if (canSend()) start(now);
+    }
+
     /** Whether a request can go now: a free slot, and an id or no connect already waiting. */
-    boolean canSend() {
+    @Override
+    public boolean canSend() {
         return freeCount > 0 && (hasId || !connecting);
     }
 
-    boolean connected() {
+    @Override
+    public boolean connected() {
         return hasId;
     }
 
-    boolean idle() {
+    @Override
+    public boolean idle() {
         return freeCount == busy.length;
     }
 
-    /**
-     * Sends one request. {@code intendedNanos} is when the schedule wanted it sent (the send
-     * time itself in saturation mode); latency counts from there.
-     */
-    void send(long intendedNanos, long now) {
+    @Override
+    public void send(long intendedNanos, long now) {
         int type;
         if (!hasId || (now - idNanos > refreshNanos && !connecting)) {
             type = Workload.CONNECT;
@@ -126,8 +177,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
             int hashes = workload.config.scrapeHashes();
             expected[slot] = hashes;
             out = channel.alloc().directBuffer(16 + 20 * hashes).writeLong(connectionId).writeInt(2).writeInt(tid);
-            for (int i = 0; i < hashes; i++) {
-                int torrent = workload.torrent(random);
+            workload.scrapeTorrents(random, scraped);
+            for (int torrent : scraped) {
                 out.writeLong(Workload.hash0(torrent)).writeLong(Workload.hash1(torrent)).writeInt(Workload.hash2(torrent));
             }
         }
@@ -158,7 +209,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
         batched = 0;
     }
 
-    void flush() {
+    @Override
+    public void flush() {
         writeBatch();
         channel.flush();
     }
@@ -252,7 +304,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter {
     }
 
     /** Frees slots whose request got no reply in time; counts each as a timeout. */
-    void expire(long now, long timeoutNanos) {
+    @Override
+    public void expire(long now, long timeoutNanos) {
         for (int slot = 0; slot < busy.length; slot++) {
             if (busy[slot] && now - sentNanos[slot] > timeoutNanos) {
                 busy[slot] = false;

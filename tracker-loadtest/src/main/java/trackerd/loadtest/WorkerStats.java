@@ -17,7 +17,15 @@ final class WorkerStats {
     static final int LATE_REPLIES = 9;
     static final int PEERS_RECEIVED = 10;
     static final int BEHIND_SCHEDULE = 11;
-    static final int SIZE = 12;
+    /** TCP connections opened in the measured window (http, ws). */
+    static final int CONNECTIONS_OPENED = 12;
+    /** ws: offers the tracker relayed to this tool's peers, answers they sent back, answers relayed to them. */
+    static final int OFFERS_RECEIVED = 13;
+    static final int ANSWERS_SENT = 14;
+    static final int ANSWERS_RECEIVED = 15;
+    /** TCP connects that failed (refused, timed out) in the measured window. */
+    static final int CONNECT_FAILURES = 16;
+    static final int SIZE = 17;
 
     /** Latencies in nanoseconds, up to a minute, three significant digits. */
     final Recorder latency = new Recorder(60_000_000_000L, 3);

@@ -46,6 +46,22 @@ final class Workload {
         return lo;
     }
 
+    /** Fills {@code into} with distinct torrents drawn by popularity, as a client scrapes what it has. */
+    void scrapeTorrents(SplittableRandom random, int[] into) {
+        for (int i = 0; i < into.length; i++) {
+            int torrent = torrent(random);
+            while (contains(into, i, torrent)) torrent = (torrent + 1) % cumulative.length;
+            into[i] = torrent;
+        }
+    }
+
+    private static boolean contains(int[] values, int length, int value) {
+        for (int i = 0; i < length; i++) {
+            if (values[i] == value) return true;
+        }
+        return false;
+    }
+
     int requestType(SplittableRandom random) {
         int total = config.connectWeight() + config.announceWeight() + config.scrapeWeight();
         int x = random.nextInt(total);
@@ -90,6 +106,18 @@ final class Workload {
 
     static int hash2(int torrent) {
         return (int) InfoHashes.synthetic(torrent, 2);
+    }
+
+    /** The info hash as a binary string, one char per byte (WebTorrent JSON, bencode keys read as ISO-8859-1). */
+    static String binary(int torrent) {
+        char[] chars = new char[20];
+        long[] words = {hash0(torrent), hash1(torrent), hash2(torrent) & 0xffffffffL};
+        for (int i = 0; i < 20; i++) {
+            int word = i < 8 ? 0 : i < 16 ? 1 : 2;
+            int shift = word < 2 ? 56 - 8 * (i % 8) : 24 - 8 * (i - 16);
+            chars[i] = (char) ((words[word] >>> shift) & 0xff);
+        }
+        return new String(chars);
     }
 
     static String hex(int torrent) {

@@ -3,14 +3,10 @@ package trackerd.loadtest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -40,45 +36,12 @@ class UdpLoadTestIT {
         return SocketAddresses.format(tracker.udpAddresses().get(0));
     }
 
-    Map<String, String> run(String... args) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = LoadTestMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, text + err);
-        assertTrue(text.contains("udp load test of"), text);
-        return flatJson(dir.resolve("report.json"));
-    }
-
-    static Map<String, String> flatJson(Path file) throws Exception {
-        Map<String, String> values = new HashMap<>();
-        try (JsonParser parser = new JsonFactory().createParser(file.toFile())) {
-            String prefix = "";
-            String field = null;
-            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
-                if (token == JsonToken.FIELD_NAME) {
-                    field = parser.currentName();
-                } else if (token == JsonToken.START_OBJECT && field != null) {
-                    prefix = field + ".";
-                } else if (token == JsonToken.END_OBJECT) {
-                    prefix = "";
-                } else if (token.isScalarValue()) {
-                    values.put(prefix + field, parser.getText());
-                }
-            }
-        }
-        return values;
-    }
-
     @Test
     void saturationRunShouldSeeOnlyValidRepliesOverIpv4() throws Exception {
         String target = startTracker("127.0.0.1:0");
-        Map<String, String> report = run("udp", "--target", "udp://" + target + "/announce", "--duration", "3",
-            "--set", "run.progress=false", "--set", "workload.connect_weight=5", "--json", dir.resolve("report.json").toString());
-        assertEquals("0", report.get("invalid_replies"));
-        assertEquals("0", report.get("error_replies"));
-        assertEquals("0", report.get("timeouts"));
+        Map<String, String> report = LoadTestRun.run(dir, "udp", "--target", "udp://" + target + "/announce",
+            "--duration", "3", "--set", "workload.connect_weight=5");
+        LoadTestRun.assertClean(report);
         assertTrue(Double.parseDouble(report.get("responses_per_second.announce")) > 100, report.toString());
         assertTrue(Double.parseDouble(report.get("responses_per_second.scrape")) > 10, report.toString());
         assertTrue(Double.parseDouble(report.get("peers_per_announce_reply")) > 1, report.toString());
@@ -87,9 +50,8 @@ class UdpLoadTestIT {
     @Test
     void fixedRateRunShouldSendAboutTheRateOverIpv6() throws Exception {
         String target = startTracker("[::1]:0");
-        Map<String, String> report = run("udp", "--target", target, "--duration", "3", "--rate", "2000",
-            "--workers", "2", "--connections", "4", "--set", "run.progress=false",
-            "--json", dir.resolve("report.json").toString());
+        Map<String, String> report = LoadTestRun.run(dir, "udp", "--target", target, "--duration", "3", "--rate", "2000",
+            "--workers", "2", "--connections", "4");
         assertEquals("0", report.get("invalid_replies"));
         assertEquals("0", report.get("timeouts"));
         double sent = Double.parseDouble(report.get("requests_per_second.total"));
@@ -104,6 +66,7 @@ class UdpLoadTestIT {
         assertEquals(2, LoadTestMain.run(new String[] {"udp", "--duration", "0"}, stream, stream));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("run.duration_seconds"), err.toString());
         assertEquals(2, LoadTestMain.run(new String[] {"udp", "--bogus", "1"}, stream, stream));
-        assertEquals(2, LoadTestMain.run(new String[] {"http"}, stream, stream));
+        assertEquals(2, LoadTestMain.run(new String[] {"http", "--target", "udp://127.0.0.1:1"}, stream, stream));
+        assertEquals(2, LoadTestMain.run(new String[] {"ws", "--set", "workload.connect_weight=1"}, stream, stream));
     }
 }

@@ -88,9 +88,28 @@ class WorkloadTest {
     }
 
     @Test
-    void targetShouldAcceptAddressesAndUrls() throws Exception {
-        assertEquals(6969, LoadTestConfig.target("udp://127.0.0.1:6969/announce").getPort());
-        assertEquals(7000, LoadTestConfig.target("[::1]:7000").getPort());
-        assertTrue(LoadTestConfig.target("udp://[::1]:1/announce").getAddress() instanceof java.net.Inet6Address);
+    void scrapeShouldNameDistinctTorrentsEvenFromATinyPool() {
+        Workload w = new Workload(config(12, 2.0, 100, 3));
+        SplittableRandom random = new SplittableRandom(5);
+        int[] torrents = new int[10];
+        for (int round = 0; round < 100; round++) {
+            w.scrapeTorrents(random, torrents);
+            Set<Integer> distinct = new HashSet<>();
+            for (int t : torrents) {
+                assertTrue(t >= 0 && t < 12);
+                distinct.add(t);
+            }
+            assertEquals(10, distinct.size());
+        }
+    }
+
+    @Test
+    void binaryInfoHashShouldBeTheHexHashOneCharPerByte() {
+        for (int t : new int[] {0, 1, 77, 99_999}) {
+            String binary = Workload.binary(t);
+            StringBuilder hex = new StringBuilder();
+            for (char c : binary.toCharArray()) hex.append(String.format("%02x", (int) c));
+            assertEquals(Workload.hex(t), hex.toString());
+        }
     }
 }

@@ -1,17 +1,6 @@
 package trackerd.loadtest;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollEventLoop;
-import io.netty.channel.socket.InternetProtocolFamily;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -20,19 +9,17 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One load thread: an event loop with its UDP sessions. Every session connects first; the clock
- * starts when all have ids. In saturation mode each reply is followed at once by the next
- * request on its socket. At a fixed rate a pacing task, queued again after every run, sends what
+ * One load thread: an event loop with its sessions (UDP sockets, HTTP or WebSocket connections).
+ * Every session connects first; the clock starts when all are connected. In saturation mode
+ * each reply is followed at once by the next request on its session. At a fixed rate a pacing task, queued again after every run, sends what
  * is due on any socket with room, and latency counts from each request's intended time: a slow
  * tracker shows as latency rather than as a lower send rate.
  */
-final class UdpLoadWorker {
+final class LoadWorker {
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    private final EventLoop loop;
-    private final LoadTestConfig config;
     final WorkerStats stats = new WorkerStats();
-    private final List<UdpSession> sessions = new ArrayList<>();
+    private final List<LoadSession> sessions = new ArrayList<>();
     private final double nanosPerRequest;
     private final long timeoutNanos;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -49,50 +36,35 @@ final class UdpLoadWorker {
     private long lastExpiry;
     private ScheduledFuture<?> timer;
 
-    UdpLoadWorker(int index, EventLoop loop, LoadTestConfig config, Workload workload) throws Exception {
+    final LoadTestConfig config;
+    final EventLoop loop;
+    /** Sessions split their own generators from it, so a seed gives the same requests. */
+    final SplittableRandom random;
+
+    LoadWorker(int index, EventLoop loop, LoadTestConfig config, long timeoutMillis) {
         this.loop = loop;
         this.config = config;
         long ratePerWorker = config.rate() / config.workers() + (index < config.rate() % config.workers() ? 1 : 0);
         nanosPerRequest = config.rate() == 0 ? 0 : 1e9 / Math.max(1, ratePerWorker);
-        timeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.udp().timeoutMillis());
-        SplittableRandom random = new SplittableRandom(config.workload().seed() * 31 + index);
-        InetSocketAddress target = config.target();
-        boolean epoll = loop instanceof EpollEventLoop;
-        InternetProtocolFamily family = target.getAddress() instanceof Inet4Address
-            ? InternetProtocolFamily.IPv4 : InternetProtocolFamily.IPv6;
-        InetAddress any = InetAddress.getByName(family == InternetProtocolFamily.IPv4 ? "0.0.0.0" : "::");
-        for (int i = 0; i < config.udp().socketsPerWorker(); i++) {
-            UdpSession session = new UdpSession(this, workload, stats, random.split(), target, config.udp().window(),
-                TimeUnit.SECONDS.toNanos(config.udp().connectionRefreshSeconds()),
-                epoll && config.udp().gso() && EpollDatagramChannel.isSegmentedDatagramPacketSupported());
-            Bootstrap bootstrap = new Bootstrap().group(loop).handler(session)
-                .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(2048 * 16));
-            if (epoll) {
-                bootstrap.channelFactory(() -> new EpollDatagramChannel(family))
-                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 2048);
-            } else {
-                bootstrap.channelFactory(() -> new NioDatagramChannel(family));
-            }
-            bootstrap.bind(new InetSocketAddress(any, 0)).sync();
-            sessions.add(session);
-        }
+        timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        random = new SplittableRandom(config.workload().seed() * 31 + index);
     }
 
-    /** Every session sends its connect; completes when all have a connection id. */
+    void add(LoadSession session) {
+        sessions.add(session);
+    }
+
+    /** Every session connects; completes when all are connected. */
     CompletableFuture<Void> connect() {
         loop.execute(() -> {
             long now = System.nanoTime();
-            for (UdpSession session : sessions) {
-                session.send(now, now);
-                session.flush();
-            }
+            for (LoadSession session : sessions) session.start(now);
             timer = loop.scheduleAtFixedRate(this::retryConnects, 100, 100, TimeUnit.MILLISECONDS);
         });
         return connected;
     }
 
-    /** A session got its id. */
+    /** A session is connected. */
     void onConnected() {
         if (!connected.isDone() && allConnected()) {
             timer.cancel(false);
@@ -101,7 +73,7 @@ final class UdpLoadWorker {
     }
 
     private boolean allConnected() {
-        for (UdpSession session : sessions) {
+        for (LoadSession session : sessions) {
             if (!session.connected()) return false;
         }
         return true;
@@ -109,12 +81,8 @@ final class UdpLoadWorker {
 
     private void retryConnects() {
         long now = System.nanoTime();
-        for (UdpSession session : sessions) {
-            session.expire(now, timeoutNanos);
-            if (session.canSend() && !session.connected()) {
-                session.send(now, now);
-                session.flush();
-            }
+        for (LoadSession session : sessions) {
+            if (!session.connected()) session.retry(now, timeoutNanos);
         }
     }
 
@@ -147,11 +115,11 @@ final class UdpLoadWorker {
     }
 
     /** After a batch of replies on a session: in saturation mode, refill its window. */
-    void afterReplies(UdpSession session) {
+    void afterReplies(LoadSession session) {
         if (nanosPerRequest == 0) fill(session, System.nanoTime());
     }
 
-    private void fill(UdpSession session, long now) {
+    private void fill(LoadSession session, long now) {
         while (sending(now) && session.canSend()) session.send(now, now);
     }
 
@@ -159,14 +127,14 @@ final class UdpLoadWorker {
     private void expireLost(long now) {
         if (now - lastExpiry < 10 * TICK_NANOS) return;
         lastExpiry = now;
-        for (UdpSession session : sessions) session.expire(now, timeoutNanos);
+        for (LoadSession session : sessions) session.expire(now, timeoutNanos);
     }
 
     /** Saturation mode, every millisecond: time out lost requests, refill windows, finish. */
     private void tick() {
         long now = System.nanoTime();
         expireLost(now);
-        for (UdpSession session : sessions) {
+        for (LoadSession session : sessions) {
             fill(session, now);
             session.flush();
         }
@@ -185,14 +153,14 @@ final class UdpLoadWorker {
         long due = (long) ((Math.min(now, endNanos) - startNanos) / nanosPerRequest);
         boolean sent = false;
         while (issued < due) {
-            UdpSession session = nextWithRoom();
+            LoadSession session = nextWithRoom();
             if (session == null) break; // every window full: the rest stays due, its latency grows
             session.send(startNanos + (long) (issued * nanosPerRequest), now);
             issued++;
             sent = true;
         }
         if (sent) {
-            for (UdpSession session : sessions) session.flush();
+            for (LoadSession session : sessions) session.flush();
         }
         if (!done(now)) loop.execute(pace);
     }
@@ -205,9 +173,9 @@ final class UdpLoadWorker {
         return false;
     }
 
-    private UdpSession nextWithRoom() {
+    private LoadSession nextWithRoom() {
         for (int i = 0; i < sessions.size(); i++) {
-            UdpSession session = sessions.get(nextSession);
+            LoadSession session = sessions.get(nextSession);
             nextSession = (nextSession + 1) % sessions.size();
             if (session.canSend()) return session;
         }
@@ -215,7 +183,7 @@ final class UdpLoadWorker {
     }
 
     private boolean allIdle() {
-        for (UdpSession session : sessions) {
+        for (LoadSession session : sessions) {
             if (!session.idle()) return false;
         }
         return true;

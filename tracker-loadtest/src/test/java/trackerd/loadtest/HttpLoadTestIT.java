@@ -1,0 +1,72 @@
+package trackerd.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static trackerd.loadtest.LoadTestRun.assertClean;
+import static trackerd.loadtest.LoadTestRun.number;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The http mode for a few seconds against real trackers on loopback: opentracker (plain HTTP,
+ * closes every connection after its reply) and bittorrent-tracker over HTTPS.
+ */
+@Timeout(60)
+class HttpLoadTestIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void saturationAgainstOpentrackerShouldSeeOnlyValidReplies() throws Exception {
+        try (ReferenceTrackers.Started opentracker = ReferenceTrackers.opentracker(dir)) {
+            Map<String, String> report = LoadTestRun.run(dir, "http",
+                "--target", "http://127.0.0.1:" + opentracker.port() + "/announce", "--duration", "3");
+            assertClean(report);
+            assertTrue(number(report, "responses_per_second.announce") > 100, report.toString());
+            assertTrue(number(report, "responses_per_second.scrape") > 10, report.toString());
+            assertTrue(number(report, "peers_per_announce_reply") > 1, report.toString());
+            assertTrue(number(report, "connections_opened") > 100, "opentracker closes after each reply: " + report);
+        }
+    }
+
+    @Test
+    void fixedRateWithoutKeepAliveShouldSendAboutTheRate() throws Exception {
+        try (ReferenceTrackers.Started opentracker = ReferenceTrackers.opentracker(dir)) {
+            Map<String, String> report = LoadTestRun.run(dir, "http", "--target", "127.0.0.1:" + opentracker.port(),
+                "--duration", "3", "--rate", "500", "--workers", "2", "--connections", "16",
+                "--set", "http.keep_alive=false");
+            assertClean(report);
+            assertEquals(500, number(report, "requests_per_second.total"), 50, report.toString());
+            assertTrue(number(report, "connections_opened") >= 3 * 450, "a connection per request: " + report);
+        }
+    }
+
+    @Test
+    void httpsAnnouncesToBittorrentTrackerShouldBeValid() throws Exception {
+        try (ReferenceTrackers.Started node = ReferenceTrackers.bittorrentTracker(dir)) {
+            // announces only: bittorrent-tracker 11 writes scrape keys as UTF-8 (see the next test)
+            Map<String, String> report = LoadTestRun.run(dir, "http",
+                "--target", "https://127.0.0.1:" + node.tlsPort() + "/announce", "--duration", "2",
+                "--set", "workload.scrape_weight=0");
+            assertClean(report);
+            assertTrue(number(report, "responses_per_second.announce") > 50, report.toString());
+            assertTrue(number(report, "peers_per_announce_reply") > 1, report.toString());
+        }
+    }
+
+    @Test
+    void scrapeValidationShouldCatchBittorrentTrackersUtf8InfoHashKeys() throws Exception {
+        try (ReferenceTrackers.Started node = ReferenceTrackers.bittorrentTracker(dir)) {
+            Map<String, String> report = LoadTestRun.run(dir, "http",
+                "--target", "http://127.0.0.1:" + node.port() + "/announce", "--duration", "1",
+                "--set", "workload.announce_weight=0");
+            assertEquals(0, number(report, "responses_per_second.scrape"), report.toString());
+            assertTrue(number(report, "invalid_replies") > 0, report.toString());
+            assertEquals("scrape reply names an info hash that was not asked for", report.get("first_invalid_reply"));
+        }
+    }
+}

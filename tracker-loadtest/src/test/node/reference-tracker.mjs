@@ -1,0 +1,34 @@
+// A reference tracker for the load tester's tests: the npm bittorrent-tracker package (the
+// WebTorrent tracker most deployments run) serving HTTP and WebSocket on one loopback port,
+// and HTTPS and WSS on a second one when a certificate is given.
+//
+// usage: node reference-tracker.mjs [CERT.pem KEY.pem]
+// Prints one JSON line, {"http": PORT, "https": PORT or null}, once listening; stops on SIGTERM
+// or when its standard input closes (so a killed test leaves nothing behind).
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
+import Server from 'bittorrent-tracker/server' // the server alone: the package's index pulls in WebRTC
+import { WebSocketServer } from 'ws'
+
+const tracker = new Server({ udp: false, http: false, ws: false, stats: false })
+tracker.on('warning', () => {}) // bad requests are the client's problem, answered with a failure reason
+
+function serve (server) {
+  server.on('request', (req, res) => tracker.onHttpRequest(req, res))
+  const wss = new WebSocketServer({ server, perMessageDeflate: false, clientTracking: false })
+  wss.on('connection', (socket, req) => {
+    socket.upgradeReq = req
+    tracker.onWebSocketConnection(socket)
+  })
+  return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve(server.address().port)))
+}
+
+const [cert, key] = process.argv.slice(2)
+const ports = { http: await serve(http.createServer()), https: null }
+if (cert) ports.https = await serve(https.createServer({ cert: readFileSync(cert), key: readFileSync(key) }))
+console.log(JSON.stringify(ports))
+
+process.on('SIGTERM', () => process.exit(0))
+process.stdin.on('end', () => process.exit(0))
+process.stdin.resume()
