@@ -3,9 +3,9 @@
 // and HTTPS and WSS on a second one when a certificate is given.
 //
 // usage: node reference-tracker.mjs [CERT.pem KEY.pem]
-// Prints one JSON line, {"http": PORT, "https": PORT or null}, once listening; stops on SIGTERM
-// or when its standard input closes (so a killed test leaves nothing behind).
-import { readFileSync } from 'node:fs'
+// Prints one JSON line, {"http": PORT, "https": PORT or null}, once listening; stops on SIGTERM,
+// and when standard input is a pipe, once it closes (so a killed test leaves nothing behind).
+import { fstatSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import Server from 'bittorrent-tracker/server' // the server alone: the package's index pulls in WebRTC
@@ -30,5 +30,7 @@ if (cert) ports.https = await serve(https.createServer({ cert: readFileSync(cert
 console.log(JSON.stringify(ports))
 
 process.on('SIGTERM', () => process.exit(0))
-process.stdin.on('end', () => process.exit(0))
-process.stdin.resume()
+if (fstatSync(0).isFIFO()) {
+  process.stdin.on('end', () => process.exit(0))
+  process.stdin.resume()
+}

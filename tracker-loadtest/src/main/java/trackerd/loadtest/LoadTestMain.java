@@ -89,7 +89,7 @@ public final class LoadTestMain {
                     return 0;
                 }
                 case "--print-info-hashes" -> {
-                    LoadTestConfig c = load("udp", config, sets);
+                    LoadTestConfig c = load(null, config, sets);
                     for (int t = 0; t < c.workload().torrents(); t++) out.println(Workload.hex(t));
                     return 0;
                 }
@@ -140,13 +140,14 @@ public final class LoadTestMain {
                 throw new ConfigException("--connections", "expected a whole number, got \"" + connections + "\"");
             }
             int perWorker = Math.max(1, (total + config.workers() - 1) / config.workers());
-            plain.add(switch (mode) {
+            plain.add(switch (String.valueOf(mode)) {
                 case "http" -> "http.connections_per_worker=";
                 case "ws" -> "ws.connections_per_worker=";
                 default -> "udp.sockets_per_worker=";
             } + perWorker);
             config = LoadTestConfig.load(file, plain);
         }
+        if (mode == null) return config; // no load: the target is not used
         config.target().check(mode);
         if (!mode.equals("udp") && config.workload().connectWeight() > 0) {
             throw new ConfigException("workload.connect_weight", "only the udp mode sends connects");

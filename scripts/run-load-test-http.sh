@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Starts a local HTTP tracker pinned to core 0 and the load tester's http mode pinned to core 1,
+# and prints the load tester's report. Extra arguments go to the load tester, e.g. --rate 5000
+# or --set http.keep_alive=false.
+#   scripts/run-load-test-http.sh [--duration 30] [--rate N] [--json FILE]
+# trackerd serves no HTTP yet (this build: UDP), so the local tracker is opentracker (Debian
+# package, a whitelist build, given the workload's info hashes). TARGET=URL loads another tracker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f tracker-loadtest/target/tracker-loadtest.jar ] || mvn -B -q -DskipTests package -pl tracker-loadtest -am
+loadtest="java -jar tracker-loadtest/target/tracker-loadtest.jar"
+if [ -n "${TARGET:-}" ]; then
+  exec taskset -c 1 $loadtest http --target "$TARGET" "$@"
+fi
+command -v opentracker >/dev/null || { apt-get update -qq && apt-get install -y -qq opentracker >/dev/null; }
+port=${PORT:-26970}
+work=$(mktemp -d)
+chmod 755 "$work" # opentracker drops to nobody after its chroot into $work
+$loadtest --print-info-hashes "$@" >"$work/whitelist.txt"
+taskset -c 0 opentracker -i 127.0.0.1 -p "$port" -P "$port" -w whitelist.txt -d "$work" >"$work/opentracker.log" 2>&1 &
+tracker=$!
+trap 'kill $tracker 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+taskset -c 1 $loadtest http --target "http://127.0.0.1:$port/announce" --set run.tracker_pid=$tracker "$@"
