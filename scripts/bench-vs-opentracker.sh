@@ -4,6 +4,9 @@
 #
 #   scripts/bench-vs-opentracker.sh [RUNS=3] [SECONDS=10]
 #
+# trackerd runs twice per run: "trackerd" with one socket worker and one swarm worker thread,
+# and "trackerd-inline" with the swarm answered on the socket worker itself
+# (workers.swarm_workers = 0), the setting for a one-core tracker.
 # Each tracker is pinned to core 0 and the load tester to core 1 (taskset). Per run and tracker:
 #  1. warm-up: 5 s of load (the JVM compiles the hot path; opentracker gets the same)
 #  2. saturation: SECONDS of load as fast as the windows allow -> answered/s, timeouts, and
@@ -34,10 +37,12 @@ start_tracker() { # name port -> sets pid
       # opentracker chroots into -d and reads the whitelist relative to it
       taskset -c 0 opentracker -i 127.0.0.1 -P "$2" -p "$2" -w whitelist.txt -d "$work" >"$work/$1.log" 2>&1 &
       pid=$! ;;
-    trackerd)
+    trackerd*)
+      swarm_workers=1
+      [ "$1" = trackerd-inline ] && swarm_workers=0
       taskset -c 0 java -Xms1g -Xmx1g -jar tracker-server/target/tracker.jar \
         --set "udp.listen=[\"127.0.0.1:$2\"]" --set http.enabled=false --set ws.enabled=false \
-        --set metrics.enabled=false --set workers.socket_workers=1 --set workers.swarm_workers=1 \
+        --set metrics.enabled=false --set workers.socket_workers=1 --set workers.swarm_workers=$swarm_workers \
         --set 'access_list.mode="allow"' --set "access_list.path=\"$work/whitelist.txt\"" >"$work/$1.log" 2>&1 &
       pid=$! ;;
   esac
@@ -47,7 +52,7 @@ start_tracker() { # name port -> sets pid
 port=28000
 results="$work/results.tsv"
 for run in $(seq "$runs"); do
-  for name in opentracker trackerd; do
+  for name in opentracker trackerd trackerd-inline; do
     port=$((port + 1))
     start_tracker $name $port
     loadtest udp --target 127.0.0.1:$port --duration 5 "${common[@]}" >/dev/null # the tracker's warm-up
@@ -71,19 +76,25 @@ python3 - "$results" <<'PY'
 import statistics, sys
 rows = [line.split("\t") for line in open(sys.argv[1]).read().split("\n") if line]
 med = {}
-for name in ("opentracker", "trackerd"):
+for name in sorted({r[0] for r in rows}):
     mine = [r for r in rows if r[0] == name]
     med[name] = {k: statistics.median(float(r[i]) for r in mine)
                  for k, i in (("rps", 2), ("timeouts", 3), ("per_cpu", 4), ("cpu", 5), ("p99", 6), ("half_timeouts", 7), ("invalid", 8))}
-o, t = med["opentracker"], med["trackerd"]
-print("| median of %d runs | opentracker | trackerd | trackerd / opentracker |" % (len(rows) // 2))
-print("| --- | --- | --- | --- |")
-print("| answered requests/s at saturation | %.0f | %.0f | %.2f |" % (o["rps"], t["rps"], t["rps"] / o["rps"]))
-print("| timeouts at saturation | %.0f | %.0f | |" % (o["timeouts"], t["timeouts"]))
-print("| answers per tracker CPU-second | %.0f | %.0f | %.2f |" % (o["per_cpu"], t["per_cpu"], t["per_cpu"] / o["per_cpu"]))
-print("| p99 latency at half its saturation rate (ms) | %.3f | %.3f | |" % (o["p99"], t["p99"]))
-print("| timeouts at half rate | %.0f | %.0f | |" % (o["half_timeouts"], t["half_timeouts"]))
-print("| invalid replies | %.0f | %.0f | |" % (o["invalid"], t["invalid"]))
+o = med["opentracker"]
+names = [n for n in ("trackerd", "trackerd-inline") if n in med]
+def row(label, key, fmt, ratio):
+    cells = [fmt % med[n][key] for n in names]
+    ratios = ["%.2f" % (med[n][key] / o[key]) if ratio else "" for n in names]
+    print("| %s | %s | %s | %s |" % (label, fmt % o[key], " | ".join(cells), " | ".join(ratios)))
+print("| median of %d runs | opentracker | %s | %s |" % (len([r for r in rows if r[0] == "opentracker"]),
+      " | ".join(names), " | ".join(n + " / opentracker" for n in names)))
+print("|" + " --- |" * (2 + 2 * len(names)))
+row("answered requests/s at saturation", "rps", "%.0f", True)
+row("timeouts at saturation", "timeouts", "%.0f", False)
+row("answers per tracker CPU-second", "per_cpu", "%.0f", True)
+row("p99 latency at half its saturation rate (ms)", "p99", "%.3f", False)
+row("timeouts at half rate", "half_timeouts", "%.0f", False)
+row("invalid replies", "invalid", "%.0f", False)
 print()
 print("per run (name, run, answered/s, timeouts, answers/CPU-s, CPU-s, p99 ms at half rate, timeouts at half rate, invalid):")
 for r in rows: print("  " + "  ".join(r))

@@ -49,6 +49,10 @@ public record TrackerConfig(
     public record Metrics(boolean enabled, InetSocketAddress listen) {}
 
     public static TrackerConfig from(ConfigValues v) throws ConfigException {
+        if (v.integer("workers.swarm_workers") == 0 && v.integer("workers.socket_workers") != 1) {
+            throw new ConfigException("workers.swarm_workers",
+                "0 (inline) needs workers.socket_workers = 1: only one event loop can own the swarms");
+        }
         Swarm swarm = new Swarm(
             v.integer("swarm.announce_interval_seconds"), v.integer("swarm.min_announce_interval_seconds"),
             v.integer("swarm.peer_timeout_seconds"), v.integer("swarm.default_numwant"),

@@ -25,8 +25,10 @@ public final class TrackerSchema {
             "Socket workers: Netty event loops that parse requests for every front end. 0 = one per CPU core.",
             integer(0, 1024)),
         key("workers.swarm_workers", "1",
-            "Swarm workers: threads that own the swarms. Each owns the torrents whose info hash maps to it.",
-            integer(1, 256)),
+            "Swarm workers: threads that own the swarms. Each owns the torrents whose info hash maps to it.\n"
+                + "0 = inline: the one socket worker answers from the swarms itself, no hand-off (needs\n"
+                + "socket_workers = 1; for a tracker with one core).",
+            integer(0, 256)),
         key("workers.queue_capacity", "4096",
             "Requests that may wait for one swarm worker, and requests one socket worker may have in flight\n"
                 + "(each costs about 3.5 KiB, allocated at start). When full, UDP requests are dropped and\n"

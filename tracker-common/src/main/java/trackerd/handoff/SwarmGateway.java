@@ -4,6 +4,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jctools.queues.MpscArrayQueue;
 import trackerd.swarm.SwarmEngine;
+import trackerd.swarm.SwarmWorker;
 
 /**
  * One socket worker's door to the swarm workers. Only its own event loop calls the public
@@ -18,6 +19,8 @@ import trackerd.swarm.SwarmEngine;
  */
 public final class SwarmGateway {
     private final SwarmEngine engine;
+    /** Inline engine: the shard's worker, answering on this loop. Null when swarm workers are threads. */
+    private final SwarmWorker inline;
     private final EventExecutor loop;
     private final RequestSlot[] free;
     private int freeCount;
@@ -32,6 +35,7 @@ public final class SwarmGateway {
 
     public SwarmGateway(SwarmEngine engine, EventExecutor loop, int slots, int maxResponsePeers, int maxScrapeHashes) {
         this.engine = engine;
+        this.inline = engine.inlineWorker();
         this.loop = loop;
         free = new RequestSlot[slots];
         for (int i = 0; i < slots; i++) {
@@ -66,6 +70,11 @@ public final class SwarmGateway {
      */
     public boolean submitAnnounce(RequestSlot slot) {
         slot.kind = RequestSlot.ANNOUNCE;
+        if (inline != null) {
+            inline.answer(slot);
+            slot.handler.onResponse(slot);
+            return true;
+        }
         int shard = engine.shardOf(slot.infoHash0, slot.infoHash1, slot.infoHash2);
         if (!engine.worker(shard).offer(slot)) return false;
         markToWake(shard);
@@ -99,6 +108,15 @@ public final class SwarmGateway {
             }
             part.addScrapeHash(h0, h1, h2);
             part.scrapeIndex[part.scrapeCount - 1] = i;
+        }
+        if (inline != null) {
+            RequestSlot part = partByShard[0]; // one shard: one part, answered now
+            partByShard[0] = null;
+            inline.answer(part);
+            if (part.status != RequestSlot.OK) parent.status = part.status;
+            release(part);
+            parent.handler.onResponse(parent);
+            return true;
         }
         int sent = 0;
         for (int shard = 0; shard < partByShard.length; shard++) {

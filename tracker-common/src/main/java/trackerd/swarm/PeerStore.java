@@ -1,5 +1,8 @@
 package trackerd.swarm;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import trackerd.net.InfoHashes;
 
@@ -31,6 +34,11 @@ import trackerd.net.InfoHashes;
  * ({@link #previous}, {@link #removedSeeders}, {@link #removedLeechers}) instead of allocating.
  */
 final class PeerStore {
+    private static final VarHandle BIG_ENDIAN_LONGS =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle BIG_ENDIAN_SHORTS =
+        MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+
     static final int TICK_SECONDS = 4;
     static final int TICK_MASK = 0x7FFF;
     static final long SEEDER_BIT = 1L << 15;
@@ -330,6 +338,7 @@ final class PeerStore {
         boolean large = a[0] < 0;
         int positions = large ? slots(a) : count;
         int start = fastRange(random, positions);
+        if (stride == 1) return selectIpv4(a, askerKey, leechersOnly, max, out, offset, positions, start);
         int written = 0;
         int pos = start;
         for (int seen = 0; seen < positions && written < max; seen++) {
@@ -344,20 +353,43 @@ final class PeerStore {
         return written;
     }
 
-    private int writePeer(long[] a, int base, long last, byte[] out, int offset) {
-        if (stride == 3) {
-            offset = putLong(out, offset, a[base]);
-            offset = putLong(out, offset, a[base + 1]);
-            out[offset++] = (byte) (last >>> 24);
-            out[offset++] = (byte) (last >>> 16);
-            return offset;
+    /**
+     * The IPv4 loop without data-dependent branches: in an open-addressed swarm empty slots and
+     * seeders come in random order, and a mispredicted branch per slot cost more than the rest
+     * of the loop. Every slot is written; only a peer to keep moves the output on (a skipped
+     * write is overwritten by the next, or left past the reply's length).
+     */
+    private static int selectIpv4(long[] a, long askerKey, boolean leechersOnly, int max, byte[] out, int offset,
+                                  int positions, int start) {
+        long seederMask = leechersOnly ? SEEDER_BIT : 0;
+        int written = 0;
+        int pos = start;
+        for (int seen = 0; seen < positions && written < max; seen++) {
+            long last = a[1 + pos];
+            if (++pos == positions) pos = 0;
+            BIG_ENDIAN_LONGS.set(out, offset, last);
+            long other = (last & ~0xFFFFL) ^ askerKey;
+            // 1 when the slot holds a peer, is not the asker, and is not a seeder we must skip
+            long keep = ((last | -last) & (other | -other) & ~((last & seederMask) * -1L)) >>> 63;
+            offset += 6 * (int) keep;
+            written += (int) keep;
         }
-        for (int shift = 56; shift >= 16; shift -= 8) out[offset++] = (byte) (last >>> shift);
-        return offset;
+        return written;
     }
 
-    private static int putLong(byte[] out, int offset, long value) {
-        for (int shift = 56; shift >= 0; shift -= 8) out[offset++] = (byte) (value >>> shift);
-        return offset;
+    /**
+     * Whole-word stores: an IPv4 peer's address and port are the top six bytes of its word, so
+     * one 8-byte store writes it; the two bytes after are overwritten by the next peer or left
+     * out by the reply's length (the slot's array has 18 bytes per peer, so there is room).
+     */
+    private int writePeer(long[] a, int base, long last, byte[] out, int offset) {
+        if (stride == 3) {
+            BIG_ENDIAN_LONGS.set(out, offset, a[base]);
+            BIG_ENDIAN_LONGS.set(out, offset + 8, a[base + 1]);
+            BIG_ENDIAN_SHORTS.set(out, offset + 16, (short) (last >>> 16));
+            return offset + 18;
+        }
+        BIG_ENDIAN_LONGS.set(out, offset, last);
+        return offset + 6;
     }
 }

@@ -9,7 +9,7 @@ public record SwarmSettings(
         int minAnnounceIntervalSeconds) {
 
     public static SwarmSettings from(TrackerConfig config) {
-        int shards = config.workers().swarmWorkers();
+        int shards = Math.max(1, config.workers().swarmWorkers()); // 0 = inline: one shard
         return new SwarmSettings(
             config.swarm().peerTimeoutSeconds(), config.swarm().defaultNumwant(), config.swarm().maxResponsePeers(),
             (int) Math.max(1, ((long) config.limits().maxTorrents() + shards - 1) / shards),

@@ -39,6 +39,8 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
     private final SwarmGateway[] touched = new SwarmGateway[64];
     private int touchedCount;
     private int tick;
+    private boolean inlineCleaning;
+    private long inlineNextClean;
 
     SwarmWorker(SwarmShard shard, int queueCapacity, SwarmMetrics metrics, long startNanos, int cleanIntervalSeconds) {
         this.shard = shard;
@@ -46,6 +48,7 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
         this.metrics = metrics;
         this.startNanos = startNanos;
         this.cleanIntervalNanos = TimeUnit.SECONDS.toNanos(cleanIntervalSeconds);
+        this.inlineNextClean = startNanos + cleanIntervalNanos;
     }
 
     /** Any socket worker thread. False when the queue is full. */
@@ -92,9 +95,25 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
         }
     }
 
-    /** One request; exceptions are counted and answered, never allowed to kill the worker. */
+    /** One request off the queue: answered, then handed back to its gateway. */
     @Override
     public void accept(RequestSlot slot) {
+        answer(slot);
+        SwarmGateway gateway = slot.gateway();
+        gateway.deliver(slot);
+        for (int i = 0; i < touchedCount; i++) {
+            if (touched[i] == gateway) return;
+        }
+        if (touchedCount == touched.length) wakeTouched();
+        touched[touchedCount++] = gateway;
+    }
+
+    /**
+     * Answers one request on the calling thread: the worker's own, or in inline mode the one
+     * event loop that owns the shard. Exceptions are counted and answered, never allowed to kill
+     * the thread.
+     */
+    public void answer(RequestSlot slot) {
         try {
             slot.status = RequestSlot.OK;
             slot.peerCount = 0;
@@ -108,13 +127,27 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
             metrics.internalError();
             LOG.error("swarm worker failed on a request (answered with an error, worker goes on)", e);
         }
-        SwarmGateway gateway = slot.gateway();
-        gateway.deliver(slot);
-        for (int i = 0; i < touchedCount; i++) {
-            if (touched[i] == gateway) return;
+    }
+
+    /**
+     * Inline mode, every few milliseconds on the owning event loop: what {@link #run} does
+     * between batches (clock tick, a cleaning slice when a pass is due, metrics).
+     */
+    void housekeep() {
+        try {
+            long now = System.nanoTime();
+            tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
+            if (inlineCleaning) {
+                inlineCleaning = !shard.cleanSlice(tick, CLEAN_BUDGET);
+            } else if (now - inlineNextClean >= 0) {
+                inlineCleaning = true;
+                inlineNextClean = now + cleanIntervalNanos;
+            }
+            metrics.publish(shard);
+        } catch (RuntimeException e) { // a periodic task that throws is never run again: keep it
+            metrics.internalError();
+            LOG.error("swarm housekeeping failed (it goes on)", e);
         }
-        if (touchedCount == touched.length) wakeTouched();
-        touched[touchedCount++] = gateway;
     }
 
     private void wakeTouched() {

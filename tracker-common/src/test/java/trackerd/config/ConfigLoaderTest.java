@@ -121,6 +121,15 @@ class ConfigLoaderTest {
         assertSetError("udp.enabled=maybe", "udp.enabled", "not a TOML value");
         assertSetError("swarm.default_numwant=-5", "swarm.default_numwant", "between");
         assertSetError("no-equals-sign", "--set", "expected KEY=VALUE");
+        assertSetError("workers.swarm_workers=0", "workers.swarm_workers", "needs workers.socket_workers = 1");
+    }
+
+    @Test
+    void inlineSwarmShouldNeedExactlyOneSocketWorker() throws Exception {
+        TrackerConfig config = ConfigLoader.load(null, List.of("workers.swarm_workers=0", "workers.socket_workers=1"));
+        assertEquals(0, config.workers().swarmWorkers());
+        assertError("workers.swarm_workers", "needs workers.socket_workers = 1",
+            "[workers]\nswarm_workers = 0\nsocket_workers = 2\n");
     }
 
     @Test

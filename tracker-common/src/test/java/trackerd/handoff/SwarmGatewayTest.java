@@ -1,6 +1,7 @@
 package trackerd.handoff;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -16,6 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import trackerd.metrics.MetricBank;
 import trackerd.runtime.WorkerThreadFactory;
 import trackerd.swarm.SwarmEngine;
@@ -144,9 +147,11 @@ class SwarmGatewayTest {
         assertTrue(answers > 0);
     }
 
-    @Test
-    void scrapeAcrossShardsShouldBeSplitAndMerged() throws Exception {
-        engine(4, 1024);
+    /** 4 shards: split and merged across threads; 0: inline, answered on the loop as submitted. */
+    @ParameterizedTest
+    @ValueSource(ints = {4, 0})
+    void scrapeAcrossShardsShouldBeSplitAndMerged(int swarmWorkers) throws Exception {
+        engine(swarmWorkers, 1024);
         EventLoop loop = new DefaultEventLoop();
         loops.add(loop);
         SwarmGateway gateway = engine.gatewayFor(loop);
@@ -211,5 +216,36 @@ class SwarmGatewayTest {
         }
         assertEquals(0, out[3 * torrents] + out[3 * torrents + 1] + out[3 * torrents + 2]);
         assertEquals(1024, loop.submit(gateway::freeSlots).get(), "every part slot released");
+    }
+
+    @Test
+    void inlineEngineShouldAnswerOnTheCallingLoopAndRefuseASecondLoop() throws Exception {
+        engine(0, 64);
+        EventLoop loop = new DefaultEventLoop();
+        loops.add(loop);
+        SwarmGateway gateway = engine.gatewayFor(loop);
+        RecordingHandler handler = new RecordingHandler(loop);
+        int[] answeredDuringSubmit = loop.submit(() -> {
+            int[] seen = new int[10];
+            for (int id = 0; id < seen.length; id++) {
+                RequestSlot slot = gateway.acquire();
+                slot.transactionId = id;
+                slot.handler = handler;
+                slot.infoHash0 = 7;
+                slot.address0 = 0x7F000001L;
+                slot.port = 1000 + id;
+                slot.numwant = 50;
+                assertTrue(gateway.submitAnnounce(slot));
+                seen[id] = handler.answers; // already answered: no queue, no thread
+            }
+            return seen;
+        }).get();
+        for (int id = 0; id < answeredDuringSubmit.length; id++) assertEquals(id + 1, answeredDuringSubmit[id]);
+        assertEquals(List.of(), loop.submit(() -> handler.problems).get());
+        assertEquals(64, loop.submit(gateway::freeSlots).get());
+        EventLoop other = new DefaultEventLoop();
+        loops.add(other);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> engine.gatewayFor(other));
+        assertTrue(e.getMessage().contains("one socket worker"), e.getMessage());
     }
 }

@@ -29,6 +29,11 @@ public final class Main {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             System.setProperty("io.netty.leakDetection.level", "disabled");
         }
+        // Netty's recycler keeps one object in 8 by default: the other 7 slices of each recvmmsg
+        // batch buffer were new objects, about 12 % of the UDP path's Java time. Keep them all.
+        if (System.getProperty("io.netty.recycler.ratio") == null) {
+            System.setProperty("io.netty.recycler.ratio", "1");
+        }
         System.exit(run(args, System.out, System.err));
     }
 

@@ -56,8 +56,12 @@ class UdpTrackerIT {
         registry = new SimpleMeterRegistry();
         MetricBank bank = new MetricBank(registry);
         WorkerThreadFactory threads = new WorkerThreadFactory("test", (t, e) -> e.printStackTrace());
-        group = Epoll.isAvailable() ? new EpollEventLoopGroup(2, threads) : new NioEventLoopGroup(2, threads);
-        SwarmEngine engine = new SwarmEngine(SwarmSettings.from(config), 2, 1024, bank, threads);
+        // two loops and two shards unless a test asks for its own layout (inline: one and none)
+        int loops = config.workers().socketWorkers() > 0 ? config.workers().socketWorkers() : 2;
+        int shards = all.stream().anyMatch(set -> set.startsWith("workers.swarm_workers"))
+            ? config.workers().swarmWorkers() : 2;
+        group = Epoll.isAvailable() ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
+        SwarmEngine engine = new SwarmEngine(SwarmSettings.from(config), shards, 1024, bank, threads);
         engine.start();
         toClose.add(engine);
         AccessList access = AccessList.open(config.accessList().mode(), config.accessList().path(), bank);
@@ -114,6 +118,17 @@ class UdpTrackerIT {
     @Test
     void connectAnnounceScrapeShouldRoundTripOverIpv4() throws Exception {
         start();
+        assertRoundTrip();
+    }
+
+    @Test
+    void inlineSwarmWorkShouldAnswerTheSameOnOneSocketWorker() throws Exception {
+        start("workers.socket_workers=1", "workers.swarm_workers=0");
+        assertEquals(2, udp.sockets(), "one socket worker: one socket per address");
+        assertRoundTrip();
+    }
+
+    private void assertRoundTrip() throws Exception {
         UdpTestClient a = client(0);
         UdpTestClient b = client(0);
         ByteBuffer first = a.announce(HASH_A, 2, 0, 6881);
