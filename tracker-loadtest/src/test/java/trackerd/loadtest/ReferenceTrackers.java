@@ -57,7 +57,10 @@ final class ReferenceTrackers {
         return started;
     }
 
-    /** bittorrent-tracker (node): HTTP and WS on one port, HTTPS and WSS with a fresh self-signed certificate on another. */
+    /**
+     * bittorrent-tracker (node): HTTP and WS on a port of 127.0.0.1, HTTPS and WSS with a fresh
+     * self-signed certificate on a port of ::1.
+     */
     static Started bittorrentTracker(Path dir) throws Exception {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");

@@ -37,9 +37,9 @@ class WsLoadTestIT {
     }
 
     @Test
-    void fixedRateOverTlsShouldSendAboutTheRate() throws Exception {
+    void fixedRateOverTlsAndIpv6ShouldSendAboutTheRate() throws Exception {
         try (ReferenceTrackers.Started node = ReferenceTrackers.bittorrentTracker(dir)) {
-            Map<String, String> report = LoadTestRun.run(dir, "ws", "--target", "wss://127.0.0.1:" + node.tlsPort(),
+            Map<String, String> report = LoadTestRun.run(dir, "ws", "--target", "wss://[::1]:" + node.tlsPort(),
                 "--duration", "3", "--rate", "200", "--connections", "20");
             assertClean(report);
             assertEquals(200, number(report, "requests_per_second.total"), 25, report.toString());
