@@ -39,8 +39,9 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
     private final SwarmGateway[] touched = new SwarmGateway[64];
     private int touchedCount;
     private int tick;
-    private boolean inlineCleaning;
-    private long inlineNextClean;
+    /** Cleaning state, on whichever thread runs the shard (this worker's, or the inline loop). */
+    private boolean cleaning;
+    private long nextClean;
 
     SwarmWorker(SwarmShard shard, int queueCapacity, SwarmMetrics metrics, long startNanos, int cleanIntervalSeconds) {
         this.shard = shard;
@@ -48,7 +49,7 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
         this.metrics = metrics;
         this.startNanos = startNanos;
         this.cleanIntervalNanos = TimeUnit.SECONDS.toNanos(cleanIntervalSeconds);
-        this.inlineNextClean = startNanos + cleanIntervalNanos;
+        this.nextClean = startNanos + cleanIntervalNanos;
     }
 
     /** Any socket worker thread. False when the queue is full. */
@@ -71,20 +72,13 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
     @Override
     public void run() {
         thread = Thread.currentThread();
-        long nextClean = System.nanoTime() + cleanIntervalNanos;
-        boolean cleaning = false;
         int lastBatch = 0;
         while (running || !queue.isEmpty()) {
             long now = System.nanoTime();
             tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
             int done = queue.drain(this, BATCH);
             if (touchedCount > 0) wakeTouched();
-            if (cleaning) {
-                cleaning = !shard.cleanSlice(tick, CLEAN_BUDGET);
-            } else if (now - nextClean >= 0) {
-                cleaning = true;
-                nextClean = now + cleanIntervalNanos;
-            }
+            cleanStep(now);
             metrics.publish(shard);
             if (done > 0) {
                 lastBatch = done;
@@ -92,6 +86,16 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
                 idle(nextClean - now, lastBatch);
                 lastBatch = 0;
             }
+        }
+    }
+
+    /** A slice of the cleaning pass under way, or the start of one when it is due. */
+    private void cleanStep(long now) {
+        if (cleaning) {
+            cleaning = !shard.cleanSlice(tick, CLEAN_BUDGET);
+        } else if (now - nextClean >= 0) {
+            cleaning = true;
+            nextClean = now + cleanIntervalNanos;
         }
     }
 
@@ -137,12 +141,7 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
         try {
             long now = System.nanoTime();
             tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
-            if (inlineCleaning) {
-                inlineCleaning = !shard.cleanSlice(tick, CLEAN_BUDGET);
-            } else if (now - inlineNextClean >= 0) {
-                inlineCleaning = true;
-                inlineNextClean = now + cleanIntervalNanos;
-            }
+            cleanStep(now);
             metrics.publish(shard);
         } catch (RuntimeException e) { // a periodic task that throws is never run again: keep it
             metrics.internalError();

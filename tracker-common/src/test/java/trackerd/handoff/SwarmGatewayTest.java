@@ -30,9 +30,11 @@ class SwarmGatewayTest {
     final AtomicReference<Throwable> died = new AtomicReference<>();
     SwarmEngine engine;
 
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
     SwarmEngine engine(int shards, int queueCapacity) {
         SwarmSettings settings = new SwarmSettings(2700, 50, 50, 1_000_000, 1_000_000, 64, 60, 1800, 900);
-        engine = new SwarmEngine(settings, shards, queueCapacity, new MetricBank(new SimpleMeterRegistry()),
+        engine = new SwarmEngine(settings, shards, queueCapacity, new MetricBank(registry),
             new WorkerThreadFactory("swarm", (t, e) -> died.set(e)));
         engine.start();
         return engine;
@@ -243,6 +245,12 @@ class SwarmGatewayTest {
         for (int id = 0; id < answeredDuringSubmit.length; id++) assertEquals(id + 1, answeredDuringSubmit[id]);
         assertEquals(List.of(), loop.submit(() -> handler.problems).get());
         assertEquals(64, loop.submit(gateway::freeSlots).get());
+        // housekeeping runs on the loop too: the shard's gauges are published within milliseconds
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (registry.get("tracker_peers").tags("ip_version", "4", "status", "leecher").gauge().value() != 10) {
+            assertTrue(System.nanoTime() < deadline, "peers gauge never published");
+            Thread.sleep(5);
+        }
         EventLoop other = new DefaultEventLoop();
         loops.add(other);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> engine.gatewayFor(other));
