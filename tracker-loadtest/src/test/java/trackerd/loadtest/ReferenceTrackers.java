@@ -47,14 +47,18 @@ final class ReferenceTrackers {
         // run as root it drops to nobody after the chroot: JUnit's temp folders are 0700
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(dir.resolve("whitelist.txt"), PosixFilePermissions.fromString("rw-r--r--"));
-        int port = freePort();
-        // it chroots into -d and reads the whitelist relative to it
-        Process process = new ProcessBuilder("opentracker", "-i", "127.0.0.1", "-p", String.valueOf(port),
-            "-P", String.valueOf(port), "-w", "whitelist.txt", "-d", dir.toString())
-            .redirectErrorStream(true).redirectOutput(dir.resolve("opentracker.log").toFile()).start();
-        Started started = new Started(process, port, 0);
-        awaitListening(started, dir.resolve("opentracker.log"));
-        return started;
+        // a port free for TCP may be taken for UDP (opentracker binds both): try another then
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            int port = freePort();
+            // it chroots into -d and reads the whitelist relative to it
+            Process process = new ProcessBuilder("opentracker", "-i", "127.0.0.1", "-p", String.valueOf(port),
+                "-P", String.valueOf(port), "-w", "whitelist.txt", "-d", dir.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("opentracker.log").toFile()).start();
+            Started started = new Started(process, port, 0);
+            if (awaitListening(started)) return started;
+            started.close();
+        }
+        return fail("opentracker did not start in 3 attempts: " + Files.readString(dir.resolve("opentracker.log")));
     }
 
     /**
@@ -86,18 +90,22 @@ final class ReferenceTrackers {
         }
     }
 
-    private static void awaitListening(Started tracker, Path log) throws Exception {
+    /** True once it accepts connections; false if it exited or did not listen within 10 s. */
+    private static boolean awaitListening(Started tracker) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (!tracker.process().isAlive()) fail("opentracker exited: " + Files.readString(log));
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", tracker.port()), 200);
-                return;
-            } catch (IOException e) {
-                Thread.sleep(50);
-            }
+        while (System.nanoTime() < deadline && tracker.process().isAlive()) {
+            if (listening(tracker.port())) return true;
+            Thread.sleep(50);
         }
-        tracker.close();
-        fail("opentracker did not listen within 10 s: " + Files.readString(log));
+        return false;
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 }
