@@ -7,8 +7,7 @@
 # package, a whitelist build, given the workload's info hashes). TARGET=URL loads another tracker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f tracker-loadtest/target/tracker-loadtest.jar ] || mvn -B -q -DskipTests package -pl tracker-loadtest -am
-loadtest="java -jar tracker-loadtest/target/tracker-loadtest.jar"
+loadtest=scripts/loadtest # builds tracker-loadtest.jar if it is missing
 if [ -n "${TARGET:-}" ]; then
   exec taskset -c 1 $loadtest http --target "$TARGET" "$@"
 fi

@@ -8,14 +8,12 @@
 # TARGET=URL loads another tracker (ws://IP:PORT or wss://IP:PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f tracker-loadtest/target/tracker-loadtest.jar ] || mvn -B -q -DskipTests package -pl tracker-loadtest -am
-loadtest="java -jar tracker-loadtest/target/tracker-loadtest.jar"
+loadtest=scripts/loadtest # builds tracker-loadtest.jar if it is missing
 if [ -n "${TARGET:-}" ]; then
   exec taskset -c 1 $loadtest ws --target "$TARGET" "$@"
 fi
+scripts/install-bittorrent-tracker
 node_dir=tracker-loadtest/src/test/node
-[ -d "$node_dir/node_modules/bittorrent-tracker" ] \
-  || (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 log=$(mktemp)
 taskset -c 0 node "$node_dir/reference-tracker.mjs" </dev/null >"$log" 2>&1 &
 tracker=$!

@@ -70,9 +70,7 @@ public class AnnounceBenchmark {
         int t = torrentOf[i];
         long peer = peerOf[i];
         RequestSlot r = slot;
-        r.infoHash0 = InfoHashes.synthetic(t, 0);
-        r.infoHash1 = InfoHashes.synthetic(t, 1);
-        r.infoHash2 = (int) InfoHashes.synthetic(t, 2);
+        torrent(r, t);
         r.address0 = SkewedWorkload.address(peer);
         r.port = SkewedWorkload.port(peer);
         r.seeder = SkewedWorkload.seeder(peer);
@@ -82,7 +80,14 @@ public class AnnounceBenchmark {
         return r.peerCount;
     }
 
-    /** Settings the benchmark shard uses; kept here so both benchmarks agree. */
+    /** The made-up info hash of torrent rank {@code t}, into the slot. */
+    static void torrent(RequestSlot r, int t) {
+        r.infoHash0 = InfoHashes.synthetic(t, 0);
+        r.infoHash1 = InfoHashes.synthetic(t, 1);
+        r.infoHash2 = (int) InfoHashes.synthetic(t, 2);
+    }
+
+    /** Settings the benchmark shards use; kept here so the benchmarks agree. */
     static SwarmSettings settings() {
         return new SwarmSettings(2700, 50, 50, Integer.MAX_VALUE, Integer.MAX_VALUE, 64, 60, 1800, 900);
     }

@@ -24,8 +24,6 @@ import trackerd.config.ConfigException;
  */
 final class HttpSession extends TcpSession {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
-    /** Peer ids: "-LT0001-" then the peer's index in 12 bytes. */
-    static final long PEER_ID_PREFIX = 0x2D4C54303030312DL;
     private static final String[] EVENTS = {"", "&event=completed", "&event=started", "&event=stopped"};
 
     private final Workload workload;
@@ -90,7 +88,7 @@ final class HttpSession extends TcpSession {
             out.writeBytes(announcePrefix);
             writeHash(out, torrent);
             out.writeCharSequence("&peer_id=", StandardCharsets.US_ASCII);
-            writeEscaped(out, PEER_ID_PREFIX, 8);
+            writeEscaped(out, Workload.PEER_ID_PREFIX, 8);
             writeEscaped(out, peer, 8);
             writeEscaped(out, peer, 4);
             out.writeCharSequence("&port=", StandardCharsets.US_ASCII);
@@ -141,13 +139,13 @@ final class HttpSession extends TcpSession {
         try {
             if (!(msg instanceof FullHttpResponse response)) return;
             if (!busy()) {
-                invalid("a reply without a request");
+                stats.invalid("a reply without a request");
                 close();
                 return;
             }
             boolean counted = replied(System.nanoTime());
             if (!response.decoderResult().isSuccess()) {
-                invalid("malformed HTTP reply: " + response.decoderResult().cause());
+                stats.invalid("malformed HTTP reply: " + response.decoderResult().cause());
                 close();
                 return;
             }
@@ -160,26 +158,26 @@ final class HttpSession extends TcpSession {
 
     private void check(FullHttpResponse response, boolean counted) {
         if (!response.status().equals(HttpResponseStatus.OK)) {
-            invalid("HTTP status " + response.status());
+            stats.invalid("HTTP status " + response.status());
             return;
         }
         Object body;
         try {
             body = Bencode.decode(response.content());
         } catch (IllegalArgumentException e) {
-            invalid("reply is not bencode: " + e.getMessage());
+            stats.invalid("reply is not bencode: " + e.getMessage());
             return;
         }
         if (!(body instanceof Map<?, ?> map)) {
-            invalid("reply is not a bencoded dictionary");
+            stats.invalid("reply is not a bencoded dictionary");
             return;
         }
         if (map.get("failure reason") instanceof byte[] reason) {
-            errorReply(new String(reason, StandardCharsets.UTF_8));
+            stats.errorReply(new String(reason, StandardCharsets.UTF_8));
             return;
         }
         String problem = type == Workload.ANNOUNCE ? checkAnnounce(map, counted) : checkScrape(map);
-        if (problem != null) invalid(problem);
+        if (problem != null) stats.invalid(problem);
         else if (counted) stats.increment(WorkerStats.ANSWERED + type);
     }
 

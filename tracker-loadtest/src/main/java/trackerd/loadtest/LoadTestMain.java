@@ -140,11 +140,9 @@ public final class LoadTestMain {
                 throw new ConfigException("--connections", "expected a whole number, got \"" + connections + "\"");
             }
             int perWorker = Math.max(1, (total + config.workers() - 1) / config.workers());
-            plain.add(switch (String.valueOf(mode)) {
-                case "http" -> "http.connections_per_worker=";
-                case "ws" -> "ws.connections_per_worker=";
-                default -> "udp.sockets_per_worker=";
-            } + perWorker);
+            String key = "http".equals(mode) ? "http.connections_per_worker"
+                : "ws".equals(mode) ? "ws.connections_per_worker" : "udp.sockets_per_worker";
+            plain.add(key + "=" + perWorker);
             config = LoadTestConfig.load(file, plain);
         }
         if (mode == null) return config; // no load: the target is not used
@@ -207,7 +205,7 @@ public final class LoadTestMain {
         try {
             CompletableFuture.allOf(connects.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            String why = workers.get(0).stats.firstInvalid;
+            String why = workers.get(0).stats.firstConnectFailure;
             throw new IllegalStateException("not every " + mode + " session could connect within 10 s: is a " + mode
                 + " tracker there?" + (why == null ? "" : " (" + why + ")"));
         }

@@ -15,7 +15,8 @@ record Report(
         String mode, String target, double seconds, int workers, long rate, long[] sent, long[] answered,
         long errorReplies, long invalidReplies, long timeouts, long lateReplies, long peersReceived,
         long behindSchedule, long connectionsOpened, long connectFailures, long offersReceived, long answersSent,
-        long answersReceived, Histogram latency, String firstError, String firstInvalid, double trackerCpuSeconds) {
+        long answersReceived, Histogram latency, String firstError, String firstInvalid, String firstConnectFailure,
+        double trackerCpuSeconds) {
 
     static final String[] TYPES = {"connect", "announce", "scrape"};
 
@@ -26,6 +27,7 @@ record Report(
         long[] other = new long[WorkerStats.SIZE];
         String firstError = null;
         String firstInvalid = null;
+        String firstConnectFailure = null;
         for (WorkerStats s : stats) {
             for (int t = 0; t < 3; t++) {
                 sent[t] += s.get(WorkerStats.SENT + t);
@@ -34,12 +36,13 @@ record Report(
             for (int i = WorkerStats.ERROR_REPLIES; i < WorkerStats.SIZE; i++) other[i] += s.get(i);
             if (firstError == null) firstError = s.firstError;
             if (firstInvalid == null) firstInvalid = s.firstInvalid;
+            if (firstConnectFailure == null) firstConnectFailure = s.firstConnectFailure;
         }
         return new Report(mode, target, seconds, workers, rate, sent, answered, other[WorkerStats.ERROR_REPLIES],
             other[WorkerStats.INVALID_REPLIES], other[WorkerStats.TIMEOUTS], other[WorkerStats.LATE_REPLIES],
             other[WorkerStats.PEERS_RECEIVED], other[WorkerStats.BEHIND_SCHEDULE], other[WorkerStats.CONNECTIONS_OPENED],
             other[WorkerStats.CONNECT_FAILURES], other[WorkerStats.OFFERS_RECEIVED], other[WorkerStats.ANSWERS_SENT],
-            other[WorkerStats.ANSWERS_RECEIVED], latency, firstError, firstInvalid, trackerCpuSeconds);
+            other[WorkerStats.ANSWERS_RECEIVED], latency, firstError, firstInvalid, firstConnectFailure, trackerCpuSeconds);
     }
 
     long totalAnswered() {
@@ -74,6 +77,9 @@ record Report(
         }
         if (firstError != null) out.append("first error reply: ").append(firstError).append('\n');
         if (firstInvalid != null) out.append("first invalid reply: ").append(firstInvalid).append('\n');
+        if (connectFailures > 0 && firstConnectFailure != null) {
+            out.append("first failed connect: ").append(firstConnectFailure).append('\n');
+        }
         if (!mode.equals("ws")) {
             out.append(String.format(Locale.ROOT, "peers per announce reply: %.1f%n",
                 answered[1] == 0 ? 0.0 : (double) peersReceived / answered[1]));
@@ -140,6 +146,9 @@ record Report(
             }
             if (firstError != null) json.writeStringField("first_error_reply", firstError);
             if (firstInvalid != null) json.writeStringField("first_invalid_reply", firstInvalid);
+            if (connectFailures > 0 && firstConnectFailure != null) {
+                json.writeStringField("first_failed_connect", firstConnectFailure);
+            }
             json.writeEndObject();
         }
     }

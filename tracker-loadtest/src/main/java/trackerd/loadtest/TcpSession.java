@@ -114,8 +114,7 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
                 return; // ready once the protocol's handshake is done
             }
             connecting = false;
-            if (worker.counts(System.nanoTime())) stats.increment(WorkerStats.CONNECT_FAILURES);
-            if (stats.firstInvalid == null) stats.firstInvalid = "connect failed: " + future.cause().getMessage();
+            stats.connectFailed("connect failed: " + future.cause().getMessage(), worker.counts(System.nanoTime()));
             if (busy) fail(null); // the request is lost with its connection; the next send tries again
         });
     }
@@ -147,8 +146,7 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
     /** A TLS or WebSocket handshake failed: counted as a failed connect, the connection is closed. */
     final void handshakeFailed(String reason) {
         connecting = false;
-        if (worker.counts(System.nanoTime())) stats.increment(WorkerStats.CONNECT_FAILURES);
-        if (stats.firstInvalid == null) stats.firstInvalid = reason;
+        stats.connectFailed(reason, worker.counts(System.nanoTime()));
         if (busy) fail(null);
         close();
     }
@@ -278,17 +276,7 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
             request.release();
             request = null;
         }
-        if (reason != null) invalid(reason);
-    }
-
-    final void invalid(String problem) {
-        stats.increment(WorkerStats.INVALID_REPLIES);
-        if (stats.firstInvalid == null) stats.firstInvalid = problem;
-    }
-
-    final void errorReply(String message) {
-        stats.increment(WorkerStats.ERROR_REPLIES);
-        if (stats.firstError == null) stats.firstError = message;
+        if (reason != null) stats.invalid(reason);
     }
 
     /** Closes the connection (the next request opens a new one). */
@@ -305,9 +293,7 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
     public void expire(long now, long timeoutNanos) {
         if (busy && now - sentNanos > timeoutNanos) {
             stats.increment(WorkerStats.TIMEOUTS);
-            busy = false;
-            request.release();
-            request = null;
+            fail(null);
             close();
         }
     }

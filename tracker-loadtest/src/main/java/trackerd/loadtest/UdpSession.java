@@ -17,6 +17,7 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -68,7 +69,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
         this.stats = stats;
         this.random = random;
         this.target = target;
-        this.ipv6 = target.getAddress() instanceof java.net.Inet6Address;
+        this.ipv6 = !(target.getAddress() instanceof Inet4Address);
         this.refreshNanos = refreshNanos;
         this.gso = gso;
         scraped = new int[workload.config.scrapeHashes()];
@@ -169,7 +170,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
             }
             out.writeLong(connectionId).writeInt(1).writeInt(tid)
                 .writeLong(Workload.hash0(torrent)).writeLong(Workload.hash1(torrent)).writeInt(Workload.hash2(torrent))
-                .writeLong(0x2D4C54303030312DL).writeLong(peer).writeInt(peer) // peer id "-LT0001-" + index
+                .writeLong(Workload.PEER_ID_PREFIX).writeLong(peer).writeInt(peer) // peer id
                 .writeLong(0).writeLong(workload.seeder(peer) ? 0 : 1_000_000).writeLong(0)
                 .writeInt(workload.event(random)).writeInt(0).writeInt(peer).writeInt(numwant)
                 .writeShort(Workload.port(peer));
@@ -234,7 +235,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
     private void onReply(ByteBuf in, long now) {
         int length = in.readableBytes();
         if (length < 8) {
-            invalid("reply of " + length + " bytes");
+            stats.invalid("reply of " + length + " bytes");
             return;
         }
         int base = in.readerIndex();
@@ -252,15 +253,14 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
         if (counted) stats.latency.recordValue(Math.max(0, now - startNanos[slot]));
         if (type == Workload.CONNECT) connecting = false;
         if (action == 3) {
-            stats.increment(WorkerStats.ERROR_REPLIES);
-            if (stats.firstError == null) {
-                stats.firstError = in.toString(base + 8, length - 8, java.nio.charset.StandardCharsets.UTF_8);
-            }
+            // the text is read once, for the report
+            stats.errorReply(stats.firstError != null ? null
+                : in.toString(base + 8, length - 8, StandardCharsets.UTF_8));
             return;
         }
         String problem = check(in, base, length, action, type, expected[slot]);
         if (problem != null) {
-            invalid(problem);
+            stats.invalid(problem);
             return;
         }
         if (counted) stats.increment(WorkerStats.ANSWERED + type);
@@ -298,10 +298,6 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
         }
     }
 
-    private void invalid(String problem) {
-        stats.increment(WorkerStats.INVALID_REPLIES);
-        if (stats.firstInvalid == null) stats.firstInvalid = problem;
-    }
 
     /** Frees slots whose request got no reply in time; counts each as a timeout. */
     @Override

@@ -33,6 +33,25 @@ final class WorkerStats {
     /** The first error message a tracker sent, for the report. */
     volatile String firstError;
     volatile String firstInvalid;
+    volatile String firstConnectFailure;
+
+    /** A reply that does not fit its request (or none came on a broken connection). */
+    void invalid(String problem) {
+        increment(INVALID_REPLIES);
+        if (firstInvalid == null) firstInvalid = problem;
+    }
+
+    /** A reply in which the tracker reports an error; {@code message} may be null once one is kept. */
+    void errorReply(String message) {
+        increment(ERROR_REPLIES);
+        if (firstError == null) firstError = message;
+    }
+
+    /** A TCP connect, TLS or WebSocket handshake that failed; counted only inside the measured window. */
+    void connectFailed(String reason, boolean counted) {
+        if (counted) increment(CONNECT_FAILURES);
+        if (firstConnectFailure == null) firstConnectFailure = reason;
+    }
 
     void add(int index, long amount) {
         counts.lazySet(index, counts.get(index) + amount);

@@ -13,6 +13,8 @@ final class Workload {
     static final int CONNECT = 0;
     static final int ANNOUNCE = 1;
     static final int SCRAPE = 2;
+    /** Peer ids of the udp and http modes: "-LT0001-" then the peer's index in 12 bytes. */
+    static final long PEER_ID_PREFIX = 0x2D4C54303030312DL;
 
     final LoadTestConfig.WorkloadConfig config;
     /** cumulative[r] = P(rank <= r); searched to draw a torrent. */

@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -112,7 +114,7 @@ final class WsSession extends TcpSession {
     @Override
     int newRequest(ByteBuf out, long now) {
         type = workload.requestType(random);
-        try (JsonGenerator json = JSON.createGenerator((java.io.OutputStream) new ByteBufOutputStream(out))) {
+        try (JsonGenerator json = JSON.createGenerator((OutputStream) new ByteBufOutputStream(out))) {
             json.writeStartObject();
             if (type == Workload.ANNOUNCE) {
                 int torrent = workload.torrent(random);
@@ -175,7 +177,7 @@ final class WsSession extends TcpSession {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof TextWebSocketFrame frame) onMessage(frame.content(), System.nanoTime());
-            else invalid("a WebSocket frame that is not text: " + msg.getClass().getSimpleName());
+            else stats.invalid("a WebSocket frame that is not text: " + msg.getClass().getSimpleName());
         } finally {
             ReferenceCountUtil.release(msg);
         }
@@ -203,33 +205,33 @@ final class WsSession extends TcpSession {
         try {
             m = parse(content);
         } catch (IOException | RuntimeException e) {
-            invalid("message is not the JSON object expected: " + e.getMessage());
+            stats.invalid("message is not the JSON object expected: " + e.getMessage());
             return;
         }
         boolean counting = worker.counts(now);
         if (m.offer) {
             if (badId(m.offerId) || badId(m.peerId) || badId(m.infoHash)) {
-                invalid("relayed offer without 20-char offer_id, peer_id and info_hash");
+                stats.invalid("relayed offer without 20-char offer_id, peer_id and info_hash");
                 return;
             }
             if (counting) stats.increment(WorkerStats.OFFERS_RECEIVED);
             sendAnswer(m, counting);
         } else if (m.answer) {
             if (badId(m.offerId) || badId(m.peerId) || badId(m.infoHash)) {
-                invalid("relayed answer without 20-char offer_id, peer_id and info_hash");
+                stats.invalid("relayed answer without 20-char offer_id, peer_id and info_hash");
                 return;
             }
             if (counting) stats.increment(WorkerStats.ANSWERS_RECEIVED);
         } else if (m.failure != null) {
             if (busy()) replied(now);
-            errorReply(m.failure);
+            stats.errorReply(m.failure);
         } else if (!busy()) {
-            invalid("a reply without a request (action " + m.action + ")");
+            stats.invalid("a reply without a request (action " + m.action + ")");
         } else {
             boolean counted = replied(now);
             String problem = "announce".equals(m.action) ? checkAnnounce(m) : "scrape".equals(m.action) ? checkScrape(m)
                 : "a reply with action " + m.action;
-            if (problem != null) invalid(problem);
+            if (problem != null) stats.invalid(problem);
             else if (counted) stats.increment(WorkerStats.ANSWERED + type);
         }
     }
@@ -260,7 +262,7 @@ final class WsSession extends TcpSession {
     private void sendAnswer(Message offer, boolean counting) {
         if (!connected()) return;
         ByteBuf out = allocate();
-        try (JsonGenerator json = JSON.createGenerator((java.io.OutputStream) new ByteBufOutputStream(out))) {
+        try (JsonGenerator json = JSON.createGenerator((OutputStream) new ByteBufOutputStream(out))) {
             json.writeStartObject();
             json.writeStringField("action", "announce");
             json.writeStringField("info_hash", offer.infoHash);
@@ -282,7 +284,7 @@ final class WsSession extends TcpSession {
 
     private Message parse(ByteBuf content) throws IOException {
         Message m = new Message();
-        try (JsonParser p = JSON.createParser((java.io.InputStream) new ByteBufInputStream(content.duplicate()))) {
+        try (JsonParser p = JSON.createParser((InputStream) new ByteBufInputStream(content.duplicate()))) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException("not an object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();

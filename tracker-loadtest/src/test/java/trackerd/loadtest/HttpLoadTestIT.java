@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static trackerd.loadtest.LoadTestRun.assertClean;
 import static trackerd.loadtest.LoadTestRun.number;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The http mode for a few seconds against real trackers on loopback: opentracker (plain HTTP,
- * closes every connection after its reply) and bittorrent-tracker over HTTPS.
+ * closes every connection after its reply) and bittorrent-tracker over HTTPS; and a target
+ * that refuses connections.
  */
 @Timeout(60)
 class HttpLoadTestIT {
@@ -68,5 +73,20 @@ class HttpLoadTestIT {
             assertTrue(number(report, "invalid_replies") > 0, report.toString());
             assertEquals("scrape reply names an info hash that was not asked for", report.get("first_invalid_reply"));
         }
+    }
+
+    @Test
+    void aTargetThatRefusesConnectionsShouldEndTheRunWithTheReason() throws Exception {
+        int port;
+        try (ServerSocket closed = new ServerSocket(0)) {
+            port = closed.getLocalPort();
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream stream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        int code = LoadTestMain.run(new String[] {"http", "--target", "http://127.0.0.1:" + port + "/announce",
+            "--connections", "2", "--duration", "1", "--set", "run.progress=false"}, stream, stream);
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, text);
+        assertTrue(text.contains("could connect within 10 s") && text.contains("connect failed"), text);
     }
 }
