@@ -12,7 +12,12 @@
 #  2. saturation: SECONDS of load as fast as the windows allow -> answered/s, timeouts, and
 #     answers per tracker CPU-second (the load tester reads the tracker's utime+stime from
 #     /proc/PID/stat at the start and end of its measured window: run.tracker_pid)
-#  3. half rate: SECONDS at half of that tracker's saturation rate -> p99 latency
+#  3. half rate: SECONDS at half of that tracker's saturation rate -> p99 latency, after a 15 s
+#     warm-up at that rate (the JVM recompiles its event loop for the sleeping pattern of a
+#     half-loaded core; with 5 s that recompilation fell into the measured window)
+# Last in each run, "floor": the load tester's trivial responder (no state, no Java of ours on the
+# request path beyond a decode and a copy) at trackerd-inline's half rate: the p99 that this
+# machine and load tester show with nothing to do, against which the trackers' p99 reads.
 # Both trackers serve only the workload's info hashes (opentracker is a whitelist build; trackerd
 # gets the same list as its allow list). Needs root or sudo for apt only if opentracker is missing.
 set -euo pipefail
@@ -37,6 +42,10 @@ start_tracker() { # name port -> sets pid
       # opentracker chroots into -d and reads the whitelist relative to it
       taskset -c 0 opentracker -i 127.0.0.1 -P "$2" -p "$2" -w whitelist.txt -d "$work" >"$work/$1.log" 2>&1 &
       pid=$! ;;
+    floor)
+      taskset -c 0 java -jar tracker-loadtest/target/tracker-loadtest.jar udp-responder --listen "127.0.0.1:$2" \
+        --duration 600 >"$work/$1.log" 2>&1 &
+      pid=$! ;;
     trackerd*)
       swarm_workers=1
       [ "$1" = trackerd-inline ] && swarm_workers=0
@@ -52,14 +61,17 @@ start_tracker() { # name port -> sets pid
 port=28000
 results="$work/results.tsv"
 for run in $(seq "$runs"); do
-  for name in opentracker trackerd trackerd-inline; do
+  for name in opentracker trackerd trackerd-inline floor; do
     port=$((port + 1))
     start_tracker $name $port
     loadtest udp --target 127.0.0.1:$port --duration 5 "${common[@]}" >/dev/null # the tracker's warm-up
     loadtest udp --target 127.0.0.1:$port --duration "$seconds" "${common[@]}" --set run.tracker_pid=$pid \
       --json "$work/sat.json" >/dev/null
-    rate=$(python3 -c "import json;print(int(json.load(open('$work/sat.json'))['responses_per_second']['total']/2))")
-    loadtest udp --target 127.0.0.1:$port --duration "$seconds" --rate "$rate" "${common[@]}" --json "$work/half.json" >/dev/null
+    if [ $name != floor ]; then
+      rate=$(python3 -c "import json;print(int(json.load(open('$work/sat.json'))['responses_per_second']['total']/2))")
+    fi # the floor runs at trackerd-inline's half rate
+    loadtest udp --target 127.0.0.1:$port --duration "$seconds" --rate "$rate" "${common[@]}" \
+      --set run.warmup_seconds=15 --json "$work/half.json" >/dev/null
     kill $pid; wait $pid 2>/dev/null || true
     python3 - "$name" "$run" "$work/sat.json" "$work/half.json" >>"$results" <<'PY'
 import json, sys
@@ -82,6 +94,7 @@ for name in sorted({r[0] for r in rows}):
                  for k, i in (("rps", 2), ("timeouts", 3), ("per_cpu", 4), ("cpu", 5), ("p99", 6), ("half_timeouts", 7), ("invalid", 8))}
 o = med["opentracker"]
 names = [n for n in ("trackerd", "trackerd-inline") if n in med]
+floor = med.pop("floor", None)
 def row(label, key, fmt, ratio):
     cells = [fmt % med[n][key] for n in names]
     ratios = ["%.2f" % (med[n][key] / o[key]) if ratio else "" for n in names]
@@ -96,6 +109,10 @@ row("p99 latency at half its saturation rate (ms)", "p99", "%.3f", False)
 row("timeouts at half rate", "half_timeouts", "%.0f", False)
 row("invalid replies", "invalid", "%.0f", False)
 print()
+if floor:
+    print("floor (the load tester's trivial responder at trackerd-inline's half rate): p99 %.3f ms, median of %d runs"
+          % (floor["p99"], len([r for r in rows if r[0] == "floor"])))
+    print()
 print("per run (name, run, answered/s, timeouts, answers/CPU-s, CPU-s, p99 ms at half rate, timeouts at half rate, invalid):")
 for r in rows: print("  " + "  ".join(r))
 PY

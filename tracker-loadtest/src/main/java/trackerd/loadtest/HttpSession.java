@@ -143,20 +143,20 @@ final class HttpSession extends TcpSession {
                 close();
                 return;
             }
-            boolean counted = replied(System.nanoTime());
+            WorkerStats sink = replied(System.nanoTime());
             if (!response.decoderResult().isSuccess()) {
                 stats.invalid("malformed HTTP reply: " + response.decoderResult().cause());
                 close();
                 return;
             }
-            check(response, counted);
+            check(response, sink);
             if (!keepAlive || !HttpUtil.isKeepAlive(response)) close();
         } finally {
             ReferenceCountUtil.release(msg);
         }
     }
 
-    private void check(FullHttpResponse response, boolean counted) {
+    private void check(FullHttpResponse response, WorkerStats sink) {
         if (!response.status().equals(HttpResponseStatus.OK)) {
             stats.invalid("HTTP status " + response.status());
             return;
@@ -176,12 +176,12 @@ final class HttpSession extends TcpSession {
             stats.errorReply(new String(reason, StandardCharsets.UTF_8));
             return;
         }
-        String problem = type == Workload.ANNOUNCE ? checkAnnounce(map, counted) : checkScrape(map);
+        String problem = type == Workload.ANNOUNCE ? checkAnnounce(map, sink) : checkScrape(map);
         if (problem != null) stats.invalid(problem);
-        else if (counted) stats.increment(WorkerStats.ANSWERED + type);
+        else sink.increment(WorkerStats.ANSWERED + type);
     }
 
-    private String checkAnnounce(Map<?, ?> map, boolean counted) {
+    private String checkAnnounce(Map<?, ?> map, WorkerStats sink) {
         if (!(map.get("interval") instanceof Long interval) || interval <= 0) return "announce reply without a positive interval";
         for (String count : new String[] {"complete", "incomplete"}) {
             Object value = map.get(count);
@@ -210,7 +210,7 @@ final class HttpSession extends TcpSession {
         }
         if (v4 == null && v6 == null) return "announce reply without peers";
         if (peers > workload.config.numwant()) return peers + " peers for numwant " + workload.config.numwant();
-        if (counted) stats.add(WorkerStats.PEERS_RECEIVED, peers);
+        sink.add(WorkerStats.PEERS_RECEIVED, peers);
         return null;
     }
 

@@ -110,7 +110,7 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
         closeCause = null;
         bootstrap.connect(target.address()).addListener(future -> {
             if (future.isSuccess()) {
-                if (worker.counts(System.nanoTime())) stats.increment(WorkerStats.CONNECTIONS_OPENED);
+                worker.statsFor(System.nanoTime()).increment(WorkerStats.CONNECTIONS_OPENED);
                 return; // ready once the protocol's handshake is done
             }
             connecting = false;
@@ -224,8 +224,9 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
         request = out;
         sentNanos = now;
         this.intendedNanos = intendedNanos;
-        if (now - intendedNanos > 1_000_000 && worker.counts(now)) stats.increment(WorkerStats.BEHIND_SCHEDULE);
-        if (worker.counts(now)) stats.increment(WorkerStats.SENT + type);
+        WorkerStats sink = worker.statsFor(now);
+        if (now - intendedNanos > 1_000_000) sink.increment(WorkerStats.BEHIND_SCHEDULE);
+        sink.increment(WorkerStats.SENT + type);
         if (ready) write();
         else if (!connecting) connect();
     }
@@ -252,16 +253,16 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
 
     /**
      * The reply to the request in flight arrived: frees the session and records the latency.
-     * Returns whether the request was sent in the measured window (so the reply counts).
+     * Returns where the rest of the reply is counted (see {@link LoadWorker#statsFor}).
      */
-    final boolean replied(long now) {
+    final WorkerStats replied(long now) {
         busy = false;
         reused = true;
         request.release();
         request = null;
-        boolean counted = worker.counts(sentNanos);
-        if (counted) stats.latency.recordValue(Math.max(0, now - intendedNanos));
-        return counted;
+        WorkerStats sink = worker.statsFor(sentNanos);
+        sink.latency.recordValue(Math.max(0, now - intendedNanos));
+        return sink;
     }
 
     /** Whether a request is waiting for its reply. */

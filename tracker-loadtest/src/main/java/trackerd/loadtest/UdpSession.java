@@ -188,8 +188,9 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
         sentNanos[slot] = now;
         startNanos[slot] = intendedNanos;
         busy[slot] = true;
-        if (now - intendedNanos > 1_000_000 && worker.counts(now)) stats.increment(WorkerStats.BEHIND_SCHEDULE);
-        if (worker.counts(now)) stats.increment(WorkerStats.SENT + type);
+        WorkerStats sink = worker.statsFor(now);
+        if (now - intendedNanos > 1_000_000) sink.increment(WorkerStats.BEHIND_SCHEDULE);
+        sink.increment(WorkerStats.SENT + type);
         if (out == batch) {
             if (++batched == GSO_SEGMENTS) writeBatch();
         } else {
@@ -249,8 +250,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
         int type = types[slot];
         busy[slot] = false;
         free[freeCount++] = slot;
-        boolean counted = worker.counts(sentNanos[slot]);
-        if (counted) stats.latency.recordValue(Math.max(0, now - startNanos[slot]));
+        WorkerStats sink = worker.statsFor(sentNanos[slot]);
+        sink.latency.recordValue(Math.max(0, now - startNanos[slot]));
         if (type == Workload.CONNECT) connecting = false;
         if (action == 3) {
             // the text is read once, for the report
@@ -263,7 +264,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
             stats.invalid(problem);
             return;
         }
-        if (counted) stats.increment(WorkerStats.ANSWERED + type);
+        sink.increment(WorkerStats.ANSWERED + type);
         if (type == Workload.CONNECT) {
             connectionId = in.getLong(base + 8);
             boolean first = !hasId;
@@ -271,7 +272,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
             idNanos = now;
             if (first) worker.onConnected();
         } else if (type == Workload.ANNOUNCE) {
-            stats.add(WorkerStats.PEERS_RECEIVED, (length - 20) / (ipv6 ? 18 : 6));
+            sink.add(WorkerStats.PEERS_RECEIVED, (length - 20) / (ipv6 ? 18 : 6));
         }
     }
 

@@ -208,31 +208,31 @@ final class WsSession extends TcpSession {
             stats.invalid("message is not the JSON object expected: " + e.getMessage());
             return;
         }
-        boolean counting = worker.counts(now);
+        WorkerStats counting = worker.statsFor(now);
         if (m.offer) {
             if (badId(m.offerId) || badId(m.peerId) || badId(m.infoHash)) {
                 stats.invalid("relayed offer without 20-char offer_id, peer_id and info_hash");
                 return;
             }
-            if (counting) stats.increment(WorkerStats.OFFERS_RECEIVED);
+            counting.increment(WorkerStats.OFFERS_RECEIVED);
             sendAnswer(m, counting);
         } else if (m.answer) {
             if (badId(m.offerId) || badId(m.peerId) || badId(m.infoHash)) {
                 stats.invalid("relayed answer without 20-char offer_id, peer_id and info_hash");
                 return;
             }
-            if (counting) stats.increment(WorkerStats.ANSWERS_RECEIVED);
+            counting.increment(WorkerStats.ANSWERS_RECEIVED);
         } else if (m.failure != null) {
             if (busy()) replied(now);
             stats.errorReply(m.failure);
         } else if (!busy()) {
             stats.invalid("a reply without a request (action " + m.action + ")");
         } else {
-            boolean counted = replied(now);
+            WorkerStats sink = replied(now);
             String problem = "announce".equals(m.action) ? checkAnnounce(m) : "scrape".equals(m.action) ? checkScrape(m)
                 : "a reply with action " + m.action;
             if (problem != null) stats.invalid(problem);
-            else if (counted) stats.increment(WorkerStats.ANSWERED + type);
+            else sink.increment(WorkerStats.ANSWERED + type);
         }
     }
 
@@ -259,7 +259,7 @@ final class WsSession extends TcpSession {
         return null;
     }
 
-    private void sendAnswer(Message offer, boolean counting) {
+    private void sendAnswer(Message offer, WorkerStats counting) {
         if (!connected()) return;
         ByteBuf out = allocate();
         try (JsonGenerator json = JSON.createGenerator((OutputStream) new ByteBufOutputStream(out))) {
@@ -279,7 +279,7 @@ final class WsSession extends TcpSession {
             throw new UncheckedIOException(e);
         }
         writeOther(new TextWebSocketFrame(out));
-        if (counting) stats.increment(WorkerStats.ANSWERS_SENT);
+        counting.increment(WorkerStats.ANSWERS_SENT);
     }
 
     private Message parse(ByteBuf content) throws IOException {

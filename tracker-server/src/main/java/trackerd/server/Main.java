@@ -12,6 +12,7 @@ import trackerd.config.ConfigException;
 import trackerd.config.ConfigLoader;
 import trackerd.config.TrackerSchema;
 import trackerd.config.TrackerConfig;
+import trackerd.runtime.NettyDefaults;
 
 /** Entry point of {@code tracker.jar}. */
 public final class Main {
@@ -23,17 +24,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        // Netty's default leak detection wraps one buffer in 128 and records a stack trace for
-        // it: measurable allocation and time on the UDP hot path. Tests run with it at paranoid;
-        // an operator can turn it back on with -Dio.netty.leakDetection.level=simple.
-        if (System.getProperty("io.netty.leakDetection.level") == null) {
-            System.setProperty("io.netty.leakDetection.level", "disabled");
-        }
-        // Netty's recycler keeps one object in 8 by default: the other 7 slices of each recvmmsg
-        // batch buffer were new objects, about 12 % of the UDP path's Java time. Keep them all.
-        if (System.getProperty("io.netty.recycler.ratio") == null) {
-            System.setProperty("io.netty.recycler.ratio", "1");
-        }
+        NettyDefaults.apply();
         System.exit(run(args, System.out, System.err));
     }
 
