@@ -38,7 +38,7 @@ final class LoadTestSchema {
                 + "With a rate, latency counts from the intended send time, so a stalled tracker shows.",
             integer(0, 100_000_000)),
         key("run.json", "\"\"", "Also write the final report as JSON to this file.", string()),
-        key("run.progress", "true", "Print progress once a second on stderr.", bool()),
+        key("run.progress", "true", "Print progress once a second on stderr (it reads the latency histograms each second, a few ms of the load thread's core: turn it off for latency runs).", bool()),
         key("run.tracker_pid", "0",
             "Benchmarks on one machine: the tracker's process id, to report its CPU seconds over the measured\n"
                 + "window and the answers per tracker CPU-second. 0 = not measured.",
