@@ -13,7 +13,9 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import trackerd.handoff.RequestSlot;
+import trackerd.config.TrackerConfig;
+import trackerd.swarm.AnnounceEvent;
+import trackerd.swarm.SwarmRequest;
 import trackerd.net.InfoHashes;
 import trackerd.swarm.SwarmSettings;
 import trackerd.swarm.SwarmShard;
@@ -34,7 +36,7 @@ public class AnnounceBenchmark {
     private static final int REQUESTS = 1 << 20;
 
     private SwarmShard shard;
-    private final RequestSlot slot = RequestSlot.detached(50, 1);
+    private final SwarmRequest slot = SwarmRequest.detached(50);
     private int[] torrentOf;
     private long[] peerOf;
     private int next;
@@ -69,19 +71,19 @@ public class AnnounceBenchmark {
         int i = next++ & (REQUESTS - 1);
         int t = torrentOf[i];
         long peer = peerOf[i];
-        RequestSlot r = slot;
+        SwarmRequest r = slot;
         torrent(r, t);
         r.address0 = SkewedWorkload.address(peer);
         r.port = SkewedWorkload.port(peer);
         r.seeder = SkewedWorkload.seeder(peer);
-        r.event = RequestSlot.EVENT_NONE;
+        r.event = AnnounceEvent.NONE;
         r.numwant = -1;
         shard.announce(r, 0);
         return r.peerCount;
     }
 
     /** The made-up info hash of torrent rank {@code t}, into the slot. */
-    static void torrent(RequestSlot r, int t) {
+    static void torrent(SwarmRequest r, int t) {
         r.infoHash0 = InfoHashes.synthetic(t, 0);
         r.infoHash1 = InfoHashes.synthetic(t, 1);
         r.infoHash2 = (int) InfoHashes.synthetic(t, 2);
@@ -89,6 +91,7 @@ public class AnnounceBenchmark {
 
     /** Settings the benchmark shards use; kept here so the benchmarks agree. */
     static SwarmSettings settings() {
-        return new SwarmSettings(2700, 50, 50, Integer.MAX_VALUE, Integer.MAX_VALUE, 64, 60, 1800, 900);
+        return new SwarmSettings(new TrackerConfig.Swarm(1800, 900, 2700, 50, 50, 60, false),
+            new TrackerConfig.Limits(Integer.MAX_VALUE, Integer.MAX_VALUE, 64));
     }
 }

@@ -13,7 +13,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import trackerd.handoff.RequestSlot;
+import trackerd.swarm.AnnounceEvent;
+import trackerd.swarm.SwarmRequest;
 import trackerd.swarm.SwarmShard;
 
 /**
@@ -34,11 +35,11 @@ public class ChurnBenchmark {
     private static final int TORRENTS = 10_000;
     private static final int PEERS = 50_000;
 
-    private final SwarmShard shard = new SwarmShard(AnnounceBenchmark.settings());
-    private final RequestSlot slot = RequestSlot.detached(50, 1);
+    private final SwarmShard shard = new SwarmShard(AnnounceBenchmark.settings(), 1);
+    private final SwarmRequest slot = SwarmRequest.detached(50);
     private final int[] peerOf = new int[REQUESTS];
     private final int[] torrentOfPeer = new int[PEERS];
-    private final byte[] eventOf = new byte[REQUESTS];
+    private final AnnounceEvent[] eventOf = new AnnounceEvent[REQUESTS];
     private int next;
 
     @Setup(Level.Trial)
@@ -61,8 +62,8 @@ public class ChurnBenchmark {
         for (int i = 0; i < REQUESTS; i++) {
             peerOf[i] = random.nextInt(PEERS);
             int x = random.nextInt(100);
-            eventOf[i] = (byte) (x < 5 ? RequestSlot.EVENT_STARTED : x < 7 ? RequestSlot.EVENT_COMPLETED
-                : x < 10 ? RequestSlot.EVENT_STOPPED : RequestSlot.EVENT_NONE);
+            eventOf[i] = x < 5 ? AnnounceEvent.STARTED : x < 7 ? AnnounceEvent.COMPLETED
+                : x < 10 ? AnnounceEvent.STOPPED : AnnounceEvent.NONE;
         }
         for (int i = 0; i < REQUESTS; i++) announce(); // the swarms at their steady size
     }
@@ -72,7 +73,7 @@ public class ChurnBenchmark {
         int i = next++ & (REQUESTS - 1);
         int peer = peerOf[i];
         int t = torrentOfPeer[peer];
-        RequestSlot r = slot;
+        SwarmRequest r = slot;
         AnnounceBenchmark.torrent(r, t);
         r.address0 = 0x7F000001L;
         r.port = 1 + peer;

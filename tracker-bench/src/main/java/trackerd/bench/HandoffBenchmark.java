@@ -18,12 +18,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import trackerd.handoff.RequestSlot;
 import trackerd.handoff.ResponseHandler;
 import trackerd.handoff.SwarmGateway;
 import trackerd.metrics.MetricBank;
 import trackerd.runtime.WorkerThreadFactory;
+import trackerd.handoff.GatewaySizing;
+import trackerd.runtime.TrackerClock;
 import trackerd.swarm.SwarmEngine;
+import trackerd.swarm.SwarmRequest;
 
 /**
  * The hand-off round trip per request in batches of 64, as a socket worker does it after one
@@ -50,16 +52,16 @@ public class HandoffBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         engine = new SwarmEngine(AnnounceBenchmark.settings(), 1, 4096, new MetricBank(new SimpleMeterRegistry()),
-            new WorkerThreadFactory("swarm", (t, e) -> e.printStackTrace()));
+            TrackerClock.start(), new WorkerThreadFactory("swarm", (t, e) -> e.printStackTrace()));
         engine.start();
         loop = new DefaultEventLoop();
-        gateway = loop.submit(() -> engine.gatewayFor(loop)).get();
+        gateway = new SwarmGateway(engine, null, loop, new GatewaySizing(4096, 64, 50, 64));
         ResponseHandler handler = new ResponseHandler() {
             int inBatch;
 
             @Override
-            public void onResponse(RequestSlot slot) {
-                slot.release();
+            public void onResponse(SwarmRequest answered) {
+                gateway.release(answered);
                 inBatch++;
             }
 
@@ -71,13 +73,12 @@ public class HandoffBenchmark {
         };
         submitBatch = () -> {
             for (int i = 0; i < BATCH; i++) {
-                RequestSlot slot = gateway.acquire();
-                slot.handler = handler;
-                slot.infoHash0 = i & 7;
-                slot.address0 = 0x0A000000L + i;
-                slot.port = 6881;
-                slot.numwant = 0;
-                gateway.submitAnnounce(slot);
+                SwarmRequest request = gateway.acquire();
+                request.infoHash0 = i & 7;
+                request.address0 = 0x0A000000L + i;
+                request.port = 6881;
+                request.numwant = 0;
+                gateway.submitAnnounce(request, handler);
             }
             gateway.flush();
         };

@@ -2,7 +2,8 @@ package trackerd.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import trackerd.handoff.RequestSlot;
+import trackerd.swarm.AnnounceEvent;
+import trackerd.swarm.SwarmRequest;
 import trackerd.net.InfoHashes;
 import trackerd.swarm.SwarmShard;
 
@@ -33,8 +34,8 @@ public final class PeerMemoryBenchmark {
     }
 
     static SwarmShard fill(SkewedWorkload workload) {
-        SwarmShard shard = new SwarmShard(AnnounceBenchmark.settings());
-        RequestSlot slot = RequestSlot.detached(0, 1);
+        SwarmShard shard = new SwarmShard(AnnounceBenchmark.settings(), 1);
+        SwarmRequest slot = SwarmRequest.detached(0);
         long peer = 0;
         for (int t = 0; t < workload.torrents; t++) {
             slot.infoHash0 = InfoHashes.synthetic(t, 0);
@@ -44,7 +45,7 @@ public final class PeerMemoryBenchmark {
                 slot.address0 = SkewedWorkload.address(peer);
                 slot.port = SkewedWorkload.port(peer);
                 slot.seeder = SkewedWorkload.seeder(peer);
-                slot.event = RequestSlot.EVENT_STARTED;
+                slot.event = AnnounceEvent.STARTED;
                 slot.numwant = 0;
                 shard.announce(slot, 0);
             }

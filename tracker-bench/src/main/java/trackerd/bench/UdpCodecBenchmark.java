@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import trackerd.handoff.RequestSlot;
+import trackerd.swarm.SwarmRequest;
 import trackerd.udp.protocol.ConnectionIds;
 import trackerd.udp.protocol.UdpRequestDecoder;
 import trackerd.udp.protocol.UdpResponseEncoder;
@@ -34,7 +34,7 @@ import trackerd.udp.protocol.UdpResponseEncoder;
 @Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled") // as the daemon runs
 public class UdpCodecBenchmark {
     private ByteBuf request;
-    private final RequestSlot slot = RequestSlot.detached(50, 64);
+    private final SwarmRequest slot = SwarmRequest.detached(50);
     private final ConnectionIds ids = ConnectionIds.withKey(new long[] {1, 2});
     private final PooledByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private long connectionId;

@@ -20,6 +20,7 @@ public final class AccessList {
     private final AccessMode mode;
     private final Path path;
     private volatile InfoHashSet hashes = EMPTY;
+    private volatile Runnable onReloaded = () -> { };
     private final MetricWriter metrics;
     private final int sizeGauge;
     private final int reloadOkGauge;
@@ -68,6 +69,7 @@ public final class AccessList {
             InfoHashSet fresh = AccessListFile.read(path);
             install(fresh);
             LOG.info("access list reloaded: {} info hashes from {}", fresh.size(), path);
+            onReloaded.run();
             return true;
         } catch (AccessListException e) {
             metrics.set(reloadOkGauge, 0);
@@ -82,6 +84,11 @@ public final class AccessList {
         metrics.set(sizeGauge, fresh.size());
         metrics.set(reloadOkGauge, 1);
         metrics.increment(reloadsCounter);
+    }
+
+    /** Runs after every reload that put a new list in force (on the reloading thread). */
+    public void onReloaded(Runnable listener) {
+        onReloaded = listener;
     }
 
     public int size() {

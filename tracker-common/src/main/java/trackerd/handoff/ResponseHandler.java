@@ -1,10 +1,16 @@
 package trackerd.handoff;
 
-/** A front end's half of the hand-off, called on the socket worker's event loop. */
-public interface ResponseHandler {
-    /** Encode and write the answer (no flush), then {@link RequestSlot#release()} the slot. */
-    void onResponse(RequestSlot slot);
+import trackerd.swarm.SwarmRequest;
 
-    /** After a batch of responses: flush what was written. */
+/**
+ * A front end's half of the hand-off, called on the socket worker's event loop that submitted
+ * the request, in threaded and inline mode alike: {@link #onResponse} for each answer of a batch
+ * (never from inside a submit call), then {@link #onBatchEnd} once.
+ */
+public interface ResponseHandler {
+    /** Encode and write the answer (no flush), then release the request to its gateway. */
+    void onResponse(SwarmRequest answered);
+
+    /** After the answers of a batch: flush what was written. */
     void onBatchEnd();
 }

@@ -45,7 +45,7 @@ public final class MetricBank {
 
     /** A writer for one thread: only that thread may write to it. */
     public MetricWriter newWriter() {
-        MetricWriter writer = new MetricWriter(CAPACITY);
+        MetricWriter writer = new MetricWriter(this, CAPACITY);
         writers.add(writer);
         return writer;
     }

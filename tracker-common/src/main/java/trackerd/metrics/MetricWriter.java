@@ -13,8 +13,15 @@ public final class MetricWriter {
     /** Spread over whole cache lines so two writers never share one. */
     private static final int PAD = 8;
     private final long[] values;
+    /**
+     * Micrometer holds a function meter's state weakly: a writer in use keeps its bank, and so
+     * the meters that read it, alive even when nothing else refers to the bank.
+     */
+    @SuppressWarnings("unused")
+    private final MetricBank bank;
 
-    MetricWriter(int size) {
+    MetricWriter(MetricBank bank, int size) {
+        this.bank = bank;
         values = new long[size + 2 * PAD];
     }
 

@@ -18,6 +18,7 @@ final class SwarmMetrics {
         final int rejectedTorrents;
         final int rejectedPeers;
         final int expired;
+        final int purged;
         final int internalErrors;
 
         Definitions(MetricBank bank) {
@@ -31,8 +32,10 @@ final class SwarmMetrics {
             rejectedTorrents = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_torrents");
             rejectedPeers = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_peers_per_torrent");
             expired = bank.counter("tracker_peers_expired", "Peers removed after the peer timeout");
+            purged = bank.counter("tracker_torrents_purged",
+                "Torrents removed because a reloaded access list forbids them");
             internalErrors = bank.counter("tracker_swarm_internal_errors",
-                "Requests a swarm worker failed on (a bug: answered with an error, worker goes on)");
+                "Requests, commands or cycles a swarm worker failed on (a bug: counted, the worker goes on)");
         }
     }
 
@@ -55,6 +58,7 @@ final class SwarmMetrics {
         w.set(d.rejectedTorrents, shard.rejectedTorrents());
         w.set(d.rejectedPeers, shard.rejectedPeers());
         w.set(d.expired, shard.expiredPeers());
+        w.set(d.purged, shard.purgedTorrents());
         w.set(d.internalErrors, internalErrors);
     }
 

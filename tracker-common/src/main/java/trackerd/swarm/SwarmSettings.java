@@ -2,19 +2,14 @@ package trackerd.swarm;
 
 import trackerd.config.TrackerConfig;
 
-/** What the swarm rules need from the config, per shard. */
-public record SwarmSettings(
-        int peerTimeoutSeconds, int defaultNumwant, int maxResponsePeers, int maxTorrentsPerShard,
-        int maxPeersPerTorrent, int maxScrapeHashes, int cleaningIntervalSeconds, int announceIntervalSeconds,
-        int minAnnounceIntervalSeconds) {
+/**
+ * What the swarm rules read from the config: its {@code [swarm]} and {@code [limits]} sections,
+ * nothing else.
+ */
+public record SwarmSettings(TrackerConfig.Swarm swarm, TrackerConfig.Limits limits) {
 
-    public static SwarmSettings from(TrackerConfig config) {
-        int shards = Math.max(1, config.workers().swarmWorkers()); // 0 = inline: one shard
-        return new SwarmSettings(
-            config.swarm().peerTimeoutSeconds(), config.swarm().defaultNumwant(), config.swarm().maxResponsePeers(),
-            (int) Math.max(1, ((long) config.limits().maxTorrents() + shards - 1) / shards),
-            config.limits().maxPeersPerTorrent(), config.limits().maxScrapeHashes(),
-            config.swarm().cleaningIntervalSeconds(), config.swarm().announceIntervalSeconds(),
-            config.swarm().minAnnounceIntervalSeconds());
+    /** Torrents one of {@code shards} shards may hold: {@code limits.max_torrents} split evenly. */
+    public int maxTorrentsPerShard(int shards) {
+        return (int) Math.max(1, ((long) limits.maxTorrents() + shards - 1) / shards);
     }
 }

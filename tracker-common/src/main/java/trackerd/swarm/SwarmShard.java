@@ -1,7 +1,6 @@
 package trackerd.swarm;
 
 import java.security.SecureRandom;
-import trackerd.handoff.RequestSlot;
 import trackerd.net.InfoHashes;
 
 /**
@@ -16,10 +15,11 @@ import trackerd.net.InfoHashes;
  *   <li>Reply peers: random, never the asker, at most min(numwant, max_response_peers); a
  *       seeder gets leechers only.
  *   <li>Torrents without peers are dropped at once; peers expire after the peer timeout.
+ *   <li>A {@linkplain #purge purge} (access list reloaded) removes the torrents it names during
+ *       the next cleaning pass, in the same short slices.
  * </ul>
  */
 public final class SwarmShard {
-    private final SwarmSettings settings;
     private final TorrentTable table = new TorrentTable();
     private final PeerStore store4;
     private final PeerStore store6;
@@ -35,15 +35,28 @@ public final class SwarmShard {
     private long rejectedPeers;
     private long expiredPeers;
 
-    private int cleanCursor = -1;
+    private long purgedTorrents;
 
-    public SwarmShard(SwarmSettings settings) {
-        this.settings = settings;
+    private int cleanCursor = -1;
+    /** Torrents to remove during the next cleaning pass; null when there is nothing to purge. */
+    private InfoHashFilter purge;
+    private boolean purgeStarted;
+    private final int maxTorrents;
+    private final int maxPeersPerTorrent;
+    private final int defaultNumwant;
+    private final int maxResponsePeers;
+
+    /** @param shards how many shards share {@code limits.max_torrents} */
+    public SwarmShard(SwarmSettings settings, int shards) {
+        this.maxTorrents = settings.maxTorrentsPerShard(shards);
+        this.maxPeersPerTorrent = settings.limits().maxPeersPerTorrent();
+        this.defaultNumwant = settings.swarm().defaultNumwant();
+        this.maxResponsePeers = settings.swarm().maxResponsePeers();
         SecureRandom seeds = new SecureRandom();
         store4 = new PeerStore(1, seeds.nextLong());
         store6 = new PeerStore(3, seeds.nextLong());
         random = seeds.nextLong();
-        timeoutTicks = (settings.peerTimeoutSeconds() + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
+        timeoutTicks = (settings.swarm().peerTimeoutSeconds() + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
     }
 
     /** The tick {@link #announce} and {@link #cleanSlice} take, from seconds since start. */
@@ -56,8 +69,8 @@ public final class SwarmShard {
         return InfoHashes.mix(random += 0x9E3779B97F4A7C15L);
     }
 
-    /** Answers one announce into the slot's result fields. */
-    public void announce(RequestSlot r, int tick) {
+    /** Answers one announce into the request's result fields. */
+    public void announce(SwarmRequest r, int tick) {
         r.peerCount = 0;
         PeerStore store = r.ipv6 ? store6 : store4;
         long k0 = r.ipv6 ? r.address0 : 0;
@@ -66,7 +79,7 @@ public final class SwarmShard {
             : ((r.address0 & 0xFFFF_FFFFL) << 32) | ((long) r.port << 16);
         int t = table.find(r.infoHash0, r.infoHash1, r.infoHash2);
 
-        if (r.event == RequestSlot.EVENT_STOPPED) {
+        if (r.event == AnnounceEvent.STOPPED) {
             if (t >= 0) {
                 long[] left = store.remove(table.peers(t, r.ipv6), k0, k1, key);
                 account(r.ipv6, -(store.removedSeeders + store.removedLeechers), -store.removedSeeders);
@@ -82,21 +95,21 @@ public final class SwarmShard {
 
         boolean created = false;
         if (t < 0) {
-            if (table.size() >= settings.maxTorrentsPerShard()) {
+            if (table.size() >= maxTorrents) {
                 rejectedTorrents++;
-                r.status = RequestSlot.TOO_MANY_TORRENTS;
+                r.status = RequestStatus.TOO_MANY_TORRENTS;
                 return;
             }
             t = table.insert(r.infoHash0, r.infoHash1, r.infoHash2);
             created = true;
         }
-        boolean seeder = r.seeder || r.event == RequestSlot.EVENT_COMPLETED;
-        long[] peers = store.upsert(table.peers(t, r.ipv6), k0, k1, key, seeder, tick, settings.maxPeersPerTorrent());
+        boolean seeder = r.seeder || r.event == AnnounceEvent.COMPLETED;
+        long[] peers = store.upsert(table.peers(t, r.ipv6), k0, k1, key, seeder, tick, maxPeersPerTorrent);
         int previous = store.previous;
         if (previous == PeerStore.REFUSED_FULL) {
             if (created) table.remove(t);
             rejectedPeers++;
-            r.status = RequestSlot.TOO_MANY_PEERS;
+            r.status = RequestStatus.TOO_MANY_PEERS;
             return;
         }
         table.setPeers(t, r.ipv6, peers);
@@ -105,35 +118,49 @@ public final class SwarmShard {
         } else if ((previous == PeerStore.WAS_SEEDER) != seeder) {
             account(r.ipv6, 0, seeder ? 1 : -1);
         }
-        if (r.event == RequestSlot.EVENT_COMPLETED && previous != PeerStore.WAS_SEEDER) {
+        if (r.event == AnnounceEvent.COMPLETED && previous != PeerStore.WAS_SEEDER) {
             table.countCompleted(t);
         }
-        int want = Math.min(r.numwant < 0 ? settings.defaultNumwant() : r.numwant, settings.maxResponsePeers());
+        int want = Math.min(r.numwant < 0 ? defaultNumwant : r.numwant, maxResponsePeers);
         r.peerCount = store.select(peers, k0, k1, key, seeder, want, r.peers, 0, nextRandom());
         fillCounts(r, t);
     }
 
-    /** Answers the hashes of one scrape part into the parent's results. */
-    public void scrape(long[] hashes, int count, int[] positions, int[] results) {
-        for (int i = 0; i < count; i++) {
-            int t = table.find(hashes[3 * i], hashes[3 * i + 1], (int) hashes[3 * i + 2]);
-            int at = 3 * positions[i];
+    /**
+     * Answers the hashes of a scrape that belong to shard {@code shardIndex} (all of them when
+     * the engine has one shard); the other shards write the other results of the same block.
+     */
+    public void scrape(ScrapeBlock block, int shardIndex) {
+        for (int i = 0, n = block.count(); i < n; i++) {
+            if (block.shardOf(i) != shardIndex) continue;
+            int t = table.find(block.hash0(i), block.hash1(i), block.hash2(i));
             if (t < 0) {
-                results[at] = 0;
-                results[at + 1] = 0;
-                results[at + 2] = 0;
+                block.setResult(i, 0, 0, 0);
             } else {
                 long[] v4 = table.peers(t, false);
                 long[] v6 = table.peers(t, true);
                 int seeders = PeerStore.seeders(v4) + PeerStore.seeders(v6);
-                results[at] = seeders;
-                results[at + 1] = table.completed(t);
-                results[at + 2] = PeerStore.count(v4) + PeerStore.count(v6) - seeders;
+                block.setResult(i, seeders, table.completed(t), PeerStore.count(v4) + PeerStore.count(v6) - seeders);
             }
         }
     }
 
-    private void fillCounts(RequestSlot r, int t) {
+    /**
+     * Marks the torrents {@code filter} names for removal during the next cleaning pass (its
+     * worker starts one at once), e.g. those a reloaded access list forbids. A later purge
+     * replaces one not yet started.
+     */
+    public void purge(InfoHashFilter filter) {
+        purge = filter;
+        purgeStarted = false;
+    }
+
+    /** A purge waits for a cleaning pass to start. */
+    boolean purgePending() {
+        return purge != null && !purgeStarted;
+    }
+
+    private void fillCounts(SwarmRequest r, int t) {
         if (t < 0) {
             r.seeders = 0;
             r.leechers = 0;
@@ -164,7 +191,11 @@ public final class SwarmShard {
      * pass has reached the end (the next call starts a new pass).
      */
     public boolean cleanSlice(int tick, int budget) {
-        if (cleanCursor < 0) cleanCursor = 0;
+        if (cleanCursor < 0) {
+            cleanCursor = 0;
+            purgeStarted = purge != null;
+        }
+        InfoHashFilter purging = purgeStarted ? purge : null;
         int spent = 0;
         while (cleanCursor < table.slots() && spent < budget) {
             int t = cleanCursor;
@@ -174,6 +205,10 @@ public final class SwarmShard {
                 continue;
             }
             spent += PeerStore.count(table.peers(t, false)) + PeerStore.count(table.peers(t, true)) + 1;
+            if (purging != null && purging.matches(table.hash0(t), table.hash1(t), table.hash2(t))) {
+                drop(t);
+                continue; // a later torrent may have shifted into t
+            }
             table.setPeers(t, false, expire(store4, table.peers(t, false), tick, false));
             table.setPeers(t, true, expire(store6, table.peers(t, true), tick, true));
             if (!table.used(t)) {
@@ -184,9 +219,22 @@ public final class SwarmShard {
         }
         if (cleanCursor >= table.slots()) {
             cleanCursor = -1;
+            if (purging != null && purge == purging) purge = null;
             return true;
         }
         return false;
+    }
+
+    /** Removes a torrent with all its peers (purge). */
+    private void drop(int t) {
+        long[] v4 = table.peers(t, false);
+        long[] v6 = table.peers(t, true);
+        int s4 = PeerStore.seeders(v4);
+        int s6 = PeerStore.seeders(v6);
+        account(false, -PeerStore.count(v4), -s4);
+        account(true, -PeerStore.count(v6), -s6);
+        table.remove(t);
+        purgedTorrents++;
     }
 
     private long[] expire(PeerStore store, long[] peers, int tick, boolean ipv6) {
@@ -218,6 +266,11 @@ public final class SwarmShard {
 
     public long rejectedPeers() {
         return rejectedPeers;
+    }
+
+    /** Torrents removed by purges. */
+    public long purgedTorrents() {
+        return purgedTorrents;
     }
 
     public long expiredPeers() {

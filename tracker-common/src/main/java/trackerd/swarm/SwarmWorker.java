@@ -6,22 +6,28 @@ import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import trackerd.handoff.RequestSlot;
-import trackerd.handoff.SwarmGateway;
+import trackerd.runtime.DistinctErrorLog;
+import trackerd.runtime.TrackerClock;
 
 /**
- * A thread that owns one {@link SwarmShard}. It drains its MPSC queue in batches, answers each
- * slot, hands it back to the gateway it came from, and wakes each such gateway once per batch.
- * Between batches it runs a slice of cleaning when a pass is due.
+ * The owner of one {@link SwarmShard}, as a duty cycle (Agrona's agent shape): {@link #doWork}
+ * drains the bounded command inbox first, then a batch of requests, hands each answered request
+ * back to its {@link ReturnPort} and wakes each port once per batch, then runs a slice of cleaning
+ * when a pass is due. With swarm workers as threads, {@link #run} repeats the cycle and idles
+ * between; inline, the owning event loop runs the same cycle every few milliseconds
+ * ({@link SwarmInvoker}). Errors are caught per request and per cycle, counted, and each
+ * distinct stack logged once: a worker never dies of a bad request.
  *
  * <p>With no work it parks (no busy spin, CPU near 0 % at idle), after a few yields if its last
- * batch was big (see {@link #idle}). To park it sets {@link #parked} and checks the queue once
+ * batch was big (see {@link #idle}). To park it sets {@link #parked} and checks both queues once
  * more; a producer that offered work checks {@link #parked} after its offer, so a wakeup is never
  * lost (both sides order a volatile write before a volatile read).
  */
-public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer<RequestSlot> {
+final class SwarmWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmWorker.class);
     static final int BATCH = 256;
+    static final int COMMAND_BATCH = 64;
+    static final int COMMAND_CAPACITY = 4096;
     static final int CLEAN_BUDGET = 16_384;
     /** A batch this big means a busy period: yield {@link #BUSY_YIELDS} times before parking. */
     private static final int BUSY_BATCH = 16;
@@ -29,123 +35,156 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final SwarmShard shard;
-    private final MpscArrayQueue<RequestSlot> queue;
+    private final int shardIndex;
+    private final String roleName;
+    private final MpscArrayQueue<SwarmRequest> requests;
+    private final MpscArrayQueue<ShardCommand> commands = new MpscArrayQueue<>(COMMAND_CAPACITY);
+    private final MessagePassingQueue.Consumer<SwarmRequest> answerAndReturn = this::answerAndReturn;
+    private final MessagePassingQueue.Consumer<ShardCommand> runCommand = this::runCommand;
     private final SwarmMetrics metrics;
-    private final long startNanos;
+    private final TrackerClock clock;
+    private final DistinctErrorLog errors = new DistinctErrorLog(LOG);
     private final long cleanIntervalNanos;
     private volatile boolean running = true;
     private volatile boolean parked;
     private volatile Thread thread;
-    private final SwarmGateway[] touched = new SwarmGateway[64];
+    private final ReturnPort[] touched = new ReturnPort[64];
     private int touchedCount;
     private int tick;
+    /** Requests of the last non-empty batch since the worker last idled, for the idle policy. */
+    private int lastRequests;
     /** Cleaning state, on whichever thread runs the shard (this worker's, or the inline loop). */
     private boolean cleaning;
     private long nextClean;
 
-    SwarmWorker(SwarmShard shard, int queueCapacity, SwarmMetrics metrics, long startNanos, int cleanIntervalSeconds) {
+    SwarmWorker(SwarmShard shard, int shardIndex, int queueCapacity, SwarmMetrics metrics, TrackerClock clock,
+                int cleanIntervalSeconds) {
         this.shard = shard;
-        this.queue = new MpscArrayQueue<>(queueCapacity);
+        this.shardIndex = shardIndex;
+        this.roleName = String.format("swarm-%02d", shardIndex + 1);
+        this.requests = new MpscArrayQueue<>(queueCapacity);
         this.metrics = metrics;
-        this.startNanos = startNanos;
+        this.clock = clock;
         this.cleanIntervalNanos = TimeUnit.SECONDS.toNanos(cleanIntervalSeconds);
-        this.nextClean = startNanos + cleanIntervalNanos;
+        this.nextClean = clock.nowNanos() + cleanIntervalNanos;
     }
 
-    /** Any socket worker thread. False when the queue is full. */
-    public boolean offer(RequestSlot slot) {
-        return queue.offer(slot);
+    /** Any thread. False when the request queue is full. */
+    boolean offer(SwarmRequest request) {
+        return requests.offer(request);
     }
 
-    /** Any socket worker thread, after offering: unpark the worker if it sleeps. */
-    public void wakeIfParked() {
+    /** Any thread. False when the command inbox is full. */
+    boolean offerCommand(ShardCommand command) {
+        if (!commands.offer(command)) return false;
+        wakeIfParked();
+        return true;
+    }
+
+    /** Any thread, after offering: unpark the worker if it sleeps. */
+    void wakeIfParked() {
         if (parked) {
             Thread t = thread;
             if (t != null) LockSupport.unpark(t);
         }
     }
 
-    public int queueDepth() {
-        return queue.size();
+    int queueDepth() {
+        return requests.size();
+    }
+
+    String roleName() {
+        return roleName;
     }
 
     @Override
     public void run() {
         thread = Thread.currentThread();
-        int lastBatch = 0;
-        while (running || !queue.isEmpty()) {
-            long now = System.nanoTime();
-            tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
-            int done = queue.drain(this, BATCH);
-            if (touchedCount > 0) wakeTouched();
-            cleanStep(now);
-            metrics.publish(shard);
-            if (done > 0) {
-                lastBatch = done;
-            } else if (!cleaning) {
-                idle(nextClean - now, lastBatch);
-                lastBatch = 0;
-            }
+        while (running || !requests.isEmpty() || !commands.isEmpty()) {
+            if (doWork() == 0 && !cleaning) idle(nextClean - clock.nowNanos());
         }
     }
 
-    /** A slice of the cleaning pass under way, or the start of one when it is due. */
-    private void cleanStep(long now) {
+    /**
+     * One cycle on the shard's thread: commands, then requests, then a cleaning slice and the
+     * gauges. Returns the work done (commands + requests + cleaning slices); 0 means idle.
+     */
+    int doWork() {
+        try {
+            long now = clock.nowNanos();
+            tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now));
+            int work = commands.drain(runCommand, COMMAND_BATCH);
+            int answered = requests.drain(answerAndReturn, BATCH);
+            if (touchedCount > 0) wakeTouched();
+            if (answered > 0) lastRequests = answered;
+            work += answered + cleanStep(now);
+            metrics.publish(shard);
+            return work;
+        } catch (RuntimeException e) {
+            // a request that was drained but not handed back is lost with its slot: this catch is
+            // for what lies outside answer(), which catches per request (a bug either way)
+            metrics.internalError();
+            errors.log(roleName + " cycle failed (the worker goes on)", e);
+            if (touchedCount > 0) wakeTouched();
+            return 1;
+        }
+    }
+
+    /** A slice of the cleaning pass under way, or the start of one when it is due; 1 if it ran. */
+    private int cleanStep(long now) {
         if (cleaning) {
             cleaning = !shard.cleanSlice(tick, CLEAN_BUDGET);
-        } else if (now - nextClean >= 0) {
-            cleaning = true;
-            nextClean = now + cleanIntervalNanos;
+            return 1;
+        }
+        if (now - nextClean >= 0) startCleaning();
+        return 0;
+    }
+
+    /** Starts a cleaning pass now (also to purge what a command marked). */
+    private void startCleaning() {
+        cleaning = true;
+        nextClean = clock.nowNanos() + cleanIntervalNanos;
+    }
+
+    private void runCommand(ShardCommand command) {
+        try {
+            command.execute(shard);
+            if (shard.purgePending()) startCleaning();
+        } catch (RuntimeException e) {
+            metrics.internalError();
+            errors.log(roleName + " command failed (the worker goes on)", e);
         }
     }
 
-    /** One request off the queue: answered, then handed back to its gateway. */
-    @Override
-    public void accept(RequestSlot slot) {
-        answer(slot);
-        SwarmGateway gateway = slot.gateway();
-        gateway.deliver(slot);
+    /** One request off the queue: answered, then handed back to the port it came from. */
+    private void answerAndReturn(SwarmRequest request) {
+        answer(request);
+        ReturnPort port = request.returnPort;
+        port.deliver(request);
         for (int i = 0; i < touchedCount; i++) {
-            if (touched[i] == gateway) return;
+            if (touched[i] == port) return;
         }
         if (touchedCount == touched.length) wakeTouched();
-        touched[touchedCount++] = gateway;
+        touched[touchedCount++] = port;
     }
 
     /**
-     * Answers one request on the calling thread: the worker's own, or in inline mode the one
-     * event loop that owns the shard. Exceptions are counted and answered, never allowed to kill
-     * the thread.
+     * Answers one request on the shard's thread: the worker's own, or inline the one event loop
+     * that owns the shard. Exceptions are counted and answered, never allowed to kill the thread.
      */
-    public void answer(RequestSlot slot) {
+    void answer(SwarmRequest request) {
         try {
-            slot.status = RequestSlot.OK;
-            slot.peerCount = 0;
-            if (slot.kind == RequestSlot.ANNOUNCE) {
-                shard.announce(slot, tick);
+            request.status = RequestStatus.OK;
+            request.peerCount = 0;
+            if (request.kind == RequestKind.ANNOUNCE) {
+                shard.announce(request, tick);
             } else {
-                shard.scrape(slot.scrapeHashes, slot.scrapeCount, slot.scrapeIndexes(), slot.scrapeResultsArray());
+                shard.scrape(request.scrape, shardIndex);
             }
         } catch (RuntimeException e) {
-            slot.status = RequestSlot.INTERNAL_ERROR;
+            request.status = RequestStatus.INTERNAL_ERROR;
             metrics.internalError();
-            LOG.error("swarm worker failed on a request (answered with an error, worker goes on)", e);
-        }
-    }
-
-    /**
-     * Inline mode, every few milliseconds on the owning event loop: what {@link #run} does
-     * between batches (clock tick, a cleaning slice when a pass is due, metrics).
-     */
-    void housekeep() {
-        try {
-            long now = System.nanoTime();
-            tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now - startNanos));
-            cleanStep(now);
-            metrics.publish(shard);
-        } catch (RuntimeException e) { // a periodic task that throws is never run again: keep it
-            metrics.internalError();
-            LOG.error("swarm housekeeping failed (it goes on)", e);
+            errors.log(roleName + " failed on a request (answered with an error, the worker goes on)", e);
         }
     }
 
@@ -157,19 +196,21 @@ public final class SwarmWorker implements Runnable, MessagePassingQueue.Consumer
         touchedCount = 0;
     }
 
-    private void idle(long nanosToNextClean, int lastBatch) {
+    private void idle(long nanosToNextClean) {
         // After a big batch more work is likely on its way: yielding a few times lets the socket
         // worker deliver it without a park and unpark (which measured 10-20 % of saturation
         // throughput on one shared core). After a small batch, park at once: sched_yield is a
         // system call, and yielding after every request cost 89 % of a core at 20,000/s.
-        if (lastBatch >= BUSY_BATCH) {
+        boolean busy = lastRequests >= BUSY_BATCH;
+        lastRequests = 0;
+        if (busy) {
             for (int i = 0; i < BUSY_YIELDS; i++) {
-                if (!queue.isEmpty() || !running) return;
+                if (!requests.isEmpty() || !commands.isEmpty() || !running) return;
                 Thread.yield();
             }
         }
         parked = true;
-        if (queue.isEmpty() && running) {
+        if (requests.isEmpty() && commands.isEmpty() && running) {
             LockSupport.parkNanos(this, Math.max(1, Math.min(nanosToNextClean, MAX_PARK_NANOS)));
         }
         parked = false;

@@ -58,6 +58,19 @@ final class TorrentTable {
         return (int) (keys[3 * slot + 2] >>> 32);
     }
 
+    /** Info hash bytes 0-7 of a used slot (as in {@link SwarmRequest}). */
+    long hash0(int slot) {
+        return keys[3 * slot];
+    }
+
+    long hash1(int slot) {
+        return keys[3 * slot + 1];
+    }
+
+    int hash2(int slot) {
+        return (int) keys[3 * slot + 2];
+    }
+
     void countCompleted(int slot) {
         keys[3 * slot + 2] += 1L << 32;
     }

@@ -12,22 +12,29 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import trackerd.handoff.RequestSlot;
+import trackerd.config.TrackerConfig;
 
 class SwarmShardTest {
     static final int TIMEOUT_SECONDS = 40;
 
+    /** BEP 15 event numbers, as the model below draws them. */
+    static final int EVENT_NONE = 0;
+    static final int EVENT_COMPLETED = 1;
+    static final int EVENT_STARTED = 2;
+    static final int EVENT_STOPPED = 3;
+
     static SwarmSettings settings(int maxTorrents, int maxPeers) {
-        return new SwarmSettings(TIMEOUT_SECONDS, 50, 50, maxTorrents, maxPeers, 64, 60, 30, 15);
+        return new SwarmSettings(new TrackerConfig.Swarm(30, 15, TIMEOUT_SECONDS, 50, 50, 60, false),
+            new TrackerConfig.Limits(maxTorrents, maxPeers, 64));
     }
 
-    final SwarmShard shard = new SwarmShard(settings(1000, 1000));
-    final RequestSlot slot = RequestSlot.detached(50, 64);
+    final SwarmShard shard = new SwarmShard(settings(1000, 1000), 1);
+    final SwarmRequest slot = SwarmRequest.detached(50);
 
     /** Announce from 10.0.0.{host}:{port} (or [2001:db8::host]:port) to torrent t. */
-    RequestSlot announce(SwarmShard target, int torrent, boolean ipv6, int host, int port, int event, boolean seeder,
+    SwarmRequest announce(SwarmShard target, int torrent, boolean ipv6, int host, int port, int event, boolean seeder,
                          int numwant, int tick) {
-        slot.status = RequestSlot.OK;
+        slot.status = RequestStatus.OK;
         slot.infoHash0 = 0x1111_0000_0000_0000L + torrent;
         slot.infoHash1 = torrent * 31L;
         slot.infoHash2 = torrent;
@@ -35,18 +42,18 @@ class SwarmShardTest {
         slot.address0 = ipv6 ? 0x2001_0db8_0000_0000L : (10L << 24) + host;
         slot.address1 = ipv6 ? host : 0;
         slot.port = port;
-        slot.event = event;
+        slot.event = AnnounceEvent.ofBep15(event);
         slot.seeder = seeder;
         slot.numwant = numwant;
         target.announce(slot, tick);
         return slot;
     }
 
-    RequestSlot announce(int torrent, int host, int event, boolean seeder) {
+    SwarmRequest announce(int torrent, int host, int event, boolean seeder) {
         return announce(shard, torrent, false, host, 6881, event, seeder, -1, 0);
     }
 
-    static Set<String> peers(RequestSlot r) {
+    static Set<String> peers(SwarmRequest r) {
         Set<String> out = new HashSet<>();
         int size = r.ipv6 ? 18 : 6;
         for (int i = 0; i < r.peerCount; i++) {
@@ -64,9 +71,9 @@ class SwarmShardTest {
 
     @Test
     void shouldNeverReturnTheAskerAndCountSeedersAndLeechers() {
-        announce(1, 1, RequestSlot.EVENT_STARTED, true);
-        announce(1, 2, RequestSlot.EVENT_STARTED, false);
-        RequestSlot r = announce(1, 3, RequestSlot.EVENT_STARTED, false);
+        announce(1, 1, EVENT_STARTED, true);
+        announce(1, 2, EVENT_STARTED, false);
+        SwarmRequest r = announce(1, 3, EVENT_STARTED, false);
         assertEquals(1, r.seeders);
         assertEquals(2, r.leechers);
         assertEquals(Set.of(v4(1, 6881), v4(2, 6881)), peers(r));
@@ -74,57 +81,57 @@ class SwarmShardTest {
 
     @Test
     void seederShouldGetLeechersOnly() {
-        announce(1, 1, RequestSlot.EVENT_STARTED, true);
-        announce(1, 2, RequestSlot.EVENT_STARTED, true);
-        announce(1, 3, RequestSlot.EVENT_STARTED, false);
-        RequestSlot r = announce(1, 4, RequestSlot.EVENT_STARTED, true);
+        announce(1, 1, EVENT_STARTED, true);
+        announce(1, 2, EVENT_STARTED, true);
+        announce(1, 3, EVENT_STARTED, false);
+        SwarmRequest r = announce(1, 4, EVENT_STARTED, true);
         assertEquals(Set.of(v4(3, 6881)), peers(r));
     }
 
     @Test
     void stoppedShouldRemoveThePeerAndDropTheEmptyTorrent() {
-        announce(1, 1, RequestSlot.EVENT_STARTED, false);
-        announce(1, 2, RequestSlot.EVENT_STARTED, false);
-        RequestSlot r = announce(1, 1, RequestSlot.EVENT_STOPPED, false);
+        announce(1, 1, EVENT_STARTED, false);
+        announce(1, 2, EVENT_STARTED, false);
+        SwarmRequest r = announce(1, 1, EVENT_STOPPED, false);
         assertEquals(1, r.leechers);
         assertEquals(0, r.peerCount);
-        announce(1, 2, RequestSlot.EVENT_STOPPED, false);
+        announce(1, 2, EVENT_STOPPED, false);
         assertEquals(0, shard.torrents());
         assertEquals(0, shard.peers(false));
     }
 
     @Test
     void completedShouldMakeASeederAndCountOneDownloadPerPeer() {
-        announce(1, 1, RequestSlot.EVENT_STARTED, false);
-        RequestSlot r = announce(1, 1, RequestSlot.EVENT_COMPLETED, true);
+        announce(1, 1, EVENT_STARTED, false);
+        SwarmRequest r = announce(1, 1, EVENT_COMPLETED, true);
         assertEquals(1, r.completed);
         assertEquals(1, r.seeders);
         assertEquals(0, r.leechers);
-        r = announce(1, 1, RequestSlot.EVENT_COMPLETED, true);
+        r = announce(1, 1, EVENT_COMPLETED, true);
         assertEquals(1, r.completed, "a seeder completing again is not a new download");
     }
 
     @Test
     void familiesShouldNotMix() {
-        announce(shard, 1, false, 1, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
-        RequestSlot r = announce(shard, 1, true, 2, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
+        announce(shard, 1, false, 1, 6881, EVENT_STARTED, false, -1, 0);
+        SwarmRequest r = announce(shard, 1, true, 2, 6881, EVENT_STARTED, false, -1, 0);
         assertEquals(0, r.peerCount);
         assertEquals(2, r.leechers, "counts cover both families");
-        r = announce(shard, 1, true, 3, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
+        r = announce(shard, 1, true, 3, 6881, EVENT_STARTED, false, -1, 0);
         assertEquals(Set.of("20010db800000000" + "0000000000000002" + "1ae1"), peers(r));
     }
 
     @Test
     void samePortOtherAddressAndSameAddressOtherPortAreOtherPeers() {
-        announce(shard, 1, false, 1, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
-        announce(shard, 1, false, 1, 6882, RequestSlot.EVENT_STARTED, false, -1, 0);
-        RequestSlot r = announce(shard, 1, false, 2, 6881, RequestSlot.EVENT_STARTED, false, -1, 0);
+        announce(shard, 1, false, 1, 6881, EVENT_STARTED, false, -1, 0);
+        announce(shard, 1, false, 1, 6882, EVENT_STARTED, false, -1, 0);
+        SwarmRequest r = announce(shard, 1, false, 2, 6881, EVENT_STARTED, false, -1, 0);
         assertEquals(3, r.leechers);
     }
 
     @Test
     void shouldHonourNumwantAndMaxResponsePeers() {
-        for (int host = 1; host <= 100; host++) announce(1, host, RequestSlot.EVENT_STARTED, false);
+        for (int host = 1; host <= 100; host++) announce(1, host, EVENT_STARTED, false);
         assertEquals(7, announce(shard, 1, false, 1, 6881, 0, false, 7, 0).peerCount);
         assertEquals(50, announce(shard, 1, false, 1, 6881, 0, false, 500, 0).peerCount);
         assertEquals(50, announce(shard, 1, false, 1, 6881, 0, false, -1, 0).peerCount);
@@ -133,15 +140,15 @@ class SwarmShardTest {
 
     @Test
     void limitsShouldRefuseWithAnErrorAndCount() {
-        SwarmShard small = new SwarmShard(settings(2, 3));
+        SwarmShard small = new SwarmShard(settings(2, 3), 1);
         announce(small, 1, false, 1, 1, 0, false, -1, 0);
         announce(small, 2, false, 1, 1, 0, false, -1, 0);
-        assertEquals(RequestSlot.TOO_MANY_TORRENTS, announce(small, 3, false, 1, 1, 0, false, -1, 0).status);
+        assertEquals(RequestStatus.TOO_MANY_TORRENTS, announce(small, 3, false, 1, 1, 0, false, -1, 0).status);
         assertEquals(2, small.torrents());
         announce(small, 1, false, 2, 1, 0, false, -1, 0);
         announce(small, 1, false, 3, 1, 0, false, -1, 0);
-        assertEquals(RequestSlot.TOO_MANY_PEERS, announce(small, 1, false, 4, 1, 0, false, -1, 0).status);
-        assertEquals(RequestSlot.OK, announce(small, 1, false, 3, 1, 0, true, -1, 0).status, "known peers still update");
+        assertEquals(RequestStatus.TOO_MANY_PEERS, announce(small, 1, false, 4, 1, 0, false, -1, 0).status);
+        assertEquals(RequestStatus.OK, announce(small, 1, false, 3, 1, 0, true, -1, 0).status, "known peers still update");
         assertEquals(1, small.rejectedTorrents());
         assertEquals(1, small.rejectedPeers());
     }
@@ -176,12 +183,35 @@ class SwarmShardTest {
 
     @Test
     void scrapeShouldGiveCountsAndZerosForUnknownHashes() {
-        announce(1, 1, RequestSlot.EVENT_COMPLETED, true);
-        announce(1, 2, RequestSlot.EVENT_STARTED, false);
-        long[] hashes = {0x1111_0000_0000_0001L, 31, 1, 5, 5, 5};
-        int[] results = new int[6];
-        shard.scrape(hashes, 2, new int[] {1, 0}, results);
-        assertEquals(List.of(0, 0, 0, 1, 1, 1), List.of(results[0], results[1], results[2], results[3], results[4], results[5]));
+        announce(1, 1, EVENT_COMPLETED, true);
+        announce(1, 2, EVENT_STARTED, false);
+        ScrapeBlock block = new ScrapeBlock(64);
+        block.add(5, 5, 5);
+        block.add(0x1111_0000_0000_0001L, 31, 1);
+        block.setResult(0, 9, 9, 9); // the shard must overwrite what a reused block held
+        shard.scrape(block, 0);
+        assertEquals(List.of(0, 0, 0, 1, 1, 1), List.of(block.seeders(0), block.completed(0), block.leechers(0),
+            block.seeders(1), block.completed(1), block.leechers(1)));
+    }
+
+    @Test
+    void purgeShouldRemoveTheNamedTorrentsWithTheirPeersInTheNextCleaningPass() {
+        for (int torrent = 1; torrent <= 50; torrent++) {
+            announce(torrent, 1, EVENT_STARTED, true);
+            announce(torrent, 2, EVENT_STARTED, false);
+        }
+        shard.purge((h0, h1, h2) -> h2 % 10 == 0); // torrents 10, 20, ..., 50
+        assertTrue(shard.purgePending());
+        cleanFully(shard, SwarmShard.tick(0));
+        assertEquals(45, shard.torrents());
+        assertEquals(90, shard.peers(false));
+        assertEquals(45, shard.seeders(false));
+        assertEquals(5, shard.purgedTorrents());
+        assertEquals(0, shard.expiredPeers(), "purged peers are not counted as expired");
+        assertEquals(0, announce(shard, 20, false, 3, 6881, EVENT_STARTED, false, -1, 0).peerCount, "torrent 20 is gone");
+        assertEquals(2, announce(shard, 21, false, 3, 6881, EVENT_STARTED, false, -1, 0).peerCount);
+        cleanFully(shard, SwarmShard.tick(0));
+        assertEquals(5, shard.purgedTorrents(), "a purge applies to one pass only");
     }
 
     /** A peer in the reference model. */
@@ -196,7 +226,7 @@ class SwarmShardTest {
 
     private void runAgainstModel(long seed, int torrents, int hosts) {
         Random random = new Random(seed);
-        SwarmShard shard = new SwarmShard(settings(1000, 1000));
+        SwarmShard shard = new SwarmShard(settings(1000, 1000), 1);
         int timeoutTicks = (TIMEOUT_SECONDS + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
         Map<Integer, Map<String, ModelPeer>> model = new HashMap<>();
         Map<Integer, Integer> completed = new HashMap<>();
@@ -220,17 +250,17 @@ class SwarmShardTest {
             int event = random.nextInt(10) < 6 ? 0 : random.nextInt(4);
             boolean seeder = random.nextBoolean();
             int numwant = random.nextInt(8) - 1;
-            RequestSlot r = announce(shard, torrent, ipv6, host, port, event, seeder, numwant, tick);
+            SwarmRequest r = announce(shard, torrent, ipv6, host, port, event, seeder, numwant, tick);
 
             String key = (ipv6 ? "6/" : "4/") + host + "/" + port;
             Map<String, ModelPeer> peers = model.computeIfAbsent(torrent, t -> new HashMap<>());
-            if (event == RequestSlot.EVENT_STOPPED) {
+            if (event == EVENT_STOPPED) {
                 peers.remove(key);
                 assertEquals(0, r.peerCount);
             } else {
-                boolean isSeeder = seeder || event == RequestSlot.EVENT_COMPLETED;
+                boolean isSeeder = seeder || event == EVENT_COMPLETED;
                 ModelPeer before = peers.put(key, new ModelPeer(isSeeder, tick));
-                if (event == RequestSlot.EVENT_COMPLETED && (before == null || !before.seeder())) {
+                if (event == EVENT_COMPLETED && (before == null || !before.seeder())) {
                     completed.merge(torrent, 1, Integer::sum);
                 }
                 long eligible = peers.entrySet().stream()
@@ -272,7 +302,7 @@ class SwarmShardTest {
 
     @Test
     void bigSwarmShouldSurviveGrowthShrinkAndExpiry() {
-        SwarmShard big = new SwarmShard(settings(10, 100_000));
+        SwarmShard big = new SwarmShard(settings(10, 100_000), 1);
         List<Integer> hosts = new ArrayList<>();
         for (int i = 0; i < 5_000; i++) {
             announce(big, 1, false, i, 1000 + i % 7, 0, i % 3 == 0, 0, SwarmShard.tick(i % 2 == 0 ? 0 : 100));
@@ -280,10 +310,10 @@ class SwarmShardTest {
         }
         assertEquals(5_000, big.peers(false));
         for (int i = 0; i < 5_000; i += 2) {
-            announce(big, 1, false, i, 1000 + i % 7, RequestSlot.EVENT_STOPPED, false, 0, SwarmShard.tick(100));
+            announce(big, 1, false, i, 1000 + i % 7, EVENT_STOPPED, false, 0, SwarmShard.tick(100));
         }
         assertEquals(2_500, big.peers(false));
-        RequestSlot r = announce(big, 1, false, 1, 1001, 0, false, 50, SwarmShard.tick(100));
+        SwarmRequest r = announce(big, 1, false, 1, 1001, 0, false, 50, SwarmShard.tick(100));
         assertEquals(50, r.peerCount);
         cleanFully(big, SwarmShard.tick(100 + TIMEOUT_SECONDS + 8));
         assertEquals(0, big.peers(false));

@@ -21,6 +21,10 @@ import trackerd.metrics.MetricsServer;
 import trackerd.metrics.TrackerMetrics;
 import trackerd.net.SocketAddresses;
 import trackerd.runtime.WorkerThreadFactory;
+import trackerd.handoff.GatewaySizing;
+import trackerd.loop.LoopContexts;
+import trackerd.runtime.TrackerClock;
+import trackerd.swarm.InfoHashFilter;
 import trackerd.swarm.SwarmEngine;
 import trackerd.swarm.SwarmSettings;
 import trackerd.udp.server.UdpFrontEnd;
@@ -40,6 +44,7 @@ public final class Daemon implements AutoCloseable {
     private AccessList accessList;
     private MetricsServer metricsServer;
     private UdpFrontEnd udp;
+    private LoopContexts loopContexts;
     private EventLoopGroup socketWorkers;
     private volatile boolean closing;
 
@@ -87,19 +92,32 @@ public final class Daemon implements AutoCloseable {
             announce("metrics http://" + SocketAddresses.format(metricsServer.address()) + "/metrics");
         }
 
-        long startNanos = System.nanoTime();
-        EventLoopGroup group = socketWorkers(config.workers().socketWorkerThreads(), onWorkerDeath);
+        TrackerClock clock = TrackerClock.start();
+        int loops = config.workers().socketWorkerThreads();
+        EventLoopGroup group = socketWorkers(loops, onWorkerDeath);
         socketWorkers = group;
         // closed after the engine: loops must still run to send the answers the engine drains
         closeInReverse.add(() -> group.shutdownGracefully(100, 3_000, TimeUnit.MILLISECONDS).syncUninterruptibly());
-        SwarmEngine engine = new SwarmEngine(SwarmSettings.from(config), config.workers().swarmWorkers(),
-            config.workers().queueCapacity(), metrics.bank(), new WorkerThreadFactory("swarm", onWorkerDeath));
+        SwarmEngine engine = new SwarmEngine(new SwarmSettings(config.swarm(), config.limits()),
+            config.workers().swarmWorkers(), config.workers().queueCapacity(), metrics.bank(), clock,
+            new WorkerThreadFactory("swarm", onWorkerDeath));
         engine.start();
         closeInReverse.add(engine);
+        if (config.accessList().mode() != AccessMode.OFF) {
+            // torrents a reloaded list forbids leave the swarms in the next cleaning pass
+            InfoHashFilter forbidden = (h0, h1, h2) -> !accessList.permits(h0, h1, h2);
+            accessList.onReloaded(() -> engine.executeOnAll(shard -> shard.purge(forbidden)));
+        }
+        GatewaySizing sizing = GatewaySizing.forLoops(config.workers().queueCapacity(), loops,
+            Runtime.getRuntime().maxMemory(), config.swarm().maxResponsePeers(), config.limits().maxScrapeHashes());
+        loopContexts = new LoopContexts(group, engine, metrics.bank(), clock, sizing, config.ws().maxConnections());
+        LOG.info("{} socket workers, {} swarm {}; {} requests in flight per socket worker ({} KiB each)",
+            loops, engine.inline() ? "inline" : config.workers().swarmWorkers(),
+            engine.inline() ? "engine" : "workers", sizing.requests(), sizing.loopBytes() / 1024);
 
         if (config.udp().enabled()) {
             try {
-                udp = UdpFrontEnd.start(config, group, engine, accessList, metrics.bank(), startNanos);
+                udp = UdpFrontEnd.start(config, group, loopContexts, accessList, metrics.bank());
             } catch (IOException e) {
                 throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
             }

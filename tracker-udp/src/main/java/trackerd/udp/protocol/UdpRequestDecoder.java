@@ -11,11 +11,13 @@ import static trackerd.udp.protocol.UdpProtocol.PORT;
 import static trackerd.udp.protocol.UdpProtocol.SCRAPE_HASHES;
 
 import io.netty.buffer.ByteBuf;
-import trackerd.handoff.RequestSlot;
+import trackerd.swarm.AnnounceEvent;
+import trackerd.swarm.ScrapeBlock;
+import trackerd.swarm.SwarmRequest;
 
 /**
  * Reads announce and scrape bodies with absolute reads at {@link UdpProtocol} offsets into a
- * {@link RequestSlot}. Never throws on network bytes: lengths are checked first and every
+ * {@link SwarmRequest}. Never throws on network bytes: lengths are checked first and every
  * problem is a status the caller counts and, where the transaction id is known, answers.
  */
 public final class UdpRequestDecoder {
@@ -34,20 +36,20 @@ public final class UdpRequestDecoder {
      * event, seeder flag and numwant; the caller sets the address (the source, or the ip field
      * when trusted: see {@link #ipField}).
      */
-    public static int decodeAnnounce(ByteBuf in, int base, int length, RequestSlot slot) {
+    public static int decodeAnnounce(ByteBuf in, int base, int length, SwarmRequest request) {
         if (length < ANNOUNCE_LENGTH) return ANNOUNCE_TOO_SHORT;
         int port = in.getUnsignedShort(base + PORT);
         if (port == 0) return INVALID_PORT;
-        int event = in.getInt(base + EVENT);
-        if (event < RequestSlot.EVENT_NONE || event > RequestSlot.EVENT_STOPPED) return INVALID_EVENT;
-        slot.infoHash0 = in.getLong(base + INFO_HASH);
-        slot.infoHash1 = in.getLong(base + INFO_HASH + 8);
-        slot.infoHash2 = in.getInt(base + INFO_HASH + 16);
-        slot.port = port;
-        slot.event = event;
-        slot.seeder = in.getLong(base + LEFT) == 0;
+        AnnounceEvent event = AnnounceEvent.ofBep15(in.getInt(base + EVENT));
+        if (event == null) return INVALID_EVENT;
+        request.infoHash0 = in.getLong(base + INFO_HASH);
+        request.infoHash1 = in.getLong(base + INFO_HASH + 8);
+        request.infoHash2 = in.getInt(base + INFO_HASH + 16);
+        request.port = port;
+        request.event = event;
+        request.seeder = in.getLong(base + LEFT) == 0;
         int numwant = in.getInt(base + NUM_WANT);
-        slot.numwant = numwant < 0 ? -1 : numwant;
+        request.numwant = numwant < 0 ? -1 : numwant;
         return OK;
     }
 
@@ -57,14 +59,14 @@ public final class UdpRequestDecoder {
     }
 
     /** A scrape of {@code length} bytes at {@code base}: one or more whole info hashes. */
-    public static int decodeScrape(ByteBuf in, int base, int length, int maxHashes, RequestSlot slot) {
+    public static int decodeScrape(ByteBuf in, int base, int length, int maxHashes, ScrapeBlock block) {
         int body = length - SCRAPE_HASHES;
         if (body <= 0 || body % INFO_HASH_LENGTH != 0) return BAD_SCRAPE_LENGTH;
         int count = body / INFO_HASH_LENGTH;
-        if (count > maxHashes) return TOO_MANY_HASHES;
+        if (count > Math.min(maxHashes, block.capacity())) return TOO_MANY_HASHES;
         for (int i = 0; i < count; i++) {
             int at = base + SCRAPE_HASHES + i * INFO_HASH_LENGTH;
-            slot.addScrapeHash(in.getLong(at), in.getLong(at + 8), in.getInt(at + 16));
+            block.add(in.getLong(at), in.getLong(at + 8), in.getInt(at + 16));
         }
         return OK;
     }

@@ -12,6 +12,7 @@ import static trackerd.udp.protocol.UdpProtocol.SCRAPE_RESPONSE_ENTRIES;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import trackerd.swarm.ScrapeBlock;
 import java.nio.charset.StandardCharsets;
 
 /** Writes BEP 15 responses into buffers of exactly the right size from the given allocator. */
@@ -48,11 +49,14 @@ public final class UdpResponseEncoder {
             .writeInt(seeders).writeBytes(peers, 0, peerBytes);
     }
 
-    /** @param results seeders, completed, leechers per hash, in request order */
-    public static ByteBuf scrape(ByteBufAllocator alloc, int transactionId, int[] results, int hashes) {
+    /** Seeders, completed, leechers per hash of {@code block}, in request order. */
+    public static ByteBuf scrape(ByteBufAllocator alloc, int transactionId, ScrapeBlock block) {
+        int hashes = block.count();
         int length = SCRAPE_RESPONSE_ENTRIES + hashes * SCRAPE_ENTRY_LENGTH;
         ByteBuf out = alloc.directBuffer(length, length).writeInt(ACTION_SCRAPE).writeInt(transactionId);
-        for (int i = 0; i < hashes * 3; i++) out.writeInt(results[i]);
+        for (int i = 0; i < hashes; i++) {
+            out.writeInt(block.seeders(i)).writeInt(block.completed(i)).writeInt(block.leechers(i));
+        }
         return out;
     }
 

@@ -19,10 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import trackerd.access.AccessList;
 import trackerd.config.TrackerConfig;
+import trackerd.loop.LoopContexts;
 import trackerd.metrics.MetricBank;
 import trackerd.net.SocketAddresses;
 import trackerd.udp.protocol.ConnectionIds;
-import trackerd.swarm.SwarmEngine;
 
 /**
  * BitTorrent over UDP. With native epoll every socket worker opens its own socket on each
@@ -44,11 +44,10 @@ public final class UdpFrontEnd implements AutoCloseable {
      * Binds every configured address. Throws with a one-line reason (e.g. the address is in use)
      * after closing whatever it had bound.
      */
-    public static UdpFrontEnd start(TrackerConfig config, EventLoopGroup group, SwarmEngine engine,
-                                    AccessList accessList, MetricBank bank, long startNanos) throws IOException {
-        UdpSettings settings = new UdpSettings(engine, accessList, new UdpMetrics.Definitions(bank),
-            ConnectionIds.newKey(), startNanos, config.swarm().announceIntervalSeconds(),
-            config.limits().maxScrapeHashes(), config.swarm().trustClientIp());
+    public static UdpFrontEnd start(TrackerConfig config, EventLoopGroup group, LoopContexts contexts,
+                                    AccessList accessList, MetricBank bank) throws IOException {
+        UdpSettings settings = new UdpSettings(config.swarm(), config.limits(), accessList, contexts,
+            new UdpMetrics.Definitions(bank), ConnectionIds.newKey());
         boolean epoll = group instanceof EpollEventLoopGroup;
         UdpFrontEnd front = new UdpFrontEnd();
         try {

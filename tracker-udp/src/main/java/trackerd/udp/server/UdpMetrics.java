@@ -3,7 +3,7 @@ package trackerd.udp.server;
 import trackerd.metrics.MetricBank;
 import trackerd.metrics.MetricWriter;
 
-/** UDP counters; one instance per socket (written only on its event loop). */
+/** UDP counters of one socket, written into its event loop's writer (only on that loop). */
 final class UdpMetrics {
     static final int CONNECT = 0;
     static final int ANNOUNCE = 1;
@@ -27,10 +27,8 @@ final class UdpMetrics {
         final int[] errors = new int[Reason.values().length];
         final int[] bytesIn = new int[2];
         final int[] bytesOut = new int[2];
-        final MetricBank bank;
 
         Definitions(MetricBank bank) {
-            this.bank = bank;
             for (int type = 0; type < 4; type++) {
                 for (int v = 0; v < 2; v++) {
                     String version = v == 0 ? "4" : "6";
@@ -57,9 +55,9 @@ final class UdpMetrics {
     private final Definitions d;
     private final MetricWriter w;
 
-    UdpMetrics(Definitions definitions) {
+    UdpMetrics(Definitions definitions, MetricWriter loopWriter) {
         d = definitions;
-        w = definitions.bank.newWriter();
+        w = loopWriter;
     }
 
     void request(int type, boolean ipv6) {

@@ -1,9 +1,13 @@
 package trackerd.udp.server;
 
 import trackerd.access.AccessList;
-import trackerd.swarm.SwarmEngine;
+import trackerd.config.TrackerConfig;
+import trackerd.loop.LoopContexts;
 
-/** What every UDP socket handler shares: all immutable or thread-safe. */
+/**
+ * What every UDP socket handler shares: the config sections it reads, and the process-wide
+ * parts it uses. All immutable or thread-safe.
+ */
 record UdpSettings(
-        SwarmEngine engine, AccessList accessList, UdpMetrics.Definitions metrics, long[] connectionIdKey,
-        long startNanos, int announceIntervalSeconds, int maxScrapeHashes, boolean trustClientIp) {}
+        TrackerConfig.Swarm swarm, TrackerConfig.Limits limits, AccessList accessList, LoopContexts contexts,
+        UdpMetrics.Definitions metrics, long[] connectionIdKey) {}

@@ -20,12 +20,14 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import trackerd.handoff.RequestSlot;
 import trackerd.handoff.ResponseHandler;
 import trackerd.handoff.SwarmGateway;
+import trackerd.loop.LoopContext;
+import trackerd.swarm.RequestKind;
+import trackerd.swarm.ScrapeBlock;
+import trackerd.swarm.SwarmRequest;
 import trackerd.udp.protocol.ConnectionIds;
 import trackerd.udp.protocol.UdpRequestDecoder;
 import trackerd.udp.protocol.UdpResponseEncoder;
@@ -44,23 +46,31 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
 
     private final UdpSettings settings;
     private final ConnectionIds ids;
-    private final UdpMetrics metrics;
+    private final int announceIntervalSeconds;
+    private final int maxScrapeHashes;
+    private final boolean trustClientIp;
+    private UdpMetrics metrics;
     private Channel channel;
+    private LoopContext context;
     private SwarmGateway gateway;
-    /** Read once per read batch: see {@link #channelReadComplete}. */
-    private long nowSeconds;
-    private boolean clockStale = true;
+    /** By request index: where the answer goes (the swarm never sees it). */
+    private InetSocketAddress[] remotes;
 
     UdpTrackerHandler(UdpSettings settings) {
         this.settings = settings;
         this.ids = ConnectionIds.withKey(settings.connectionIdKey());
-        this.metrics = new UdpMetrics(settings.metrics());
+        this.announceIntervalSeconds = settings.swarm().announceIntervalSeconds();
+        this.maxScrapeHashes = settings.limits().maxScrapeHashes();
+        this.trustClientIp = settings.swarm().trustClientIp();
     }
 
     @Override
     public void channelRegistered(ChannelHandlerContext ctx) throws Exception {
         channel = ctx.channel();
-        gateway = settings.engine().gatewayFor(channel.eventLoop());
+        context = settings.contexts().of(channel.eventLoop());
+        gateway = context.gateway();
+        metrics = new UdpMetrics(settings.metrics(), context.metrics());
+        remotes = new InetSocketAddress[gateway.capacity()];
         super.channelRegistered(ctx);
     }
 
@@ -79,9 +89,8 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        clockStale = true;
         ctx.flush();
-        gateway.flush();
+        context.endReadBatch();
     }
 
     @Override
@@ -99,10 +108,7 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
             metrics.error(Reason.TOO_SHORT);
             return;
         }
-        if (clockStale) {
-            nowSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - settings.startNanos());
-            clockStale = false;
-        }
+        long nowSeconds = context.nowSeconds();
         long ip0;
         long ip1;
         if (ipv6) {
@@ -143,14 +149,14 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
 
     private void onAnnounce(ByteBuf in, int base, int length, InetSocketAddress sender, boolean ipv6,
                             long ip0, long ip1, int transactionId) {
-        RequestSlot slot = gateway.acquire();
-        if (slot == null) {
+        SwarmRequest request = gateway.acquire();
+        if (request == null) {
             metrics.error(Reason.NO_FREE_SLOT);
             return;
         }
-        int status = UdpRequestDecoder.decodeAnnounce(in, base, length, slot);
+        int status = UdpRequestDecoder.decodeAnnounce(in, base, length, request);
         if (status != UdpRequestDecoder.OK) {
-            slot.release();
+            gateway.release(request);
             switch (status) {
                 case UdpRequestDecoder.ANNOUNCE_TOO_SHORT -> error(Reason.ANNOUNCE_TOO_SHORT,
                     UdpResponseEncoder.ANNOUNCE_TOO_SHORT, transactionId, sender, ipv6);
@@ -161,26 +167,26 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
             return;
         }
         metrics.request(UdpMetrics.ANNOUNCE, ipv6);
-        if (!settings.accessList().permits(slot.infoHash0, slot.infoHash1, slot.infoHash2)) {
-            slot.release();
+        if (!settings.accessList().permits(request.infoHash0, request.infoHash1, request.infoHash2)) {
+            gateway.release(request);
             error(Reason.FORBIDDEN, UdpResponseEncoder.FORBIDDEN, transactionId, sender, ipv6);
             return;
         }
         int ipField = UdpRequestDecoder.ipField(in, base);
-        slot.address0 = !ipv6 && settings.trustClientIp() && ipField != 0 ? ipField & 0xFFFF_FFFFL : ip0;
-        slot.address1 = ip1;
-        submit(slot, false, sender, ipv6, transactionId);
+        request.address0 = !ipv6 && trustClientIp && ipField != 0 ? ipField & 0xFFFF_FFFFL : ip0;
+        request.address1 = ip1;
+        submit(request, sender, ipv6, transactionId);
     }
 
     private void onScrape(ByteBuf in, int base, int length, InetSocketAddress sender, boolean ipv6, int transactionId) {
-        RequestSlot slot = gateway.acquire();
-        if (slot == null) {
+        SwarmRequest request = gateway.acquireScrape();
+        if (request == null) {
             metrics.error(Reason.NO_FREE_SLOT);
             return;
         }
-        int status = UdpRequestDecoder.decodeScrape(in, base, length, settings.maxScrapeHashes(), slot);
+        int status = UdpRequestDecoder.decodeScrape(in, base, length, maxScrapeHashes, request.scrape);
         if (status != UdpRequestDecoder.OK) {
-            slot.release();
+            gateway.release(request);
             if (status == UdpRequestDecoder.TOO_MANY_HASHES) {
                 error(Reason.TOO_MANY_HASHES, UdpResponseEncoder.TOO_MANY_HASHES, transactionId, sender, ipv6);
             } else {
@@ -189,61 +195,59 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
             return;
         }
         metrics.request(UdpMetrics.SCRAPE, ipv6);
-        submit(slot, true, sender, ipv6, transactionId);
+        submit(request, sender, ipv6, transactionId);
     }
 
     /** Hands a decoded request to the swarm; a full queue drops it (UDP has no "busy"). */
-    private void submit(RequestSlot slot, boolean scrape, InetSocketAddress sender, boolean ipv6, int transactionId) {
-        slot.ipv6 = ipv6;
-        slot.transactionId = transactionId;
-        slot.remote = sender;
-        slot.handler = this;
-        boolean queued = scrape ? gateway.submitScrape(slot) : gateway.submitAnnounce(slot);
+    private void submit(SwarmRequest request, InetSocketAddress sender, boolean ipv6, int transactionId) {
+        request.ipv6 = ipv6;
+        request.context = transactionId;
+        remotes[request.index()] = sender;
+        boolean queued = request.kind == RequestKind.SCRAPE
+            ? gateway.submitScrape(request, this) : gateway.submitAnnounce(request, this);
         if (!queued) {
-            slot.release();
+            remotes[request.index()] = null;
+            gateway.release(request);
             metrics.error(Reason.QUEUE_FULL);
         }
     }
 
     /** A swarm answer, back on this socket's event loop. */
     @Override
-    public void onResponse(RequestSlot slot) {
+    public void onResponse(SwarmRequest answered) {
+        InetSocketAddress to = remotes[answered.index()];
+        remotes[answered.index()] = null;
         try {
-            InetSocketAddress to = (InetSocketAddress) slot.remote;
-            boolean ipv6 = slot.ipv6;
-            int tid = slot.transactionId;
-            switch (slot.status) {
-                case RequestSlot.OK -> {
-                    if (slot.kind == RequestSlot.ANNOUNCE) {
-                        reply(UdpResponseEncoder.announce(channel.alloc(), tid, settings.announceIntervalSeconds(),
-                            slot.leechers, slot.seeders, slot.peers, slot.peerCount * (ipv6 ? 18 : 6)),
+            boolean ipv6 = answered.ipv6;
+            int tid = (int) answered.context;
+            switch (answered.status) {
+                case OK -> {
+                    if (answered.kind == RequestKind.ANNOUNCE) {
+                        reply(UdpResponseEncoder.announce(channel.alloc(), tid, announceIntervalSeconds,
+                            answered.leechers, answered.seeders, answered.peers, answered.peerCount * (ipv6 ? 18 : 6)),
                             to, UdpMetrics.ANNOUNCE, ipv6);
                     } else {
-                        zeroForbidden(slot);
-                        reply(UdpResponseEncoder.scrape(channel.alloc(), tid, slot.scrapeResults, slot.scrapeCount),
-                            to, UdpMetrics.SCRAPE, ipv6);
+                        zeroForbidden(answered.scrape);
+                        reply(UdpResponseEncoder.scrape(channel.alloc(), tid, answered.scrape), to, UdpMetrics.SCRAPE, ipv6);
                     }
                 }
-                case RequestSlot.TOO_MANY_TORRENTS -> error(Reason.TOO_MANY_TORRENTS,
+                case TOO_MANY_TORRENTS -> error(Reason.TOO_MANY_TORRENTS,
                     UdpResponseEncoder.TOO_MANY_TORRENTS, tid, to, ipv6);
-                case RequestSlot.TOO_MANY_PEERS -> error(Reason.TOO_MANY_PEERS,
+                case TOO_MANY_PEERS -> error(Reason.TOO_MANY_PEERS,
                     UdpResponseEncoder.TOO_MANY_PEERS, tid, to, ipv6);
-                case RequestSlot.BUSY -> metrics.error(Reason.QUEUE_FULL);
+                case BUSY -> metrics.error(Reason.QUEUE_FULL);
                 default -> error(Reason.INTERNAL, UdpResponseEncoder.INTERNAL_ERROR, tid, to, ipv6);
             }
         } finally {
-            slot.release();
+            gateway.release(answered);
         }
     }
 
     /** Hashes the access list forbids are scraped as zeros (and counted), not refused. */
-    private void zeroForbidden(RequestSlot slot) {
-        for (int i = 0; i < slot.scrapeCount; i++) {
-            if (!settings.accessList().permits(slot.scrapeHashes[3 * i], slot.scrapeHashes[3 * i + 1],
-                    (int) slot.scrapeHashes[3 * i + 2])) {
-                slot.scrapeResults[3 * i] = 0;
-                slot.scrapeResults[3 * i + 1] = 0;
-                slot.scrapeResults[3 * i + 2] = 0;
+    private void zeroForbidden(ScrapeBlock block) {
+        for (int i = 0, n = block.count(); i < n; i++) {
+            if (!settings.accessList().permits(block.hash0(i), block.hash1(i), block.hash2(i))) {
+                block.setResult(i, 0, 0, 0);
                 metrics.error(Reason.FORBIDDEN);
             }
         }

@@ -11,7 +11,9 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import trackerd.handoff.RequestSlot;
+import trackerd.swarm.AnnounceEvent;
+import trackerd.swarm.ScrapeBlock;
+import trackerd.swarm.SwarmRequest;
 
 /** Golden byte vectors for every BEP 15 message, commented field by field. */
 class UdpCodecTest {
@@ -49,13 +51,13 @@ class UdpCodecTest {
     void shouldDecodeAnIpv4AnnounceRequest() {
         ByteBuf in = hex(announceRequest("00000002" /* started */, "00000000", "ffffffff" /* -1 */, "1ae1" /* 6881 */,
             "0000000000100000" /* left 1 MiB */));
-        RequestSlot slot = RequestSlot.detached(50, 64);
+        SwarmRequest slot = SwarmRequest.detached(50);
         assertEquals(UdpRequestDecoder.OK, UdpRequestDecoder.decodeAnnounce(in, 0, in.readableBytes(), slot));
         assertEquals(0x0123456789abcdefL, slot.infoHash0);
         assertEquals(0x0123456789abcdefL, slot.infoHash1);
         assertEquals(0x01234567, slot.infoHash2);
         assertEquals(6881, slot.port);
-        assertEquals(RequestSlot.EVENT_STARTED, slot.event);
+        assertEquals(AnnounceEvent.STARTED, slot.event);
         assertEquals(-1, slot.numwant);
         assertFalse(slot.seeder);
         assertEquals(98, in.readableBytes());
@@ -66,12 +68,12 @@ class UdpCodecTest {
     void shouldTreatLeftZeroAsSeederAndReadTheIpField() {
         ByteBuf in = hex(announceRequest("00000001" /* completed */, "0a000001" /* 10.0.0.1 */, "00000019" /* 25 */,
             "ffff", "0000000000000000"));
-        RequestSlot slot = RequestSlot.detached(50, 64);
+        SwarmRequest slot = SwarmRequest.detached(50);
         assertEquals(UdpRequestDecoder.OK, UdpRequestDecoder.decodeAnnounce(in, 0, 98, slot));
         assertTrue(slot.seeder);
         assertEquals(25, slot.numwant);
         assertEquals(65535, slot.port);
-        assertEquals(RequestSlot.EVENT_COMPLETED, slot.event);
+        assertEquals(AnnounceEvent.COMPLETED, slot.event);
         assertEquals(0x0a000001, UdpRequestDecoder.ipField(in, 0));
         in.release();
     }
@@ -81,7 +83,7 @@ class UdpCodecTest {
         // BEP 41: option 2 (URLData) of length 9 "/announce", then 1 (NOP), then 0 (EndOfOptions)
         ByteBuf in = hex(announceRequest("00000000", "00000000", "ffffffff", "1ae1", "0000000000000001"),
             "0209", "2f616e6e6f756e6365", "01", "00");
-        RequestSlot slot = RequestSlot.detached(50, 64);
+        SwarmRequest slot = SwarmRequest.detached(50);
         assertEquals(UdpRequestDecoder.OK, UdpRequestDecoder.decodeAnnounce(in, 0, in.readableBytes(), slot));
         assertEquals(6881, slot.port);
         in.release();
@@ -89,7 +91,7 @@ class UdpCodecTest {
 
     @Test
     void shouldRefuseBadAnnounces() {
-        RequestSlot slot = RequestSlot.detached(50, 64);
+        SwarmRequest slot = SwarmRequest.detached(50);
         ByteBuf portZero = hex(announceRequest("00000000", "00000000", "ffffffff", "0000", "0000000000000001"));
         assertEquals(UdpRequestDecoder.INVALID_PORT, UdpRequestDecoder.decodeAnnounce(portZero, 0, 98, slot));
         ByteBuf badEvent = hex(announceRequest("00000004", "00000000", "ffffffff", "1ae1", "0000000000000001"));
@@ -102,19 +104,17 @@ class UdpCodecTest {
     @Test
     void shouldDecodeScrapeRequests() {
         ByteBuf in = hex("0000041727101980", "00000002", "00000009", INFO_HASH, "11".repeat(20));
-        RequestSlot slot = RequestSlot.detached(50, 64);
-        assertEquals(UdpRequestDecoder.OK, UdpRequestDecoder.decodeScrape(in, 0, in.readableBytes(), 64, slot));
-        assertEquals(2, slot.scrapeCount);
-        assertEquals(0x1111111111111111L, slot.scrapeHashes[3]);
-        assertEquals(0x11111111L, slot.scrapeHashes[5] & 0xFFFFFFFFL);
-        assertEquals(UdpRequestDecoder.BAD_SCRAPE_LENGTH, UdpRequestDecoder.decodeScrape(in, 0, 16, 64, slot(50)));
-        assertEquals(UdpRequestDecoder.BAD_SCRAPE_LENGTH, UdpRequestDecoder.decodeScrape(in, 0, 55, 64, slot(50)));
-        assertEquals(UdpRequestDecoder.TOO_MANY_HASHES, UdpRequestDecoder.decodeScrape(in, 0, 56, 1, slot(50)));
+        ScrapeBlock block = new ScrapeBlock(64);
+        assertEquals(UdpRequestDecoder.OK, UdpRequestDecoder.decodeScrape(in, 0, in.readableBytes(), 64, block));
+        assertEquals(2, block.count());
+        assertEquals(0x1111111111111111L, block.hash0(1));
+        assertEquals(0x11111111, block.hash2(1));
+        assertEquals(UdpRequestDecoder.BAD_SCRAPE_LENGTH, UdpRequestDecoder.decodeScrape(in, 0, 16, 64, new ScrapeBlock(64)));
+        assertEquals(UdpRequestDecoder.BAD_SCRAPE_LENGTH, UdpRequestDecoder.decodeScrape(in, 0, 55, 64, new ScrapeBlock(64)));
+        assertEquals(UdpRequestDecoder.TOO_MANY_HASHES, UdpRequestDecoder.decodeScrape(in, 0, 56, 1, new ScrapeBlock(64)));
+        assertEquals(UdpRequestDecoder.TOO_MANY_HASHES, UdpRequestDecoder.decodeScrape(in, 0, 56, 64, new ScrapeBlock(1)),
+            "never more than the block holds");
         in.release();
-    }
-
-    static RequestSlot slot(int peers) {
-        return RequestSlot.detached(peers, 64);
     }
 
     @Test
@@ -152,7 +152,16 @@ class UdpCodecTest {
             + "00000009"        // transaction_id
             + "00000005" + "0000000a" + "00000007"  // hash 1: seeders 5, completed 10, leechers 7
             + "00000000" + "00000000" + "00000000", // hash 2: unknown
-            hexOf(UdpResponseEncoder.scrape(ALLOC, 9, new int[] {5, 10, 7, 0, 0, 0}, 2)));
+            hexOf(UdpResponseEncoder.scrape(ALLOC, 9, scrapeResults())));
+    }
+
+    static ScrapeBlock scrapeResults() {
+        ScrapeBlock block = new ScrapeBlock(64);
+        block.add(1, 1, 1);
+        block.add(2, 2, 2);
+        block.setResult(0, 5, 10, 7);
+        block.setResult(1, 0, 0, 0);
+        return block;
     }
 
     @Test
@@ -171,8 +180,8 @@ class UdpCodecTest {
                 byte[] bytes = new byte[length];
                 random.nextBytes(bytes);
                 ByteBuf in = Unpooled.wrappedBuffer(bytes);
-                UdpRequestDecoder.decodeAnnounce(in, 0, length, RequestSlot.detached(50, 64));
-                UdpRequestDecoder.decodeScrape(in, 0, length, 64, RequestSlot.detached(50, 64));
+                UdpRequestDecoder.decodeAnnounce(in, 0, length, SwarmRequest.detached(50));
+                UdpRequestDecoder.decodeScrape(in, 0, length, 64, new ScrapeBlock(64));
                 in.release();
             }
         }

@@ -27,6 +27,9 @@ import trackerd.config.ConfigLoader;
 import trackerd.config.TrackerConfig;
 import trackerd.metrics.MetricBank;
 import trackerd.runtime.WorkerThreadFactory;
+import trackerd.handoff.GatewaySizing;
+import trackerd.loop.LoopContexts;
+import trackerd.runtime.TrackerClock;
 import trackerd.swarm.SwarmEngine;
 import trackerd.swarm.SwarmSettings;
 
@@ -61,11 +64,16 @@ class UdpTrackerIT {
         int shards = all.stream().anyMatch(set -> set.startsWith("workers.swarm_workers"))
             ? config.workers().swarmWorkers() : 2;
         group = Epoll.isAvailable() ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
-        SwarmEngine engine = new SwarmEngine(SwarmSettings.from(config), shards, 1024, bank, threads);
+        TrackerClock clock = TrackerClock.start();
+        SwarmEngine engine = new SwarmEngine(new SwarmSettings(config.swarm(), config.limits()), shards, 1024, bank,
+            clock, threads);
         engine.start();
         toClose.add(engine);
+        LoopContexts contexts = new LoopContexts(group, engine, bank, clock,
+            GatewaySizing.forLoops(1024, loops, Runtime.getRuntime().maxMemory(), 50, config.limits().maxScrapeHashes()),
+            1000);
         AccessList access = AccessList.open(config.accessList().mode(), config.accessList().path(), bank);
-        udp = UdpFrontEnd.start(config, group, engine, access, bank, System.nanoTime());
+        udp = UdpFrontEnd.start(config, group, contexts, access, bank);
         toClose.add(udp);
     }
 

@@ -1,0 +1,14 @@
+package trackerd.swarm;
+
+/** How a {@link SwarmRequest} was answered. */
+public enum RequestStatus {
+    OK,
+    /** A new torrent was refused: the shard holds {@code limits.max_torrents} / shards already. */
+    TOO_MANY_TORRENTS,
+    /** A new peer was refused: the swarm holds {@code limits.max_peers_per_torrent} already. */
+    TOO_MANY_PEERS,
+    /** A swarm queue was full: nothing was done (UDP drops, HTTP/WS answer "tracker busy"). */
+    BUSY,
+    /** The swarm worker failed on this request (a bug: counted and logged once per stack). */
+    INTERNAL_ERROR
+}
