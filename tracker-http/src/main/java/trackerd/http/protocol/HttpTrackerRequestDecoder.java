@@ -76,35 +76,31 @@ public final class HttpTrackerRequestDecoder {
     private static final int P_IPV4 = 1 << 11;
     private static final int P_IPV6 = 1 << 12;
 
-    private static final byte[] PATH_ANNOUNCE = ascii("/announce");
-    private static final byte[] PATH_SCRAPE = ascii("/scrape");
-    private static final byte[] PATH_HEALTH = ascii("/health");
+    private static final byte[] PATH_ANNOUNCE = Bencode.ascii("/announce");
+    private static final byte[] PATH_SCRAPE = Bencode.ascii("/scrape");
+    private static final byte[] PATH_HEALTH = Bencode.ascii("/health");
 
-    private static final byte[] INFO_HASH = ascii("info_hash");
-    private static final byte[] PEER_ID = ascii("peer_id");
-    private static final byte[] PORT = ascii("port");
-    private static final byte[] UPLOADED = ascii("uploaded");
-    private static final byte[] DOWNLOADED = ascii("downloaded");
-    private static final byte[] LEFT = ascii("left");
-    private static final byte[] EVENT = ascii("event");
-    private static final byte[] NUMWANT = ascii("numwant");
-    private static final byte[] COMPACT = ascii("compact");
-    private static final byte[] NO_PEER_ID = ascii("no_peer_id");
-    private static final byte[] IP = ascii("ip");
-    private static final byte[] IPV4 = ascii("ipv4");
-    private static final byte[] IPV6 = ascii("ipv6");
+    private static final byte[] INFO_HASH = Bencode.ascii("info_hash");
+    private static final byte[] PEER_ID = Bencode.ascii("peer_id");
+    private static final byte[] PORT = Bencode.ascii("port");
+    private static final byte[] UPLOADED = Bencode.ascii("uploaded");
+    private static final byte[] DOWNLOADED = Bencode.ascii("downloaded");
+    private static final byte[] LEFT = Bencode.ascii("left");
+    private static final byte[] EVENT = Bencode.ascii("event");
+    private static final byte[] NUMWANT = Bencode.ascii("numwant");
+    private static final byte[] COMPACT = Bencode.ascii("compact");
+    private static final byte[] NO_PEER_ID = Bencode.ascii("no_peer_id");
+    private static final byte[] IP = Bencode.ascii("ip");
+    private static final byte[] IPV4 = Bencode.ascii("ipv4");
+    private static final byte[] IPV6 = Bencode.ascii("ipv6");
 
-    private static final byte[] STARTED = ascii("started");
-    private static final byte[] COMPLETED = ascii("completed");
-    private static final byte[] STOPPED = ascii("stopped");
-    private static final byte[] PAUSED = ascii("paused");
-    private static final byte[] EMPTY = ascii("empty");
+    private static final byte[] STARTED = Bencode.ascii("started");
+    private static final byte[] COMPLETED = Bencode.ascii("completed");
+    private static final byte[] STOPPED = Bencode.ascii("stopped");
+    private static final byte[] PAUSED = Bencode.ascii("paused");
+    private static final byte[] EMPTY = Bencode.ascii("empty");
 
     private HttpTrackerRequestDecoder() {}
-
-    static byte[] ascii(String s) {
-        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
 
     /**
      * Decodes the request target in bytes {@code [from, to)} of {@code in} (from the {@code /} of
