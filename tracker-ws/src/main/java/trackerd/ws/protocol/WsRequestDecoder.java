@@ -22,7 +22,6 @@ import static trackerd.ws.protocol.WsDecodeStatus.TOO_MANY_OFFERS;
 import static trackerd.ws.protocol.WsDecodeStatus.TRAILING_DATA;
 import static trackerd.ws.protocol.WsDecodeStatus.UNKNOWN_ACTION;
 
-import com.fasterxml.jackson.core.JsonParser.NumberType;
 import com.fasterxml.jackson.core.JsonToken;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
@@ -38,7 +37,7 @@ import java.io.IOException;
  * number of root values fed buffer by buffer, so this decoder keeps one and feeds it each frame
  * whole: after warm-up a valid frame allocates nothing. Field names come back as canonical
  * Strings from the parser's symbol table, values as the parser's own char buffer, numbers parsed
- * in place. A fresh parser (about 1 KB) is made only after a frame that left it mid-document
+ * from the token's text in place. A fresh parser (about 1 KB) is made only after a frame that left it mid-document
  * (malformed, truncated) or once unknown field names have grown its symbol table past
  * {@link #MAX_NEW_FIELD_NAMES}; {@link #parserRenewals()} counts these.
  *
@@ -199,11 +198,8 @@ public final class WsRequestDecoder {
             case "left":
                 if (value == JsonToken.VALUE_NULL) {
                     r.seeder = false;
-                } else if (value == JsonToken.VALUE_NUMBER_INT) {
-                    NumberType type = p.getNumberType();
-                    r.seeder = type != NumberType.BIG_INTEGER && p.getLongValue() == 0;
-                } else if (value == JsonToken.VALUE_NUMBER_FLOAT) {
-                    r.seeder = p.getDoubleValue() == 0.0; // parses via a String: rare, JS writes integers
+                } else if (value.isNumeric()) {
+                    r.seeder = isZero(p);
                 } else {
                     return INVALID_AMOUNT;
                 }
@@ -284,18 +280,35 @@ public final class WsRequestDecoder {
             return OK;
         }
         if (value != JsonToken.VALUE_NUMBER_INT) return INVALID_NUMWANT;
-        NumberType type = p.getNumberType();
-        if (type == NumberType.INT) {
-            int n = p.getIntValue();
-            if (n < 0) return INVALID_NUMWANT;
-            r.numwant = n;
-            return OK;
-        }
-        // beyond int: a huge wish is the same as the largest; negative is wrong
-        boolean negative = p.getTextCharacters()[p.getTextOffset()] == '-';
-        if (negative) return INVALID_NUMWANT;
-        r.numwant = Integer.MAX_VALUE;
+        char[] text = p.getTextCharacters();
+        int offset = p.getTextOffset();
+        int end = offset + p.getTextLength();
+        if (text[offset] == '-') return isZero(p) ? setNumwant(r, 0) : INVALID_NUMWANT;
+        long n = 0;
+        for (int i = offset; i < end && n <= Integer.MAX_VALUE; i++) n = n * 10 + (text[i] - '0');
+        return setNumwant(r, (int) Math.min(n, Integer.MAX_VALUE)); // a huge wish is the largest one
+    }
+
+    private static int setNumwant(WsRequest r, int numwant) {
+        r.numwant = numwant;
         return OK;
+    }
+
+    /**
+     * Whether the current number token is zero, read from its text: no allocation, and no use of
+     * jackson's lazily parsed number state (jackson-core 2.18 returns a previous token's
+     * BigInteger from {@code getDoubleValue()} after {@code getNumberType()}; fixed by 2.20).
+     */
+    private static boolean isZero(FrameParser p) throws IOException {
+        char[] text = p.getTextCharacters();
+        int offset = p.getTextOffset();
+        int end = offset + p.getTextLength();
+        for (int i = offset; i < end; i++) {
+            char c = text[i];
+            if (c == 'e' || c == 'E') break; // 0e5 is zero whatever the exponent
+            if (c >= '1' && c <= '9') return false;
+        }
+        return true;
     }
 
     /** The parser is just after the '[' of {@code offers}; returns with it on the ']'. */
