@@ -38,7 +38,7 @@ import java.io.IOException;
  * whole: after warm-up a valid frame allocates nothing (0.0 B/op in {@code WsCodecBenchmark}, an
  * announce with 10 offers, heap or direct). The price is speed: the non-blocking parser decodes
  * every string it passes, SDP included, into its char buffer, where the blocking one skips
- * unread strings; on a 6.9 KB announce it took 10-13 us against 6 us for bare blocking
+ * unread strings; on a 6 KB announce it took 10-13 us against 6 us for bare blocking
  * tokenization (shared 2-core machine, errors of +-50 %). Field names come back as canonical
  * Strings from the parser's symbol table, values as the parser's own char buffer, numbers parsed
  * from the token's text in place. A fresh parser (about 1 KB) is made only after a frame that left it mid-document
