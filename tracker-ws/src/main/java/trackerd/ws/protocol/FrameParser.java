@@ -51,10 +51,15 @@ final class FrameParser extends NonBlockingJsonParser {
         static final int MAX_NESTING_DEPTH = 32;
 
         Factory(int maxFrameBytes) {
-            super(new JsonFactoryBuilder().streamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(MAX_NESTING_DEPTH)
-                .maxStringLength(Math.max(maxFrameBytes, 1))
-                .build()));
+            super(new JsonFactoryBuilder()
+                // names stay canonical per symbol table (the decoder's switch finds them by hash
+                // and equals); String.intern and jackson's global intern cache would put a shared
+                // map behind every new name a client makes up
+                .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                    .maxStringLength(Math.max(maxFrameBytes, 1))
+                    .build()));
         }
 
         FrameParser newParser() {

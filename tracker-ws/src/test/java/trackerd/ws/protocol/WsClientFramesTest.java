@@ -120,6 +120,18 @@ class WsClientFramesTest {
     }
 
     @Test
+    void everyPrefixOfEveryClientFrameShouldFailWithoutThrowing() {
+        for (int line = 0; line < frames.size(); line++) {
+            byte[] bytes = frames.get(line).getBytes(StandardCharsets.UTF_8);
+            for (int length = 0; length < bytes.length; length++) {
+                int status = decoder.decode(bytes, 0, length, request);
+                assertTrue(status != WsDecodeStatus.OK, "line " + line + " cut at " + length);
+            }
+            assertEquals(WsDecodeStatus.OK, decoder.decode(bytes, 0, bytes.length, request));
+        }
+    }
+
+    @Test
     void shouldDecodeAllFramesInARowWithOneParser() {
         for (int round = 0; round < 3; round++) {
             for (int line = 0; line < frames.size(); line++) assertEquals(WsDecodeStatus.OK, decode(line), "line " + line);
