@@ -253,6 +253,24 @@ class WsRequestDecoderTest {
     }
 
     @Test
+    void shouldTakeHugeValuesWithinTheFrameLimit() {
+        WsRequestDecoder large = new WsRequestDecoder(1 << 20);
+        String sdp = "{\"type\":\"offer\",\"sdp\":\"" + "a=x\\r\\n\u00e9".repeat(100_000) + "\"}"; // 800 KB
+        String json = GOOD.replace("}", ",\"unknown\":\"" + "u".repeat(100_000) + "\",\"offers\":[{\"offer\":" + sdp
+            + ",\"offer_id\":" + id('o') + "}]}");
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        assertTrue(bytes.length < 1 << 20);
+        ByteBuf direct = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+        assertEquals(OK, large.decode(direct, request));
+        assertEquals(sdp, direct.toString(request.offerStart(0), request.offerEnd(0) - request.offerStart(0),
+            StandardCharsets.UTF_8));
+        ByteBuf tooLarge = Unpooled.directBuffer().writeBytes(bytes).writeBytes(bytes);
+        assertEquals(FRAME_TOO_LARGE, large.decode(tooLarge, request));
+        direct.release();
+        tooLarge.release();
+    }
+
+    @Test
     void shouldKeepWhatWasReadBeforeAFailureForTheReply() {
         assertEquals(INVALID_PEER_ID, decode("{\"action\":\"announce\",\"info_hash\":" + id('h') + ",\"peer_id\":1}"));
         assertEquals(WsRequest.ACTION_ANNOUNCE, request.action);
