@@ -8,7 +8,7 @@ package trackerd.ws.protocol;
  * {@link #seeder}; up to {@link #maxOffers()} offers, each an {@link #offerId(int)} and the byte
  * range of its opaque SDP value inside the frame; an answer (when {@link #hasAnswer}) with
  * {@link #toPeerId}, {@link #answerOfferId} and its byte range. Scrape: {@link #fullScrape} or
- * {@link #scrapeCount} hashes in {@link #scrapeHash(int)}.
+ * {@link #scrapeCount} hashes in {@link #scrapeHash(int, BinaryId)}.
  *
  * <p>Byte ranges ({@code *Start}, {@code *End}, end exclusive) are offsets from the frame's
  * reader index as it was passed to the decoder: the raw JSON value exactly as received
@@ -26,7 +26,7 @@ public final class WsRequest {
     public static final int EVENT_STOPPED = 3;
 
     public int action;
-    /** Announce: the torrent. Scrape: also {@link #scrapeHash(int) scrapeHash(0)} when one string was given. */
+    /** Announce: the torrent. Scrape: also scrape hash 0 when one string was given. */
     public final BinaryId infoHash = new BinaryId();
     /** An {@code info_hash} string was read (a failure reply can then name the torrent). */
     public boolean hasInfoHash;
