@@ -52,9 +52,14 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
     private boolean clockStale = true;
 
     UdpTrackerHandler(UdpSettings settings) {
+        this(settings, new UdpMetrics(settings.metrics()));
+    }
+
+    /** With counters shared by the sockets of one event loop (only ever written on that loop). */
+    UdpTrackerHandler(UdpSettings settings, UdpMetrics metrics) {
         this.settings = settings;
         this.ids = ConnectionIds.withKey(settings.connectionIdKey());
-        this.metrics = new UdpMetrics(settings.metrics());
+        this.metrics = metrics;
     }
 
     @Override
