@@ -186,13 +186,12 @@ final class LocalAddressSockets implements AutoCloseable {
     }
 
     /**
-     * Closes a socket so that it is gone when this returns. With NIO the JDK closes the descriptor
-     * only when the selector next processes the cancelled key, after the close future is done; a
-     * task queued behind the close makes the loop select once more (selectNow) before it runs.
+     * Closes a socket and waits for it. With epoll the descriptor is closed when this returns; with
+     * NIO the JDK closes it when the selector next processes the cancelled key (the loop's next
+     * select, moments later). Nothing is sent to an address that is gone, so that lag is harmless.
      */
     private static void closeNow(Channel channel) {
         channel.close().syncUninterruptibly();
-        channel.eventLoop().submit(() -> { }).syncUninterruptibly();
     }
 
     private Set<InetSocketAddress> wanted(Collection<InetAddress> addresses) {
