@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """End-to-end transfer through a tracker, with libtorrent (Debian python3-libtorrent).
 
-usage: libtorrent_transfer.py TRACKER_URL BIND_IP WORKDIR
+usage: libtorrent_transfer.py TRACKER_URL BIND_IP WORKDIR [LEECH_IP]
+
+BIND_IP is the seeder's address, and the leecher's unless LEECH_IP is given (a tracker must
+answer each from the address it asked, issue 10).
 
 Makes an 8 MiB random file and a torrent naming only TRACKER_URL, then runs a seeder and a
 leecher in two processes (libtorrent caches UDP connection ids per process) with DHT, local
@@ -90,12 +93,12 @@ def run_peer(role, torrent_path, save_path, bind_ip):
     print(json.dumps(report), flush=True)
 
 
-def run_pair(torrent_path, seed_dir, leech_dir, bind_ip):
+def run_pair(torrent_path, seed_dir, leech_dir, seed_ip, leech_ip):
     """Runs seeder and leecher; a peer that printed no report is described by its exit and stderr."""
     me = os.path.abspath(__file__)
     done = os.path.join(seed_dir, "done")
 
-    def start(role, save_path):
+    def start(role, save_path, bind_ip):
         # faulthandler: a crash inside libtorrent leaves a Python stack on stderr, not silence
         return subprocess.Popen([sys.executable, "-X", "faulthandler", me, "--peer", role, torrent_path,
                                  save_path, bind_ip],
@@ -108,8 +111,8 @@ def run_pair(torrent_path, seed_dir, leech_dir, bind_ip):
             return json.loads(lines[-1])
         return {"role": role, "exit": process.returncode, "stderr": err[-2000:]}
 
-    seeder = start("seed", seed_dir)
-    leecher = start("leech", leech_dir)
+    seeder = start("seed", seed_dir, seed_ip)
+    leecher = start("leech", leech_dir, leech_ip)
     leech = report("leech", leecher)
     open(done, "w").close()
     return leech, report("seed", seeder)
@@ -135,6 +138,7 @@ def make_torrent(url, work):
 
 def main():
     url, bind_ip, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    leech_ip = sys.argv[4] if len(sys.argv) > 4 else bind_ip
     # A peer process killed by a signal (libtorrent itself crashing: seen once in CI, never
     # reproduced) gets one more attempt with a new torrent, so the tracker's counts start from
     # zero again; the crash is reported, never hidden.
@@ -144,7 +148,7 @@ def main():
         torrent_path, seed_dir, digest = make_torrent(url, attempt_dir)
         leech_dir = os.path.join(attempt_dir, "leech")
         os.makedirs(leech_dir)
-        leech, seed = run_pair(torrent_path, seed_dir, leech_dir, bind_ip)
+        leech, seed = run_pair(torrent_path, seed_dir, leech_dir, bind_ip, leech_ip)
         crashed = [p for p in (leech, seed) if p.get("exit", 0) < 0]
         if not crashed:
             break

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,9 +45,16 @@ class LibtorrentUdpIT {
     }
 
     private void assertTransfer(String url, String bindIp, Path work) throws IOException, InterruptedException {
+        assertTransfer(List.of(), url, bindIp, bindIp, work);
+    }
+
+    /** {@code launcher}: a command prefix for the peers (e.g. {@code ip netns exec NAME}). */
+    static void assertTransfer(List<String> launcher, String url, String seedIp, String leechIp, Path work)
+            throws IOException, InterruptedException {
         Files.createDirectories(work);
-        Process python = new ProcessBuilder("/usr/bin/python3", SCRIPT.toString(), url, bindIp, work.toString())
-            .redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of("/usr/bin/python3", SCRIPT.toString(), url, seedIp, work.toString(), leechIp));
+        Process python = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(python.waitFor(200, TimeUnit.SECONDS), "libtorrent run did not end");
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, python.exitValue(), out);

@@ -30,11 +30,17 @@ final class TrackerProcess implements AutoCloseable {
     private final Thread reader;
 
     private TrackerProcess(List<String> args) throws IOException {
+        this(List.of(), List.of(), args);
+    }
+
+    /** {@code launcher}: a command prefix (e.g. {@code ip netns exec NAME}); {@code jvmOptions} go before -jar. */
+    private TrackerProcess(List<String> launcher, List<String> jvmOptions, List<String> args) throws IOException {
         if (!Files.isRegularFile(JAR)) throw new IllegalStateException(JAR + " missing: run mvn package first");
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launcher);
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx256m");
         command.add("-Dio.netty.leakDetection.level=paranoid");
+        command.addAll(jvmOptions);
         command.add("-jar");
         command.add(JAR.toString());
         command.addAll(args);
@@ -57,6 +63,14 @@ final class TrackerProcess implements AutoCloseable {
         List<String> args = new ArrayList<>(LOOPBACK);
         args.addAll(List.of(extra));
         TrackerProcess tracker = start(args);
+        tracker.await(Pattern.compile("trackerd .* started"), Duration.ofSeconds(20));
+        return tracker;
+    }
+
+    /** Starts through a launcher (e.g. inside a network namespace) and waits for the "started" line. */
+    static TrackerProcess startWith(List<String> launcher, List<String> jvmOptions, List<String> args)
+            throws IOException {
+        TrackerProcess tracker = new TrackerProcess(launcher, jvmOptions, args);
         tracker.await(Pattern.compile("trackerd .* started"), Duration.ofSeconds(20));
         return tracker;
     }

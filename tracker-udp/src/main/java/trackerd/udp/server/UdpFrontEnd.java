@@ -3,6 +3,7 @@ package trackerd.udp.server;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -17,6 +18,7 @@ import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import trackerd.access.AccessList;
 import trackerd.config.TrackerConfig;
 import trackerd.loop.LoopContexts;
@@ -29,6 +31,9 @@ import trackerd.udp.protocol.ConnectionIds;
  * listen address (SO_REUSEPORT), so the kernel spreads datagrams over the workers; reads use
  * recvmmsg (up to {@link #DATAGRAMS_PER_READ} datagrams into one pooled buffer) and the
  * replies of a batch leave in one flush (sendmmsg). Without epoll, one NIO socket per address.
+ * Beside a wildcard listen address, {@link LocalAddressSockets} keeps one more socket (per
+ * worker with epoll) on each local address, so a reply leaves from the address its request was
+ * sent to.
  */
 public final class UdpFrontEnd implements AutoCloseable {
     /** Largest datagram read whole: a 74-hash scrape is 1,496 bytes, BEP 41 options fit too. */
@@ -37,15 +42,24 @@ public final class UdpFrontEnd implements AutoCloseable {
 
     private final List<Channel> channels = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
+    /** Null unless a listen address is a wildcard. */
+    private LocalAddressSockets localSockets;
 
     private UdpFrontEnd() {}
 
     /**
-     * Binds every configured address. Throws with a one-line reason (e.g. the address is in use)
-     * after closing whatever it had bound.
+     * Binds every configured address and, beside each wildcard one, one socket per local address
+     * (see {@link LocalAddressSockets}), rescanned every few seconds. Throws with a one-line reason
+     * (e.g. the address is in use) after closing whatever it had bound.
      */
     public static UdpFrontEnd start(TrackerConfig config, EventLoopGroup group, LoopContexts contexts,
                                     AccessList accessList, MetricBank bank) throws IOException {
+        return start(config, group, contexts, accessList, bank, LocalAddressSockets::upAddresses);
+    }
+
+    /** As the public {@code start}, with the host's addresses listed by {@code localAddresses}. */
+    static UdpFrontEnd start(TrackerConfig config, EventLoopGroup group, LoopContexts contexts, AccessList accessList,
+                             MetricBank bank, LocalAddressSockets.AddressSource localAddresses) throws IOException {
         UdpSettings settings = new UdpSettings(config.swarm(), config.limits(), accessList, contexts,
             new UdpMetrics.Definitions(bank), ConnectionIds.newKey());
         boolean epoll = group instanceof EpollEventLoopGroup;
@@ -56,13 +70,34 @@ public final class UdpFrontEnd implements AutoCloseable {
                 if (address.getPort() != 0) probe(address);
             }
             for (InetSocketAddress address : config.udp().listen()) {
-                front.bindAll(address, group, epoll, settings, config.udp());
+                List<Channel> opened = bindAll(address, group, epoll, false, config.udp(),
+                    loop -> new UdpTrackerHandler(settings));
+                front.channels.addAll(opened);
+                int port = ((InetSocketAddress) opened.get(0).localAddress()).getPort();
+                front.bound.add(new InetSocketAddress(address.getAddress(), port));
             }
+            front.startLocalAddressSockets(group, epoll, settings, config.udp(), localAddresses);
         } catch (IOException | RuntimeException e) {
             front.close();
             throw e;
         }
         return front;
+    }
+
+    private void startLocalAddressSockets(EventLoopGroup group, boolean epoll, UdpSettings settings,
+                                          TrackerConfig.Udp config, LocalAddressSockets.AddressSource source) {
+        List<LocalAddressSockets.Wildcard> wildcards = new ArrayList<>();
+        for (InetSocketAddress address : bound) {
+            if (!address.getAddress().isAnyLocalAddress()) continue;
+            boolean v6 = !(address.getAddress() instanceof Inet4Address);
+            // an IPv6 wildcard socket is dual-stack: it takes IPv4 datagrams too
+            wildcards.add(new LocalAddressSockets.Wildcard(address.getPort(), true, v6));
+        }
+        if (wildcards.isEmpty()) return;
+        // the per-address sockets of one event loop count into its loop context's writer
+        localSockets = new LocalAddressSockets(wildcards, bound, source, address -> bindAll(address, group, epoll,
+            true, config, loop -> new UdpTrackerHandler(settings)));
+        localSockets.start();
     }
 
     private static void probe(InetSocketAddress address) throws IOException {
@@ -74,39 +109,59 @@ public final class UdpFrontEnd implements AutoCloseable {
         }
     }
 
-    private void bindAll(InetSocketAddress address, EventLoopGroup group, boolean epoll, UdpSettings settings,
-                         TrackerConfig.Udp config) throws IOException {
+    /** Makes the handler of a socket on the given event loop. */
+    private interface HandlerFactory {
+        UdpTrackerHandler create(EventLoop loop);
+    }
+
+    /**
+     * Binds one socket per event loop with epoll (SO_REUSEPORT), one socket with NIO; closes what
+     * it opened if one fails. {@code specific}: a per-address socket beside a wildcard one.
+     */
+    private static List<Channel> bindAll(InetSocketAddress address, EventLoopGroup group, boolean epoll,
+                                         boolean specific, TrackerConfig.Udp config, HandlerFactory handlers)
+            throws IOException {
+        List<Channel> opened = new ArrayList<>();
         InetSocketAddress target = address;
         InternetProtocolFamily family = address.getAddress() instanceof Inet4Address
             ? InternetProtocolFamily.IPv4 : InternetProtocolFamily.IPv6;
-        for (EventExecutor executor : group) {
-            Bootstrap bootstrap = new Bootstrap()
-                .group((io.netty.channel.EventLoop) executor)
-                .option(ChannelOption.SO_RCVBUF, config.receiveBufferBytes())
-                .option(ChannelOption.SO_SNDBUF, config.sendBufferBytes())
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * DATAGRAMS_PER_READ))
-                .handler(new UdpTrackerHandler(settings));
-            if (epoll) {
-                bootstrap.channelFactory(() -> new EpollDatagramChannel(family))
-                    .option(EpollChannelOption.SO_REUSEPORT, true)
-                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM);
-            } else {
-                bootstrap.channelFactory(() -> new NioDatagramChannel(family));
+        try {
+            for (EventExecutor executor : epoll ? group : List.of(group.next())) {
+                EventLoop loop = (EventLoop) executor;
+                Bootstrap bootstrap = new Bootstrap()
+                    .group(loop)
+                    .option(ChannelOption.SO_RCVBUF, config.receiveBufferBytes())
+                    .option(ChannelOption.SO_SNDBUF, config.sendBufferBytes())
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * DATAGRAMS_PER_READ))
+                    .handler(handlers.create(loop));
+                if (epoll) {
+                    bootstrap.channelFactory(() -> new EpollDatagramChannel(family))
+                        .option(EpollChannelOption.SO_REUSEPORT, true)
+                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM);
+                    // an IPv6 address in duplicate address detection cannot be bound otherwise
+                    if (specific) bootstrap.option(EpollChannelOption.IP_FREEBIND, true);
+                } else {
+                    // a wildcard and per-address sockets share the port (the probe found it free)
+                    bootstrap.channelFactory(() -> new NioDatagramChannel(family))
+                        .option(ChannelOption.SO_REUSEADDR, true);
+                }
+                Channel channel;
+                try {
+                    channel = bootstrap.bind(target).sync().channel();
+                } catch (Exception e) {
+                    throw new IOException("cannot listen on udp " + SocketAddresses.format(target) + ": " + e.getMessage(), e);
+                }
+                opened.add(channel);
+                if (target.getPort() == 0) {
+                    // the first socket picked the port; the others join it
+                    target = new InetSocketAddress(address.getAddress(), ((InetSocketAddress) channel.localAddress()).getPort());
+                }
             }
-            Channel channel;
-            try {
-                channel = bootstrap.bind(target).sync().channel();
-            } catch (Exception e) {
-                throw new IOException("cannot listen on udp " + SocketAddresses.format(target) + ": " + e.getMessage(), e);
-            }
-            channels.add(channel);
-            if (target.getPort() == 0) {
-                // the first socket picked the port; the others join it
-                target = new InetSocketAddress(address.getAddress(), ((InetSocketAddress) channel.localAddress()).getPort());
-            }
-            if (!epoll) break;
+        } catch (IOException | RuntimeException e) {
+            for (Channel channel : opened) channel.close();
+            throw e;
         }
-        bound.add(target);
+        return opened;
     }
 
     /** The bound addresses, one per configured address (ports resolved). */
@@ -114,18 +169,35 @@ public final class UdpFrontEnd implements AutoCloseable {
         return List.copyOf(bound);
     }
 
-    /** Sockets open: addresses times socket workers with epoll. */
+    /** Sockets open on the configured addresses: addresses times socket workers with epoll. */
     public int sockets() {
         return channels.size();
     }
 
-    /** Stops reading new datagrams; replies to requests in flight still go out. */
+    /** Sockets open now on single local addresses beside wildcard ones (see {@link LocalAddressSockets}). */
+    public int localAddressSockets() {
+        return localSockets == null ? 0 : localSockets.sockets();
+    }
+
+    /** The local addresses (with ports) that have sockets of their own now, beside wildcard ones. */
+    public Set<InetSocketAddress> localAddresses() {
+        return localSockets == null ? Set.of() : localSockets.addresses();
+    }
+
+    /** Looks for local addresses new or gone now rather than at the next periodic scan. */
+    void rescan() {
+        if (localSockets != null) localSockets.scan();
+    }
+
+    /** Stops reading new datagrams and looking for new addresses; replies to requests in flight still go out. */
     public void stopReading() {
+        if (localSockets != null) localSockets.stopReading();
         for (Channel channel : channels) channel.config().setAutoRead(false);
     }
 
     @Override
     public void close() {
+        if (localSockets != null) localSockets.close();
         for (Channel channel : channels) channel.close().syncUninterruptibly();
         channels.clear();
     }

@@ -22,16 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import trackerd.access.AccessList;
 import trackerd.config.ConfigLoader;
 import trackerd.config.TrackerConfig;
-import trackerd.metrics.MetricBank;
 import trackerd.runtime.WorkerThreadFactory;
-import trackerd.handoff.GatewaySizing;
-import trackerd.loop.LoopContexts;
-import trackerd.runtime.TrackerClock;
-import trackerd.swarm.SwarmEngine;
-import trackerd.swarm.SwarmSettings;
 
 /** The UDP front end with a real engine on ephemeral loopback ports, driven over real sockets. */
 @Timeout(60)
@@ -56,25 +49,16 @@ class UdpTrackerIT {
     void startWith(String... sets) throws Exception {
         List<String> all = List.of(sets);
         TrackerConfig config = ConfigLoader.load(null, all);
-        registry = new SimpleMeterRegistry();
-        MetricBank bank = new MetricBank(registry);
         WorkerThreadFactory threads = new WorkerThreadFactory("test", (t, e) -> e.printStackTrace());
         // two loops and two shards unless a test asks for its own layout (inline: one and none)
         int loops = config.workers().socketWorkers() > 0 ? config.workers().socketWorkers() : 2;
         int shards = all.stream().anyMatch(set -> set.startsWith("workers.swarm_workers"))
             ? config.workers().swarmWorkers() : 2;
         group = Epoll.isAvailable() ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
-        TrackerClock clock = TrackerClock.start();
-        SwarmEngine engine = new SwarmEngine(new SwarmSettings(config.swarm(), config.limits()), shards, 1024, bank,
-            clock, threads);
-        engine.start();
-        toClose.add(engine);
-        LoopContexts contexts = new LoopContexts(group, engine, bank, clock,
-            GatewaySizing.forLoops(1024, loops, Runtime.getRuntime().maxMemory(), 50, config.limits().maxScrapeHashes()),
-            1000);
-        AccessList access = AccessList.open(config.accessList().mode(), config.accessList().path(), bank);
-        udp = UdpFrontEnd.start(config, group, contexts, access, bank);
-        toClose.add(udp);
+        TestTracker tracker = new TestTracker(config, group, loops, shards, LocalAddressSockets::upAddresses);
+        toClose.add(tracker);
+        registry = tracker.registry;
+        udp = tracker.udp;
     }
 
     @AfterEach
