@@ -157,11 +157,16 @@ public final class Daemon implements AutoCloseable {
         return metrics;
     }
 
-    /** SIGUSR1. */
-    public void reloadAccessList() {
+    /**
+     * Re-reads what can change without a restart (the access list; TLS certificates will join
+     * it), logging what it does. {@code trigger} names the cause for the log, e.g. {@code "SIGHUP"}.
+     * Any thread; reloads are serialized by the access list.
+     */
+    public void reload(String trigger) {
         if (accessList.mode() == AccessMode.OFF) {
-            LOG.info("SIGUSR1: access list is off, nothing to reload");
+            LOG.info("{}: reload requested; access list is off, nothing to reload", trigger);
         } else {
+            LOG.info("{}: reloading the access list from {}", trigger, accessList.path());
             accessList.reload();
         }
     }

@@ -78,17 +78,23 @@ final class TrackerProcess implements AutoCloseable {
 
     /** Waits for an output line matching the pattern; returns its match. */
     Matcher await(Pattern pattern, Duration timeout) {
+        return await(pattern, 1, timeout);
+    }
+
+    /** Waits for the {@code nth} output line (from 1) matching the pattern; returns its match. */
+    Matcher await(Pattern pattern, int nth, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         int seen = 0;
+        int matched = 0;
         synchronized (lines) {
             while (true) {
                 for (; seen < lines.size(); seen++) {
                     Matcher m = pattern.matcher(lines.get(seen));
-                    if (m.find()) return m;
+                    if (m.find() && ++matched == nth) return m;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || (!process.isAlive() && !reader.isAlive())) {
-                    throw new AssertionError("no line matching " + pattern + " in:\n" + output());
+                    throw new AssertionError("no line " + nth + " matching " + pattern + " in:\n" + output());
                 }
                 try {
                     lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
