@@ -115,10 +115,15 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Netty event loops shared by every front end: native epoll on Linux, NIO elsewhere. */
+    /**
+     * Netty event loops shared by every front end: native epoll on Linux, NIO elsewhere or when
+     * the native library cannot load (then the log says why, once).
+     */
     private EventLoopGroup socketWorkers(int threads, Thread.UncaughtExceptionHandler onWorkerDeath) {
         WorkerThreadFactory factory = new WorkerThreadFactory("socket", onWorkerDeath);
-        EventLoopGroup group = Epoll.isAvailable()
+        boolean epoll = Epoll.isAvailable();
+        if (!epoll) NativeTransport.logFallback(LOG, Epoll.unavailabilityCause());
+        EventLoopGroup group = epoll
             ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
         for (EventExecutor loop : group) {
             // Netty logs and ends a loop on an unexpected Error instead of letting it reach the

@@ -28,13 +28,24 @@ final class TrackerProcess implements AutoCloseable {
     private final Process process;
     private final List<String> lines = new ArrayList<>();
     private final Thread reader;
+    /** Guarded by {@code lines}: the process closed its output, no more lines will come. */
+    private boolean outputEnded;
 
     private TrackerProcess(List<String> args) throws IOException {
+        this(List.of(), List.of(), args);
+    }
+
+    /**
+     * @param wrapper a command the JVM runs under, which must exec it (so the pid is the JVM's)
+     * @param jvmOptions extra JVM options, e.g. {@code -Dio.netty.transport.noNative=true}
+     */
+    private TrackerProcess(List<String> wrapper, List<String> jvmOptions, List<String> args) throws IOException {
         if (!Files.isRegularFile(JAR)) throw new IllegalStateException(JAR + " missing: run mvn package first");
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(wrapper);
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx256m");
         command.add("-Dio.netty.leakDetection.level=paranoid");
+        command.addAll(jvmOptions);
         command.add("-jar");
         command.add(JAR.toString());
         command.addAll(args);
@@ -46,6 +57,10 @@ final class TrackerProcess implements AutoCloseable {
 
     static TrackerProcess start(List<String> args) throws IOException {
         return new TrackerProcess(args);
+    }
+
+    static TrackerProcess start(List<String> wrapper, List<String> jvmOptions, List<String> args) throws IOException {
+        return new TrackerProcess(wrapper, jvmOptions, args);
     }
 
     static TrackerProcess start(String... args) throws IOException {
@@ -73,6 +88,11 @@ final class TrackerProcess implements AutoCloseable {
             }
         } catch (IOException e) {
             // the process is gone
+        } finally {
+            synchronized (lines) {
+                outputEnded = true;
+                lines.notifyAll(); // a waiter stops waiting for lines that cannot come
+            }
         }
     }
 
@@ -93,7 +113,7 @@ final class TrackerProcess implements AutoCloseable {
                     if (m.find() && ++matched == nth) return m;
                 }
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || (!process.isAlive() && !reader.isAlive())) {
+                if (left <= 0 || outputEnded) {
                     throw new AssertionError("no line " + nth + " matching " + pattern + " in:\n" + output());
                 }
                 try {
