@@ -15,12 +15,15 @@ import sun.misc.Signal;
  * <li>{@code SIGHUP}, {@code SIGUSR1}: reload (access list now; TLS certificates hook in here);
  *     the process goes on.</li>
  * <li>{@code SIGTERM}, {@code SIGINT}: stop cleanly, exit 0.</li>
- * <li>{@code SIGUSR2}, {@code SIGALRM}: nobody should send these to a tracker, and their
- *     default is to end it; it still stops, but says which signal did it and exits 128+n, as
- *     the default action would, so a service manager sees a failure.</li>
+ * <li>{@code SIGALRM}: no meaning to a tracker, and its default is to end it; it still stops,
+ *     but says which signal did it and exits 128+n (142), as the default action would, so a
+ *     service manager sees a failure.</li>
  * </ul>
- * Not catchable, so not here: {@code SIGQUIT} (the JVM owns it: it prints a thread dump to
- * stdout and the tracker goes on), {@code SIGKILL}, and the fault signals the JVM uses itself
+ * Left alone on purpose: {@code SIGQUIT} (the JVM refuses a handler: it prints a thread dump
+ * to stdout and the tracker goes on); {@code SIGUSR2} (HotSpot's thread suspend/resume signal:
+ * {@code sun.misc.Signal} accepts a handler, but it would silently replace the JVM's and break
+ * JFR's sampler; a stray SIGUSR2 makes HotSpot 17 abort with an hs_err file, exit 134);
+ * {@code SIGPROF} (profilers); {@code SIGKILL}; the fault signals the JVM uses itself
  * ({@code SIGSEGV}, {@code SIGFPE}, {@code SIGILL}, {@code SIGBUS}).
  *
  * <p>Threading: the JVM runs each handler on a short-lived thread of its own, never on a socket
@@ -30,7 +33,7 @@ final class OperatorSignals {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorSignals.class);
     static final List<String> RELOAD = List.of("HUP", "USR1");
     static final List<String> STOP_CLEAN = List.of("TERM", "INT");
-    static final List<String> STOP_FAILED = List.of("USR2", "ALRM");
+    static final List<String> STOP_FAILED = List.of("ALRM");
 
     private OperatorSignals() {}
 
@@ -40,21 +43,30 @@ final class OperatorSignals {
      */
     static void install(Consumer<String> reload, StopSignal stop) {
         for (String name : RELOAD) {
-            Signal.handle(new Signal(name), signal -> reload.accept("SIG" + signal.getName()));
+            handle(name, signal -> reload.accept("SIG" + signal.getName()));
         }
         for (String name : STOP_CLEAN) {
-            Signal.handle(new Signal(name), signal -> {
+            handle(name, signal -> {
                 LOG.info("SIG{} received: stopping", signal.getName());
                 stop.request(Main.EXIT_OK);
             });
         }
         for (String name : STOP_FAILED) {
-            Signal.handle(new Signal(name), signal -> {
+            handle(name, signal -> {
                 int code = 128 + signal.getNumber();
                 LOG.warn("SIG{} received: it has no meaning to trackerd; stopping with exit {} as its default "
                     + "action would (reload is SIGHUP or SIGUSR1, a clean stop SIGTERM)", signal.getName(), code);
                 stop.request(code);
             });
+        }
+    }
+
+    /** With {@code -Xrs} the JVM refuses HUP, INT and TERM: say so and start anyway. */
+    private static void handle(String name, sun.misc.SignalHandler handler) {
+        try {
+            Signal.handle(new Signal(name), handler);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("SIG{}: cannot handle it ({}); it keeps the JVM's default action", name, e.getMessage());
         }
     }
 }

@@ -70,11 +70,11 @@ class DaemonLifecycleIT {
     }
 
     @Test
-    void sigusr2ShouldStopWithItsDefaultExitCodeAndNameTheSignal() throws Exception {
+    void sigalrmShouldStopWithItsDefaultExitCodeAndNameTheSignal() throws Exception {
         try (TrackerProcess tracker = TrackerProcess.startOnLoopback()) {
-            tracker.signal("USR2");
-            assertEquals(128 + 12, tracker.waitForExit(Duration.ofSeconds(15)), tracker.output());
-            tracker.await(Pattern.compile("SIGUSR2 received: .*stopping with exit 140"), Duration.ofSeconds(1));
+            tracker.signal("ALRM");
+            assertEquals(128 + 14, tracker.waitForExit(Duration.ofSeconds(15)), tracker.output());
+            tracker.await(Pattern.compile("SIGALRM received: .*stopping with exit 142"), Duration.ofSeconds(1));
         }
     }
 
