@@ -32,10 +32,13 @@ public final class AccessList {
         this.path = path;
         sizeGauge = bank.gauge("tracker_access_list_hashes", "Info hashes in the access list");
         reloadOkGauge = bank.gauge("tracker_access_list_last_reload_ok",
-            "1 if the last load of the access list file succeeded, 0 if it failed and the old list was kept");
+            "1 if the last load of the access list file succeeded (or the list is off), "
+                + "0 if it failed and the old list was kept");
         reloadsCounter = bank.counter("tracker_access_list_reloads", "Access list loads", "result", "ok");
         reloadFailuresCounter = bank.counter("tracker_access_list_reloads", "Access list loads", "result", "failed");
         metrics = bank.newWriter();
+        // with the list off nothing can fail to load: 0 here fired every "reload failed" alert
+        if (mode == AccessMode.OFF) metrics.set(reloadOkGauge, 1);
     }
 
     /**

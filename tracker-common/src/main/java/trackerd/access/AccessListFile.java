@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,8 @@ public final class AccessListFile {
                 }
                 hashes.add(parsed);
             }
+        } catch (NoSuchFileException e) {
+            throw new AccessListException("cannot read " + path + ": no such file (deleted or renamed?)");
         } catch (IOException e) {
             throw new AccessListException("cannot read " + path + ": " + e.getClass().getSimpleName()
                 + (e.getMessage() == null ? "" : " " + e.getMessage()));

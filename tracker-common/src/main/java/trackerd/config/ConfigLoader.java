@@ -51,7 +51,7 @@ public final class ConfigLoader {
         for (String set : sets) {
             applySet(schema, set, raw);
         }
-        return convert(schema, raw);
+        return convert(schema, raw, file == null ? null : file.toAbsolutePath().getParent());
     }
 
     /** Parses {@code TEXT} as a TOML document. */
@@ -62,7 +62,7 @@ public final class ConfigLoader {
         for (String set : sets) {
             applySet(schema, set, raw);
         }
-        return TrackerConfig.from(convert(schema, raw));
+        return TrackerConfig.from(convert(schema, raw, null));
     }
 
     private static Map<String, Object> parseToml(String text, String source) throws ConfigException {
@@ -113,7 +113,8 @@ public final class ConfigLoader {
         raw.put(path, parsed.get("v"));
     }
 
-    private static ConfigValues convert(ConfigSchema schema, Map<String, Object> raw) throws ConfigException {
+    private static ConfigValues convert(ConfigSchema schema, Map<String, Object> raw, Path baseDirectory)
+            throws ConfigException {
         Map<String, Object> typed = new HashMap<>();
         for (ConfigKey key : schema.keys()) {
             Object value = raw.containsKey(key.path()) ? raw.get(key.path()) : defaultOf(key);
@@ -123,7 +124,7 @@ public final class ConfigLoader {
                 throw new ConfigException(key.path(), e.getMessage());
             }
         }
-        return new ConfigValues(typed);
+        return new ConfigValues(typed, baseDirectory);
     }
 
     private static Object defaultOf(ConfigKey key) {

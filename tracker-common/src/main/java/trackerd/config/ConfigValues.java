@@ -1,6 +1,7 @@
 package trackerd.config;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import trackerd.net.Cidr;
@@ -8,9 +9,12 @@ import trackerd.net.Cidr;
 /** Converted values by key path, read by the record builders of each schema. */
 public final class ConfigValues {
     private final Map<String, Object> values;
+    /** Directory of the config file, against which relative paths resolve; null: none (working directory). */
+    private final Path baseDirectory;
 
-    ConfigValues(Map<String, Object> values) {
+    ConfigValues(Map<String, Object> values, Path baseDirectory) {
         this.values = values;
+        this.baseDirectory = baseDirectory;
     }
 
     private Object get(String path) {
@@ -32,6 +36,18 @@ public final class ConfigValues {
 
     public String string(String path) {
         return (String) get(path);
+    }
+
+    /**
+     * A string key naming a file: null when empty. A relative path resolves against the config
+     * file's directory, not the working directory (which is {@code /} under systemd); without a
+     * config file, against the working directory.
+     */
+    public Path path(String key) {
+        String text = string(key);
+        if (text.isEmpty()) return null;
+        Path path = Path.of(text);
+        return baseDirectory == null || path.isAbsolute() ? path : baseDirectory.resolve(path).normalize();
     }
 
     public InetSocketAddress address(String path) {

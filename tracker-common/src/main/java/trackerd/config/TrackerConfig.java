@@ -107,8 +107,7 @@ public record TrackerConfig(
     }
 
     private static Path optionalPath(ConfigValues v, String key) {
-        String text = v.string(key);
-        return text.isEmpty() ? null : Path.of(text);
+        return v.path(key);
     }
 
     private static void requireFile(String key, Path path, String because) throws ConfigException {

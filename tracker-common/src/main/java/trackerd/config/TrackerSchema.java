@@ -103,7 +103,8 @@ public final class TrackerSchema {
             "off: every info hash is served. allow: only those in the file. deny: all but those in the file.",
             oneOf("off", "allow", "deny")),
         key("access_list.path", "\"\"",
-            "File of hex info hashes, one a line (# comments allowed). Re-read on SIGUSR1 and when it changes.",
+            "File of hex info hashes, one a line (# comments allowed). Re-read on SIGHUP or SIGUSR1 and when it changes.\n"
+                + "A relative path is relative to the directory of this config file (not the working directory).",
             string()),
 
         key("metrics.enabled", "true", "Serve Prometheus metrics at GET /metrics.", bool()),

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import trackerd.access.AccessListFile.AccessListException;
@@ -72,6 +73,62 @@ class AccessListTest {
         assertTrue(permits(list, B));
         assertFalse(permits(list, A));
         assertEquals(1.0, bank.registry().get("tracker_access_list_last_reload_ok").gauge().value());
+    }
+
+    @Test
+    void lastReloadOkShouldReadOneWhenTheListIsOff() throws Exception {
+        MetricBank bank = bank();
+        AccessList.open(AccessMode.OFF, null, bank);
+        assertEquals(1.0, bank.registry().get("tracker_access_list_last_reload_ok").gauge().value());
+    }
+
+    /** A write in place seen half done by one poll and whole by the next was loaded, and reported, twice. */
+    @Test
+    void watcherShouldLoadAnEditOnceWhenAPollFallsInsideTheWrite() throws Exception {
+        Path file = dir.resolve("list.txt");
+        Files.writeString(file, A + "\n");
+        MetricBank bank = bank();
+        AccessList list = AccessList.open(AccessMode.ALLOW, file, bank);
+        try (AccessListWatcher watcher = steppedWatcher(list)) {
+            Files.writeString(file, "not a hash\n");          // the editor's first write...
+            watcher.check();
+            Files.writeString(file, "not a hash\n" + B + "\n", StandardOpenOption.APPEND); // ...and its second
+            watcher.check();
+            watcher.check();
+            watcher.check();
+            watcher.check();
+            assertEquals(1.0, counter(bank, "failed"), "one bad edit, one failed load, one log line");
+            assertTrue(permits(list, A), "the old list stays");
+        }
+    }
+
+    @Test
+    void watcherShouldReportADeletedFileOnceAndKeepTheOldList() throws Exception {
+        Path file = dir.resolve("list.txt");
+        Files.writeString(file, A + "\n");
+        MetricBank bank = bank();
+        AccessList list = AccessList.open(AccessMode.ALLOW, file, bank);
+        try (AccessListWatcher watcher = steppedWatcher(list)) {
+            Files.delete(file);
+            for (int i = 0; i < 5; i++) watcher.check();
+            assertEquals(1.0, counter(bank, "failed"), "the deletion is one failed load");
+            assertEquals(0.0, bank.registry().get("tracker_access_list_last_reload_ok").gauge().value());
+            assertTrue(permits(list, A));
+            Files.writeString(file, B + "\n"); // back: loaded again
+            for (int i = 0; i < 2; i++) watcher.check();
+            assertTrue(permits(list, B));
+            assertFalse(permits(list, A));
+        }
+    }
+
+    /** A watcher whose own timer never fires in a test; the test steps it. */
+    private static AccessListWatcher steppedWatcher(AccessList list) {
+        return new AccessListWatcher(list, Long.MAX_VALUE / 4,
+            new trackerd.runtime.WorkerThreadFactory("watcher-test", (t, e) -> e.printStackTrace()));
+    }
+
+    private static double counter(MetricBank bank, String result) {
+        return bank.registry().get("tracker_access_list_reloads").tag("result", result).functionCounter().count();
     }
 
     @Test

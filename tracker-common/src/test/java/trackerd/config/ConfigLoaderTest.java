@@ -16,6 +16,20 @@ class ConfigLoaderTest {
     @TempDir
     Path dir;
 
+    /** Under systemd the working directory is /: a relative list path pointed there. */
+    @Test
+    void relativeAccessListPathShouldResolveAgainstTheConfigFilesDirectory() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(etc.resolve("allow.txt"), "0123456789abcdef0123456789abcdef01234567\n");
+        Path file = etc.resolve("tracker.toml");
+        Files.writeString(file, "[access_list]\nmode = \"allow\"\npath = \"allow.txt\"\n");
+        TrackerConfig config = ConfigLoader.load(file, List.of());
+        assertEquals(etc.toAbsolutePath().resolve("allow.txt"), config.accessList().path());
+        Path absolute = dir.resolve("elsewhere.txt").toAbsolutePath();
+        Files.writeString(absolute, "");
+        assertEquals(absolute, ConfigLoader.load(file, List.of("access_list.path=\"" + absolute + "\"")).accessList().path());
+    }
+
     @Test
     void printedDefaultsShouldParseBackToTheDefaults() throws Exception {
         String printed = TrackerSchema.SCHEMA.defaultToml();

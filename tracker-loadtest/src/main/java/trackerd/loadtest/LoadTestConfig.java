@@ -1,6 +1,9 @@
 package trackerd.loadtest;
 
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import trackerd.config.ConfigException;
@@ -33,9 +36,11 @@ record LoadTestConfig(
             return "https".equals(scheme) || "wss".equals(scheme);
         }
 
-        /** The Host header: the address as written in a URL. */
+        /** The Host header: the host name given, else the address as written in a URL. */
         String host() {
-            return SocketAddresses.format(address);
+            String name = address.getHostString();
+            boolean literal = NetUtil.isValidIpV4Address(name) || NetUtil.isValidIpV6Address(name);
+            return literal ? SocketAddresses.format(address) : name + ":" + address.getPort();
         }
 
         /** The path of requests in a mode: the URL's, else that mode's usual one. */
@@ -85,7 +90,7 @@ record LoadTestConfig(
             new Ws(v.integer("ws.connections_per_worker"), v.integer("ws.offers_per_announce"), v.integer("ws.timeout_ms")));
     }
 
-    /** IP:PORT, [IPv6]:PORT, or a tracker URL with a literal host. */
+    /** IP:PORT, [IPv6]:PORT, HOST:PORT, or a tracker URL; a host name is resolved once, here. */
     static Target target(String text, boolean tlsVerify) throws ConfigException {
         String scheme = null;
         String hostPort = text;
@@ -104,9 +109,29 @@ record LoadTestConfig(
             }
         }
         try {
-            return new Target(scheme, SocketAddresses.parse(hostPort), path, tlsVerify);
+            return new Target(scheme, resolve(hostPort), path, tlsVerify);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("target.address", e.getMessage());
+        }
+    }
+
+    /**
+     * An IP literal as the tracker's own config takes it; anything else before the last colon is
+     * a host name, looked up now (the first address the resolver gives), so that the run itself
+     * never waits on DNS. The name is kept for the Host header.
+     */
+    private static InetSocketAddress resolve(String hostPort) throws ConfigException {
+        int colon = hostPort.lastIndexOf(':');
+        if (hostPort.startsWith("[") || colon <= 0 || NetUtil.isValidIpV4Address(hostPort.substring(0, colon))
+                || hostPort.indexOf(':') != colon) {
+            return SocketAddresses.parse(hostPort);
+        }
+        String host = hostPort.substring(0, colon);
+        int port = SocketAddresses.parse("0.0.0.0" + hostPort.substring(colon)).getPort(); // same port checks
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (UnknownHostException e) {
+            throw new ConfigException("target.address", "cannot resolve host \"" + host + "\"");
         }
     }
 }

@@ -47,6 +47,9 @@ public final class LoadTestMain {
         Exit codes: 0 the run completed, 1 it could not run, 2 bad arguments or config.
         """;
 
+    /** How long every session may take to connect before the run ends as unreachable. */
+    static final int CONNECT_SECONDS = 10;
+
     private LoadTestMain() {}
 
     public static void main(String[] args) {
@@ -111,9 +114,32 @@ public final class LoadTestMain {
         } catch (IllegalArgumentException e) {
             err.println("loadtest: " + e.getMessage() + " (see --help)");
             return 2;
+        } catch (UnreachableTargetException e) {
+            err.println("loadtest: " + e.getMessage());
+            return 1;
         } catch (Exception e) {
             err.println("loadtest: " + e);
             return 1;
+        }
+    }
+
+    private static String firstConnectFailure(List<LoadWorker> workers) {
+        for (LoadWorker worker : workers) {
+            String why = worker.stats.firstConnectFailure;
+            if (why != null) return why;
+        }
+        return null;
+    }
+
+    /** The connect phase did not finish: nothing answered at the target. One line, for the operator. */
+    static final class UnreachableTargetException extends Exception {
+        UnreachableTargetException(String mode, String address, String why) {
+            super("cannot reach a " + mode + " tracker at " + address + ": "
+                + (why != null ? why + " (retried for " + CONNECT_SECONDS + " s)"
+                    : "udp".equals(mode)
+                        ? "no reply to BEP 15 connect requests within " + CONNECT_SECONDS + " s"
+                        : "connections not ready within " + CONNECT_SECONDS + " s")
+                + "; is the tracker running there, and is the address right?");
         }
     }
 
@@ -205,11 +231,10 @@ public final class LoadTestMain {
         List<CompletableFuture<Void>> connects = new ArrayList<>();
         for (LoadWorker worker : workers) connects.add(worker.connect());
         try {
-            CompletableFuture.allOf(connects.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+            CompletableFuture.allOf(connects.toArray(new CompletableFuture[0])).get(CONNECT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            String why = workers.get(0).stats.firstConnectFailure;
-            throw new IllegalStateException("not every " + mode + " session could connect within 10 s: is a " + mode
-                + " tracker there?" + (why == null ? "" : " (" + why + ")"));
+            throw new UnreachableTargetException(mode, SocketAddresses.format(config.target().address()),
+                firstConnectFailure(workers));
         }
         long start = System.nanoTime();
         long measure = start + TimeUnit.SECONDS.toNanos(config.warmupSeconds());

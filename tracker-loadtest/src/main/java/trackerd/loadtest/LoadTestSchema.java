@@ -16,8 +16,8 @@ final class LoadTestSchema {
     private static final List<ConfigKey> KEYS = List.of(
         key("target.address", "\"127.0.0.1:6969\"",
             "Tracker to load: IP:PORT, or a URL such as udp://[::1]:6969/announce, http://127.0.0.1:6969/announce,\n"
-                + "https://..., ws://127.0.0.1:6969 or wss://... (a literal IP; https/wss mean TLS). Only this address\n"
-                + "gets traffic. HTTP scrapes go to the announce path with \"announce\" replaced by \"scrape\".",
+                + "https://..., ws://127.0.0.1:6969 or wss://... (https/wss mean TLS). A host name is resolved once at\n"
+                + "start (its first address). Only this address gets traffic. HTTP scrapes go to the announce path with \"announce\" replaced by \"scrape\".",
             string()),
         key("target.tls_verify", "false",
             "https/wss: check the tracker's certificate against the JDK's trust store. Off by default, since a\n"

@@ -114,9 +114,24 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
                 return; // ready once the protocol's handshake is done
             }
             connecting = false;
-            stats.connectFailed("connect failed: " + future.cause().getMessage(), worker.counts(System.nanoTime()));
+            stats.connectFailed(connectFailure(future.cause()), worker.counts(System.nanoTime()));
             if (busy) fail(null); // the request is lost with its connection; the next send tries again
         });
+    }
+
+    /**
+     * The OS's reason alone ("connect failed: Connection refused"), without Netty's wrapping
+     * ("finishConnect(..) failed: Connection refused: /1.2.3.4:80"): the address is said once
+     * by whoever reports it.
+     */
+    static String connectFailure(Throwable cause) {
+        String message = cause.getMessage();
+        if (message == null) return "connect failed: " + cause.getClass().getSimpleName();
+        int failed = message.indexOf("failed: ");
+        if (failed >= 0) message = message.substring(failed + "failed: ".length());
+        int address = message.lastIndexOf(": /");
+        if (address > 0) message = message.substring(0, address);
+        return "connect failed: " + message;
     }
 
     @Override

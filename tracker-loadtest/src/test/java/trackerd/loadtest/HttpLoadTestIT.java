@@ -87,6 +87,7 @@ class HttpLoadTestIT {
             "--connections", "2", "--duration", "1", "--set", "run.progress=false"}, stream, stream);
         String text = err.toString(StandardCharsets.UTF_8);
         assertEquals(1, code, text);
-        assertTrue(text.contains("could connect within 10 s") && text.contains("connect failed"), text);
+        assertEquals("loadtest: cannot reach a http tracker at 127.0.0.1:" + port + ": connect failed: Connection "
+            + "refused (retried for 10 s); is the tracker running there, and is the address right?\n", text);
     }
 }

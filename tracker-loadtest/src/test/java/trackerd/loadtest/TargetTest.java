@@ -30,6 +30,19 @@ class TargetTest {
         assertFalse(target("ws://[::1]:8000").tls());
     }
 
+    /** A host name was refused as "not an IP literal". */
+    @Test
+    void hostNamesShouldResolveOnceAndStayTheHostHeader() throws Exception {
+        LoadTestConfig.Target named = target("http://localhost:6969/announce");
+        assertTrue(named.address().getAddress().isLoopbackAddress(), named.address().toString());
+        assertFalse(named.address().isUnresolved());
+        assertEquals("localhost:6969", named.host());
+        assertEquals(6969, target("localhost:6969").address().getPort());
+        ConfigException bad = assertThrows(ConfigException.class, () -> target("udp://no-such-host.invalid:1"));
+        assertTrue(bad.getMessage().contains("cannot resolve host \"no-such-host.invalid\""), bad.getMessage());
+        assertThrows(ConfigException.class, () -> target("localhost:99999"));
+    }
+
     @Test
     void pathShouldDefaultPerMode() throws Exception {
         assertEquals("/announce", target("127.0.0.1:1").path("http"));

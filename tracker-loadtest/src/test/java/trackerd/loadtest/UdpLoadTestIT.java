@@ -59,6 +59,32 @@ class UdpLoadTestIT {
         assertTrue(Double.parseDouble(report.get("latency_ms.p99")) < 1000, report.toString());
     }
 
+    /** A host name was refused as "not an IP literal". */
+    @Test
+    void hostNameTargetShouldBeResolved() throws Exception {
+        int port = Integer.parseInt(startTracker("127.0.0.1:0").replaceAll(".*:", ""));
+        Map<String, String> report = LoadTestRun.run(dir, "udp", "--target", "udp://localhost:" + port + "/announce",
+            "--duration", "1");
+        LoadTestRun.assertClean(report);
+    }
+
+    /** It used to end in "java.lang.IllegalStateException: not every udp session could connect...". */
+    @Test
+    void silentTargetShouldEndNonZeroWithOneClearLine() throws Exception {
+        int port;
+        try (java.net.DatagramSocket nobody = new java.net.DatagramSocket(0)) {
+            port = nobody.getLocalPort();
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream stream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        int code = LoadTestMain.run(new String[] {"udp", "--target", "udp://127.0.0.1:" + port + "/announce",
+            "--duration", "1", "--connections", "2", "--set", "run.progress=false"}, stream, stream);
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, text);
+        assertEquals("loadtest: cannot reach a udp tracker at 127.0.0.1:" + port + ": no reply to BEP 15 connect "
+            + "requests within 10 s; is the tracker running there, and is the address right?\n", text);
+    }
+
     @Test
     void badArgumentsShouldExitTwo() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -133,10 +133,15 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Netty event loops shared by every front end: native epoll on Linux, NIO elsewhere. */
+    /**
+     * Netty event loops shared by every front end: native epoll on Linux, NIO elsewhere or when
+     * the native library cannot load (then the log says why, once).
+     */
     private EventLoopGroup socketWorkers(int threads, Thread.UncaughtExceptionHandler onWorkerDeath) {
         WorkerThreadFactory factory = new WorkerThreadFactory("socket", onWorkerDeath);
-        EventLoopGroup group = Epoll.isAvailable()
+        boolean epoll = Epoll.isAvailable();
+        if (!epoll) NativeTransport.logFallback(LOG, Epoll.unavailabilityCause());
+        EventLoopGroup group = epoll
             ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
         for (EventExecutor loop : group) {
             // Netty logs and ends a loop on an unexpected Error instead of letting it reach the
@@ -175,11 +180,16 @@ public final class Daemon implements AutoCloseable {
         return metrics;
     }
 
-    /** SIGUSR1. */
-    public void reloadAccessList() {
+    /**
+     * Re-reads what can change without a restart (the access list; TLS certificates will join
+     * it), logging what it does. {@code trigger} names the cause for the log, e.g. {@code "SIGHUP"}.
+     * Any thread; reloads are serialized by the access list.
+     */
+    public void reload(String trigger) {
         if (accessList.mode() == AccessMode.OFF) {
-            LOG.info("SIGUSR1: access list is off, nothing to reload");
+            LOG.info("{}: reload requested; access list is off, nothing to reload", trigger);
         } else {
+            LOG.info("{}: reloading the access list from {}", trigger, accessList.path());
             accessList.reload();
         }
     }

@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
 import trackerd.config.ConfigException;
 import trackerd.config.ConfigLoader;
 import trackerd.config.TrackerSchema;
@@ -69,6 +69,16 @@ public final class Main {
         setLogLevel(config.log().level());
         Logger log = LoggerFactory.getLogger(Main.class);
         StopSignal stop = new StopSignal();
+        // handlers go in before the start: a signal during start-up is logged, not fatal
+        AtomicReference<Daemon> running = new AtomicReference<>();
+        OperatorSignals.install(signal -> {
+            Daemon started = running.get();
+            if (started == null) {
+                log.warn("{} during start-up: nothing to reload yet; the files are read as the tracker starts", signal);
+            } else {
+                started.reload(signal);
+            }
+        }, stop);
         Daemon daemon;
         try {
             daemon = Daemon.start(config, (thread, error) -> {
@@ -85,12 +95,10 @@ public final class Main {
         // collection now moves it to the old generation; otherwise the first young collection
         // under traffic copies it all, which measured as a 60-80 ms pause on one core.
         System.gc();
-        Signal.handle(new Signal("TERM"), signal -> stop.request(EXIT_OK));
-        Signal.handle(new Signal("INT"), signal -> stop.request(EXIT_OK));
-        Signal.handle(new Signal("USR1"), signal -> daemon.reloadAccessList());
+        running.set(daemon);
         log.info("trackerd {} started", version());
         int code = stop.await();
-        log.info("stopping");
+        log.info("stopping (exit {})", code);
         daemon.close();
         log.info("stopped");
         return code;

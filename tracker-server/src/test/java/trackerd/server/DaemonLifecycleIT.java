@@ -26,15 +26,55 @@ class DaemonLifecycleIT {
             assertTrue(tracker.port("metrics") > 0);
             tracker.signal("TERM");
             assertEquals(0, tracker.waitForExit(Duration.ofSeconds(15)), tracker.output());
+            tracker.await(Pattern.compile("SIGTERM received: stopping"), Duration.ofSeconds(1));
             tracker.await(Pattern.compile("stopped"), Duration.ofSeconds(1));
         }
     }
 
     @Test
-    void shouldExitZeroOnSigint() throws Exception {
+    void shouldExitZeroOnSigintAndSayWhy() throws Exception {
         try (TrackerProcess tracker = TrackerProcess.startOnLoopback()) {
             tracker.signal("INT");
             assertEquals(0, tracker.waitForExit(Duration.ofSeconds(15)), tracker.output());
+            tracker.await(Pattern.compile("SIGINT received: stopping"), Duration.ofSeconds(1));
+        }
+    }
+
+    /** opentracker's reload signal: it used to end the tracker with exit 129 and no log line. */
+    @Test
+    void sighupShouldReloadTheAccessListAndKeepServing() throws Exception {
+        Path list = dir.resolve("allowed.txt");
+        String a = "0123456789abcdef0123456789abcdef01234567";
+        Files.writeString(list, a + "\n");
+        try (TrackerProcess tracker = TrackerProcess.startOnLoopback(
+                "--set", "access_list.mode=\"allow\"", "--set", "access_list.path=\"" + list + "\"")) {
+            tracker.signal("HUP");
+            tracker.await(Pattern.compile("SIGHUP: reloading the access list from " + Pattern.quote(list.toString())),
+                Duration.ofSeconds(10));
+            tracker.await(Pattern.compile("access list reloaded: 1 info hashes"), Duration.ofSeconds(10));
+            tracker.signal("HUP"); // still alive: a second one is handled too
+            tracker.await(Pattern.compile("SIGHUP: reloading"), 2, Duration.ofSeconds(10));
+            tracker.signal("TERM");
+            assertEquals(0, tracker.waitForExit(Duration.ofSeconds(15)), tracker.output());
+        }
+    }
+
+    @Test
+    void sighupWithTheAccessListOffShouldSaySoAndKeepServing() throws Exception {
+        try (TrackerProcess tracker = TrackerProcess.startOnLoopback()) {
+            tracker.signal("HUP");
+            tracker.await(Pattern.compile("SIGHUP: reload requested; access list is off"), Duration.ofSeconds(10));
+            tracker.signal("TERM");
+            assertEquals(0, tracker.waitForExit(Duration.ofSeconds(15)), tracker.output());
+        }
+    }
+
+    @Test
+    void sigalrmShouldStopWithItsDefaultExitCodeAndNameTheSignal() throws Exception {
+        try (TrackerProcess tracker = TrackerProcess.startOnLoopback()) {
+            tracker.signal("ALRM");
+            assertEquals(128 + 14, tracker.waitForExit(Duration.ofSeconds(15)), tracker.output());
+            tracker.await(Pattern.compile("SIGALRM received: .*stopping with exit 142"), Duration.ofSeconds(1));
         }
     }
 

@@ -28,15 +28,20 @@ final class TrackerProcess implements AutoCloseable {
     private final Process process;
     private final List<String> lines = new ArrayList<>();
     private final Thread reader;
+    /** Guarded by {@code lines}: the process closed its output, no more lines will come. */
+    private boolean outputEnded;
 
     private TrackerProcess(List<String> args) throws IOException {
         this(List.of(), List.of(), args);
     }
 
-    /** {@code launcher}: a command prefix (e.g. {@code ip netns exec NAME}); {@code jvmOptions} go before -jar. */
-    private TrackerProcess(List<String> launcher, List<String> jvmOptions, List<String> args) throws IOException {
+    /**
+     * @param wrapper a command the JVM runs under, which must exec it (so the pid is the JVM's)
+     * @param jvmOptions extra JVM options, e.g. {@code -Dio.netty.transport.noNative=true}
+     */
+    private TrackerProcess(List<String> wrapper, List<String> jvmOptions, List<String> args) throws IOException {
         if (!Files.isRegularFile(JAR)) throw new IllegalStateException(JAR + " missing: run mvn package first");
-        List<String> command = new ArrayList<>(launcher);
+        List<String> command = new ArrayList<>(wrapper);
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Xmx256m");
         command.add("-Dio.netty.leakDetection.level=paranoid");
@@ -52,6 +57,10 @@ final class TrackerProcess implements AutoCloseable {
 
     static TrackerProcess start(List<String> args) throws IOException {
         return new TrackerProcess(args);
+    }
+
+    static TrackerProcess start(List<String> wrapper, List<String> jvmOptions, List<String> args) throws IOException {
+        return new TrackerProcess(wrapper, jvmOptions, args);
     }
 
     static TrackerProcess start(String... args) throws IOException {
@@ -87,22 +96,33 @@ final class TrackerProcess implements AutoCloseable {
             }
         } catch (IOException e) {
             // the process is gone
+        } finally {
+            synchronized (lines) {
+                outputEnded = true;
+                lines.notifyAll(); // a waiter stops waiting for lines that cannot come
+            }
         }
     }
 
     /** Waits for an output line matching the pattern; returns its match. */
     Matcher await(Pattern pattern, Duration timeout) {
+        return await(pattern, 1, timeout);
+    }
+
+    /** Waits for the {@code nth} output line (from 1) matching the pattern; returns its match. */
+    Matcher await(Pattern pattern, int nth, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         int seen = 0;
+        int matched = 0;
         synchronized (lines) {
             while (true) {
                 for (; seen < lines.size(); seen++) {
                     Matcher m = pattern.matcher(lines.get(seen));
-                    if (m.find()) return m;
+                    if (m.find() && ++matched == nth) return m;
                 }
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || (!process.isAlive() && !reader.isAlive())) {
-                    throw new AssertionError("no line matching " + pattern + " in:\n" + output());
+                if (left <= 0 || outputEnded) {
+                    throw new AssertionError("no line " + nth + " matching " + pattern + " in:\n" + output());
                 }
                 try {
                     lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));

@@ -10,12 +10,15 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -34,11 +37,24 @@ import trackerd.udp.protocol.ConnectionIds;
  * Beside a wildcard listen address, {@link LocalAddressSockets} keeps one more socket (per
  * worker with epoll) on each local address, so a reply leaves from the address its request was
  * sent to.
+ *
+ *
+ * <p>IPv4 and IPv6 wildcards on one port ({@code 0.0.0.0:6969} and {@code [::]:6969}, the default):
+ * an IPv6 socket on Linux is dual-stack unless IPV6_V6ONLY is set, so {@code [::]} also claims the
+ * IPv4 port and the second bind fails with "Address already in use". Both transports set
+ * SO_REUSEPORT on every socket instead, which lets the two share the port; for an IPv4 datagram
+ * the kernel then prefers the IPv4 socket (an AF_INET socket scores above a dual-stack AF_INET6
+ * one in the UDP lookup, and SO_REUSEPORT groups never mix families), so each family is answered
+ * from its own socket whatever the bind order. Java's NIO has no IPV6_V6ONLY option at all, so
+ * this is the one layout both transports can share. A second tracker cannot join the port
+ * unnoticed: {@link #probe} binds each address without reuse first.
  */
 public final class UdpFrontEnd implements AutoCloseable {
     /** Largest datagram read whole: a 74-hash scrape is 1,496 bytes, BEP 41 options fit too. */
     static final int MAX_DATAGRAM = 2048;
     static final int DATAGRAMS_PER_READ = 16;
+    /** Linux and the BSDs; elsewhere NIO binds without it (and a dual-stack [::] serves IPv4 too). */
+    private static final boolean NIO_REUSEPORT = nioSupportsReusePort();
 
     private final List<Channel> channels = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
@@ -100,6 +116,14 @@ public final class UdpFrontEnd implements AutoCloseable {
         localSockets.start();
     }
 
+    private static boolean nioSupportsReusePort() {
+        try (DatagramChannel channel = DatagramChannel.open()) {
+            return channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static void probe(InetSocketAddress address) throws IOException {
         try (DatagramSocket socket = new DatagramSocket(null)) {
             socket.setReuseAddress(false);
@@ -141,9 +165,11 @@ public final class UdpFrontEnd implements AutoCloseable {
                     // an IPv6 address in duplicate address detection cannot be bound otherwise
                     if (specific) bootstrap.option(EpollChannelOption.IP_FREEBIND, true);
                 } else {
-                    // a wildcard and per-address sockets share the port (the probe found it free)
+                    // wildcards of both families and per-address sockets share the port (the probe
+                    // found it free first): see the class comment
                     bootstrap.channelFactory(() -> new NioDatagramChannel(family))
                         .option(ChannelOption.SO_REUSEADDR, true);
+                    if (NIO_REUSEPORT) bootstrap.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
                 }
                 Channel channel;
                 try {

@@ -39,6 +39,8 @@ class UdpTrackerIT {
     private EventLoopGroup group;
     private SimpleMeterRegistry registry;
     private UdpFrontEnd udp;
+    /** NIO even where epoll loads: the fallback when Netty cannot load its native library. */
+    private boolean nio;
 
     void start(String... sets) throws Exception {
         List<String> all = new ArrayList<>(List.of("udp.listen=[\"127.0.0.1:0\", \"[::1]:0\"]"));
@@ -54,7 +56,7 @@ class UdpTrackerIT {
         int loops = config.workers().socketWorkers() > 0 ? config.workers().socketWorkers() : 2;
         int shards = all.stream().anyMatch(set -> set.startsWith("workers.swarm_workers"))
             ? config.workers().swarmWorkers() : 2;
-        group = Epoll.isAvailable() ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
+        group = Epoll.isAvailable() && !nio ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
         TestTracker tracker = new TestTracker(config, group, loops, shards, LocalAddressSockets::upAddresses);
         toClose.add(tracker);
         registry = tracker.registry;
@@ -77,12 +79,29 @@ class UdpTrackerIT {
 
     @Test
     void wildcardIpv4AndIpv6OnOnePortShouldServeBothFamilies() throws Exception {
+        assertWildcardLayoutServesBothFamilies("[\"0.0.0.0:%d\", \"[::]:%d\"]");
+    }
+
+    /** NIO's [::] socket is dual-stack and took the IPv4 port: the 0.0.0.0 bind failed "in use". */
+    @Test
+    void wildcardIpv4AndIpv6OnOnePortShouldServeBothFamiliesOnNio() throws Exception {
+        nio = true;
+        assertWildcardLayoutServesBothFamilies("[\"0.0.0.0:%d\", \"[::]:%d\"]");
+    }
+
+    @Test
+    void wildcardIpv6BeforeIpv4ShouldServeBothFamiliesOnNio() throws Exception {
+        nio = true;
+        assertWildcardLayoutServesBothFamilies("[\"[::]:%d\", \"0.0.0.0:%d\"]");
+    }
+
+    private void assertWildcardLayoutServesBothFamilies(String listen) throws Exception {
         // the default layout (0.0.0.0:6969 and [::]:6969) on a port that is free right now
         int port;
         try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0)) {
             port = probe.getLocalPort();
         }
-        startWith("udp.listen=[\"0.0.0.0:" + port + "\", \"[::]:" + port + "\"]");
+        startWith("udp.listen=" + String.format(listen, port, port));
         UdpTestClient v4 = connected(new java.net.InetSocketAddress("127.0.0.1", port));
         UdpTestClient v6 = connected(new java.net.InetSocketAddress("::1", port));
         UdpTestClient v4b = connected(new java.net.InetSocketAddress("127.0.0.1", port));

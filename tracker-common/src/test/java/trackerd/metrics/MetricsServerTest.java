@@ -1,0 +1,100 @@
+package trackerd.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import trackerd.runtime.WorkerThreadFactory;
+
+/** The metrics endpoint on real loopback sockets, port 0. */
+@Timeout(30)
+class MetricsServerTest {
+    private final TrackerMetrics metrics = new TrackerMetrics();
+    private MetricsServer server;
+
+    private MetricsServer start(String host) throws IOException {
+        server = new MetricsServer(metrics, new InetSocketAddress(host, 0),
+            new WorkerThreadFactory("metrics-test", (t, e) -> e.printStackTrace()));
+        return server;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) server.close();
+        metrics.close();
+    }
+
+    /** The JDK HttpServer bound 0.0.0.0 as [::]: an IPv6 client got in. */
+    @Test
+    void ipv4WildcardShouldRefuseIpv6() throws Exception {
+        int port = start("0.0.0.0").address().getPort();
+        assertConnects("127.0.0.1", port);
+        assertThrows(ConnectException.class, () -> connect("::1", port));
+    }
+
+    @Test
+    void ipv6WildcardShouldServeBothFamiliesAsLinuxDualStackDoes() throws Exception {
+        int port = start("::").address().getPort();
+        assertConnects("::1", port);
+        assertConnects("127.0.0.1", port);
+    }
+
+    @Test
+    void ipv6LoopbackShouldRefuseIpv4() throws Exception {
+        int port = start("::1").address().getPort();
+        assertConnects("::1", port);
+        assertThrows(ConnectException.class, () -> connect("127.0.0.1", port));
+    }
+
+    @Test
+    void shouldAnswerScrapesInPrometheusTextFormatAndRefuseOtherPathsAndMethods() throws Exception {
+        int port = start("127.0.0.1").address().getPort();
+        HttpClient http = HttpClient.newHttpClient();
+        URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
+        HttpResponse<String> ok = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ok.statusCode());
+        assertEquals(MetricsServer.CONTENT_TYPE, ok.headers().firstValue("Content-Type").orElseThrow());
+        assertTrue(ok.body().contains("# TYPE jvm_memory_used_bytes gauge"), ok.body());
+        // a second request on the same kept-alive connection
+        assertEquals(200, http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding())
+            .statusCode());
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(uri).method("HEAD", HttpRequest.BodyPublishers.noBody())
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, head.statusCode());
+        assertEquals("", head.body());
+        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/x")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode());
+        assertEquals(405, http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+
+    @Test
+    void addressInUseShouldThrowIoException() throws Exception {
+        int port = start("127.0.0.1").address().getPort();
+        IOException e = assertThrows(IOException.class, () -> new MetricsServer(metrics,
+            new InetSocketAddress("127.0.0.1", port), new WorkerThreadFactory("metrics-test", (t, x) -> { })));
+        assertTrue(e.getMessage().contains("in use"), e.getMessage());
+    }
+
+    private static void assertConnects(String host, int port) throws IOException {
+        connect(host, port);
+    }
+
+    private static void connect(String host, int port) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), (int) Duration.ofSeconds(2).toMillis());
+        }
+    }
+}
