@@ -31,8 +31,9 @@ public final class TrackerSchema {
             integer(0, 256)),
         key("workers.queue_capacity", "4096",
             "Requests that may wait for one swarm worker, and requests one socket worker may have in flight\n"
-                + "(each costs about 3.5 KiB, allocated at start). When full, UDP requests are dropped and\n"
-                + "HTTP/WS requests are answered \"tracker busy\"; both are counted.",
+                + "(about 1 KiB each, allocated at start; fewer when all socket workers together would take more\n"
+                + "than 4 % of the heap). When full, UDP requests are dropped and HTTP/WS requests are answered\n"
+                + "\"tracker busy\"; both are counted.",
             integer(64, 1 << 20)),
 
         key("swarm.announce_interval_seconds", "1800", "Interval clients are told to wait between announces.",

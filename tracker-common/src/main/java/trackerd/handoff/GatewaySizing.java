@@ -25,7 +25,8 @@ public record GatewaySizing(int requests, int scrapeBlocks, int maxResponsePeers
      */
     public static GatewaySizing forLoops(int queueCapacity, int loops, long maxHeapBytes, int maxResponsePeers,
                                          int maxScrapeHashes) {
-        long perRequest = requestBytes(maxResponsePeers) + scrapeBlockBytes(maxScrapeHashes) / REQUESTS_PER_SCRAPE_BLOCK;
+        long perRequest = requestBytes(maxResponsePeers)
+            + (scrapeBlockBytes(maxScrapeHashes) + REQUESTS_PER_SCRAPE_BLOCK - 1) / REQUESTS_PER_SCRAPE_BLOCK;
         long budgetPerLoop = maxHeapBytes / 100 * HEAP_SHARE_PERCENT / Math.max(1, loops);
         int requests = (int) Math.max(MIN_REQUESTS, Math.min(queueCapacity, budgetPerLoop / perRequest));
         int blocks = Math.max(MIN_SCRAPE_BLOCKS, requests / REQUESTS_PER_SCRAPE_BLOCK);
