@@ -11,6 +11,8 @@ import trackerd.swarm.SwarmShard;
  * the peers held. Run it with a fixed heap and a simple collector so the numbers are steady:
  * {@code java -Xms4g -Xmx4g -XX:+UseParallelGC -cp tracker-bench/target/benchmarks.jar
  * trackerd.bench.PeerMemoryBenchmark 1000000 100000} (or {@code scripts/bench-memory}).
+ * With as many peers as torrents every torrent has exactly one peer, and the bytes per torrent
+ * line is the cost of a one-peer torrent ({@code scripts/bench-memory one-peer 10000000}).
  */
 public final class PeerMemoryBenchmark {
     private PeerMemoryBenchmark() {}
@@ -29,6 +31,7 @@ public final class PeerMemoryBenchmark {
         System.out.printf("peers %,d (asked %,d) over %,d torrents (largest swarm %,d)%n",
             held, peers, shard.torrents(), workload.swarmSize[0]);
         System.out.printf("heap growth %,d bytes = %.1f bytes per peer%n", after - before, perPeer);
+        System.out.printf("= %.1f bytes per torrent%n", (double) (after - before) / shard.torrents());
         if (shard.torrents() < 0) System.out.println(shard); // keep the shard reachable up to here
     }
 

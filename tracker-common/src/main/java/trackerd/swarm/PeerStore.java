@@ -71,6 +71,11 @@ final class PeerStore {
         return a == null ? 0 : (int) a[0];
     }
 
+    /** The header of a small-form array. */
+    static long smallHeader(int count, int seeders) {
+        return header(false, count, seeders);
+    }
+
     private static long header(boolean large, int count, int seeders) {
         return (large ? LARGE : 0) | ((long) count << 32) | (seeders & 0xFFFF_FFFFL);
     }

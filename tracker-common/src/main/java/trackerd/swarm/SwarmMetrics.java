@@ -17,6 +17,7 @@ final class SwarmMetrics {
         final int leechers6;
         final int rejectedTorrents;
         final int rejectedPeers;
+        final int rejectedShardPeers;
         final int expired;
         final int internalErrors;
 
@@ -30,6 +31,7 @@ final class SwarmMetrics {
             String rejected = "Announces refused because a limit was reached";
             rejectedTorrents = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_torrents");
             rejectedPeers = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_peers_per_torrent");
+            rejectedShardPeers = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_peers");
             expired = bank.counter("tracker_peers_expired", "Peers removed after the peer timeout");
             internalErrors = bank.counter("tracker_swarm_internal_errors",
                 "Requests a swarm worker failed on (a bug: answered with an error, worker goes on)");
@@ -54,6 +56,7 @@ final class SwarmMetrics {
         w.set(d.leechers6, shard.peers(true) - shard.seeders(true));
         w.set(d.rejectedTorrents, shard.rejectedTorrents());
         w.set(d.rejectedPeers, shard.rejectedPeers());
+        w.set(d.rejectedShardPeers, shard.rejectedShardPeers());
         w.set(d.expired, shard.expiredPeers());
         w.set(d.internalErrors, internalErrors);
     }

@@ -33,6 +33,7 @@ public final class SwarmShard {
     private long seeders6;
     private long rejectedTorrents;
     private long rejectedPeers;
+    private long rejectedShardPeers;
     private long expiredPeers;
 
     private int cleanCursor = -1;
@@ -82,20 +83,24 @@ public final class SwarmShard {
 
         boolean created = false;
         if (t < 0) {
-            if (table.size() >= settings.maxTorrentsPerShard()) {
+            if (table.size() >= settings.maxTorrentsPerShard()
+                    || (t = table.insert(r.infoHash0, r.infoHash1, r.infoHash2)) < 0) {
                 rejectedTorrents++;
                 r.status = RequestSlot.TOO_MANY_TORRENTS;
                 return;
             }
-            t = table.insert(r.infoHash0, r.infoHash1, r.infoHash2);
             created = true;
         }
         boolean seeder = r.seeder || r.event == RequestSlot.EVENT_COMPLETED;
-        long[] peers = store.upsert(table.peers(t, r.ipv6), k0, k1, key, seeder, tick, settings.maxPeersPerTorrent());
+        // with the shard's peers at their bound only known peers get in: a cap of 0 refuses every new one
+        boolean shardFull = peers4 + 3 * peers6 >= settings.maxPeersPerShard();
+        long[] peers = store.upsert(table.peers(t, r.ipv6), k0, k1, key, seeder, tick,
+            shardFull ? 0 : settings.maxPeersPerTorrent());
         int previous = store.previous;
         if (previous == PeerStore.REFUSED_FULL) {
             if (created) table.remove(t);
-            rejectedPeers++;
+            if (shardFull) rejectedShardPeers++;
+            else rejectedPeers++;
             r.status = RequestSlot.TOO_MANY_PEERS;
             return;
         }
@@ -164,12 +169,12 @@ public final class SwarmShard {
      * pass has reached the end (the next call starts a new pass).
      */
     public boolean cleanSlice(int tick, int budget) {
-        if (cleanCursor < 0) cleanCursor = 0;
+        if (cleanCursor < 0) cleanCursor = table.next(-1);
         int spent = 0;
-        while (cleanCursor < table.slots() && spent < budget) {
+        while (cleanCursor < TorrentTable.END && spent < budget) {
             int t = cleanCursor;
             if (!table.used(t)) {
-                cleanCursor++;
+                cleanCursor = table.next(t);
                 spent++;
                 continue;
             }
@@ -179,10 +184,10 @@ public final class SwarmShard {
             if (!table.used(t)) {
                 table.remove(t); // shifts a later torrent into t: look at t again
             } else {
-                cleanCursor++;
+                cleanCursor = table.next(t);
             }
         }
-        if (cleanCursor >= table.slots()) {
+        if (cleanCursor >= TorrentTable.END) {
             cleanCursor = -1;
             return true;
         }
@@ -216,8 +221,14 @@ public final class SwarmShard {
         return rejectedTorrents;
     }
 
+    /** New peers refused by max_peers_per_torrent. */
     public long rejectedPeers() {
         return rejectedPeers;
+    }
+
+    /** New peers refused because the shard held its share of max_peers. */
+    public long rejectedShardPeers() {
+        return rejectedShardPeers;
     }
 
     public long expiredPeers() {
