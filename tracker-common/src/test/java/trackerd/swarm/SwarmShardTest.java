@@ -147,6 +147,49 @@ class SwarmShardTest {
     }
 
     @Test
+    void shardPeerBoundShouldRefuseNewPeersAndKeepServingKnownOnes() {
+        // 5 IPv4-peer units: an IPv6 peer counts 3
+        SwarmShard bounded = new SwarmShard(new SwarmSettings(TIMEOUT_SECONDS, 50, 50, 1000, 1000, 64, 60, 30, 15, 5));
+        announce(bounded, 1, true, 1, 1, 0, false, -1, 0);
+        announce(bounded, 1, false, 1, 1, 0, false, -1, 0);
+        assertEquals(RequestSlot.OK, announce(bounded, 2, false, 2, 1, 0, false, -1, 0).status);
+        assertEquals(RequestSlot.TOO_MANY_PEERS, announce(bounded, 1, false, 3, 1, 0, false, -1, 0).status);
+        assertEquals(RequestSlot.TOO_MANY_PEERS, announce(bounded, 3, false, 3, 1, 0, false, -1, 0).status,
+            "a new torrent needs a new peer too");
+        assertEquals(2, bounded.torrents(), "the refused torrent is not kept");
+        RequestSlot known = announce(bounded, 1, false, 1, 1, RequestSlot.EVENT_COMPLETED, true, -1, 0);
+        assertEquals(RequestSlot.OK, known.status, "known peers still update");
+        assertEquals(1, known.seeders);
+        assertEquals(2, bounded.rejectedShardPeers());
+        assertEquals(0, bounded.rejectedPeers());
+        announce(bounded, 1, true, 1, 1, RequestSlot.EVENT_STOPPED, false, -1, 0);
+        assertEquals(RequestSlot.OK, announce(bounded, 1, false, 3, 1, 0, false, -1, 0).status, "room again");
+    }
+
+    @Test
+    void oneAndTwoPeerTorrentsShouldAnswerAlikeInlineOrNot() {
+        RequestSlot r = announce(1, 1, RequestSlot.EVENT_STARTED, true);
+        assertEquals(1, r.seeders);
+        r = announce(1, 2, RequestSlot.EVENT_STARTED, false);
+        assertEquals(Set.of(v4(1, 6881)), peers(r));
+        assertEquals(1, r.leechers);
+        announce(1, 1, RequestSlot.EVENT_STOPPED, true);
+        r = announce(shard, 1, false, 3, 6881, 0, false, -1, 0);
+        assertEquals(Set.of(v4(2, 6881)), peers(r), "the peer left inline after a stop is still handed out");
+        announce(1, 3, RequestSlot.EVENT_STOPPED, false);
+        r = announce(1, 2, RequestSlot.EVENT_COMPLETED, false);
+        assertEquals(1, r.seeders);
+        assertEquals(0, r.leechers);
+        assertEquals(1, r.completed);
+        long[] hashes = {0x1111_0000_0000_0001L, 31, 1};
+        int[] results = new int[3];
+        shard.scrape(hashes, 1, new int[] {0}, results);
+        assertEquals(1, results[0]);
+        assertEquals(1, results[1]);
+        assertEquals(0, results[2]);
+    }
+
+    @Test
     void peersShouldExpireAfterTheTimeoutAndEmptyTorrentsGo() {
         int start = SwarmShard.tick(0);
         announce(shard, 1, false, 1, 6881, 0, false, -1, start);
