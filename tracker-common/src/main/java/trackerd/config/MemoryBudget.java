@@ -88,7 +88,8 @@ public final class MemoryBudget {
             limits.maxTorrents() > 0 ? limits.maxTorrents() : maxTorrents(),
             limits.maxPeersPerTorrent() > 0 ? limits.maxPeersPerTorrent() : maxPeersPerTorrent(),
             limits.maxScrapeHashes(),
-            limits.maxPeers() > 0 ? limits.maxPeers() : maxPeers());
+            limits.maxPeers() > 0 ? limits.maxPeers() : maxPeers(),
+            limits.newTorrentsPerAddressBurst(), limits.newTorrentsPerAddressPerSecond());
     }
 
     /** One log line: the limits in force and which of them were derived from this heap. */

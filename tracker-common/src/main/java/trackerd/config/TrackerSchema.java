@@ -69,6 +69,14 @@ public final class TrackerSchema {
             "Most peers in one swarm; a new peer past it gets an error.\n"
                 + "0 = derived from the heap: 5 % of it at 80 bytes a peer, e.g. 671,088 for 1 GiB.",
             integer(0, MAX_INT)),
+        key("limits.new_torrents_per_address_burst", "1000",
+            "New torrents one source address (IPv6: one /64) may create at once; it earns more at\n"
+                + "new_torrents_per_address_per_second. Past it an announce that would create a torrent gets an error\n"
+                + "(announces to existing torrents are never limited). Stops one host filling the tracker. 0 = no limit.",
+            integer(0, MAX_INT)),
+        key("limits.new_torrents_per_address_per_second", "10",
+            "How fast an address earns new-torrent allowance back (see new_torrents_per_address_burst).",
+            integer(1, 1_000_000)),
         key("limits.max_scrape_hashes", "64",
             "Most info hashes in one scrape request. BEP 15 fits about 74 in one UDP packet.",
             integer(1, 1000)),

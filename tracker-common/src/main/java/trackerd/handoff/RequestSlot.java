@@ -25,6 +25,10 @@ public final class RequestSlot {
     /** A swarm queue was full: nothing was done. */
     public static final int BUSY = 3;
     public static final int INTERNAL_ERROR = 4;
+    /** The source address has used up its new-torrent budget (limits.new_torrents_per_address_*). */
+    public static final int TOO_MANY_NEW_TORRENTS = 5;
+    /** The tracker holds limits.max_peers peers: a new peer cannot join any swarm. */
+    public static final int TRACKER_FULL_OF_PEERS = 6;
 
     final SwarmGateway home;
 

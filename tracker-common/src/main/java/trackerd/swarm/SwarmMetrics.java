@@ -18,6 +18,7 @@ final class SwarmMetrics {
         final int rejectedTorrents;
         final int rejectedPeers;
         final int rejectedShardPeers;
+        final int rejectedNewTorrents;
         final int expired;
         final int internalErrors;
 
@@ -32,6 +33,7 @@ final class SwarmMetrics {
             rejectedTorrents = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_torrents");
             rejectedPeers = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_peers_per_torrent");
             rejectedShardPeers = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_peers");
+            rejectedNewTorrents = bank.counter("tracker_swarm_rejected", rejected, "limit", "new_torrents_per_address");
             expired = bank.counter("tracker_peers_expired", "Peers removed after the peer timeout");
             internalErrors = bank.counter("tracker_swarm_internal_errors",
                 "Requests a swarm worker failed on (a bug: answered with an error, worker goes on)");
@@ -57,6 +59,7 @@ final class SwarmMetrics {
         w.set(d.rejectedTorrents, shard.rejectedTorrents());
         w.set(d.rejectedPeers, shard.rejectedPeers());
         w.set(d.rejectedShardPeers, shard.rejectedShardPeers());
+        w.set(d.rejectedNewTorrents, shard.rejectedNewTorrents());
         w.set(d.expired, shard.expiredPeers());
         w.set(d.internalErrors, internalErrors);
     }

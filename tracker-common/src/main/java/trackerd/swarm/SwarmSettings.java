@@ -9,20 +9,23 @@ import trackerd.config.TrackerConfig;
  *
  * @param maxPeersPerShard this shard's part of {@code limits.max_peers}, in IPv4-peer units (an
  *     IPv6 peer counts 3: its record is three words)
+ * @param newTorrentBurst this shard's part of the per-address new-torrent burst; 0 = no budget
+ *     ({@link NewTorrentBudget})
+ * @param newTorrentsPerSecond this shard's part of the per-address refill
  */
 public record SwarmSettings(
         int peerTimeoutSeconds, int defaultNumwant, int maxResponsePeers, int maxTorrentsPerShard,
         int maxPeersPerTorrent, int maxScrapeHashes, int cleaningIntervalSeconds, int announceIntervalSeconds,
-        int minAnnounceIntervalSeconds, long maxPeersPerShard) {
+        int minAnnounceIntervalSeconds, long maxPeersPerShard, int newTorrentBurst, int newTorrentsPerSecond) {
 
-    /** Without a bound on the shard's peers (tests and benchmarks). */
+    /** Without a bound on the shard's peers nor a per-address budget (tests and benchmarks). */
     public SwarmSettings(
             int peerTimeoutSeconds, int defaultNumwant, int maxResponsePeers, int maxTorrentsPerShard,
             int maxPeersPerTorrent, int maxScrapeHashes, int cleaningIntervalSeconds, int announceIntervalSeconds,
             int minAnnounceIntervalSeconds) {
         this(peerTimeoutSeconds, defaultNumwant, maxResponsePeers, maxTorrentsPerShard, maxPeersPerTorrent,
             maxScrapeHashes, cleaningIntervalSeconds, announceIntervalSeconds, minAnnounceIntervalSeconds,
-            Long.MAX_VALUE);
+            Long.MAX_VALUE, 0, 0);
     }
 
     /** With limits at 0 derived from this JVM's heap ({@link MemoryBudget#ofThisJvm()}). */
@@ -40,6 +43,13 @@ public record SwarmSettings(
             limits.maxPeersPerTorrent(), limits.maxScrapeHashes(),
             config.swarm().cleaningIntervalSeconds(), config.swarm().announceIntervalSeconds(),
             config.swarm().minAnnounceIntervalSeconds(),
-            Math.max(1, ((long) limits.maxPeers() + shards - 1) / shards));
+            Math.max(1, ((long) limits.maxPeers() + shards - 1) / shards),
+            perShard(limits.newTorrentsPerAddressBurst(), shards),
+            perShard(limits.newTorrentsPerAddressPerSecond(), shards));
+    }
+
+    /** A host's info hashes spread evenly over the shards: each shard takes its part, rounded up. */
+    private static int perShard(int value, int shards) {
+        return (value + shards - 1) / shards;
     }
 }

@@ -23,6 +23,7 @@ public final class SwarmShard {
     private final TorrentTable table = new TorrentTable();
     private final PeerStore store4;
     private final PeerStore store6;
+    private final NewTorrentBudget newTorrents;
     private final int timeoutTicks;
     private long random;
 
@@ -44,6 +45,7 @@ public final class SwarmShard {
         store4 = new PeerStore(1, seeds.nextLong());
         store6 = new PeerStore(3, seeds.nextLong());
         random = seeds.nextLong();
+        newTorrents = new NewTorrentBudget(settings.newTorrentBurst(), settings.newTorrentsPerSecond(), seeds.nextLong());
         timeoutTicks = (settings.peerTimeoutSeconds() + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
     }
 
@@ -83,8 +85,17 @@ public final class SwarmShard {
 
         boolean created = false;
         if (t < 0) {
-            if (table.size() >= settings.maxTorrentsPerShard()
-                    || (t = table.insert(r.infoHash0, r.infoHash1, r.infoHash2)) < 0) {
+            if (table.size() >= settings.maxTorrentsPerShard()) {
+                rejectedTorrents++;
+                r.status = RequestSlot.TOO_MANY_TORRENTS;
+                return;
+            }
+            if (!newTorrents.tryTake(r.ipv6, r.address0, tick)) {
+                r.status = RequestSlot.TOO_MANY_NEW_TORRENTS;
+                return;
+            }
+            t = table.insert(r.infoHash0, r.infoHash1, r.infoHash2);
+            if (t < 0) { // a segment at its largest: only far past any heap-derived bound
                 rejectedTorrents++;
                 r.status = RequestSlot.TOO_MANY_TORRENTS;
                 return;
@@ -99,9 +110,13 @@ public final class SwarmShard {
         int previous = store.previous;
         if (previous == PeerStore.REFUSED_FULL) {
             if (created) table.remove(t);
-            if (shardFull) rejectedShardPeers++;
-            else rejectedPeers++;
-            r.status = RequestSlot.TOO_MANY_PEERS;
+            if (shardFull) {
+                rejectedShardPeers++;
+                r.status = RequestSlot.TRACKER_FULL_OF_PEERS;
+            } else {
+                rejectedPeers++;
+                r.status = RequestSlot.TOO_MANY_PEERS;
+            }
             return;
         }
         table.setPeers(t, r.ipv6, peers);
@@ -229,6 +244,11 @@ public final class SwarmShard {
     /** New peers refused because the shard held its share of max_peers. */
     public long rejectedShardPeers() {
         return rejectedShardPeers;
+    }
+
+    /** New torrents refused by the per-address budget. */
+    public long rejectedNewTorrents() {
+        return newTorrents.refused();
     }
 
     public long expiredPeers() {

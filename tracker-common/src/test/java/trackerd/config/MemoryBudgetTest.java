@@ -35,11 +35,11 @@ class MemoryBudgetTest {
     @Test
     void zeroShouldBeDerivedAndAnythingElseKept() {
         MemoryBudget budget = new MemoryBudget(1024 * MIB);
-        TrackerConfig.Limits resolved = budget.resolve(new TrackerConfig.Limits(0, 0, 64, 0));
-        assertEquals(new TrackerConfig.Limits(2_684_354, 671_088, 64, 13_421_772), resolved);
-        TrackerConfig.Limits set = new TrackerConfig.Limits(5, 6, 7, 8);
+        TrackerConfig.Limits resolved = budget.resolve(new TrackerConfig.Limits(0, 0, 64, 0, 1000, 10));
+        assertEquals(new TrackerConfig.Limits(2_684_354, 671_088, 64, 13_421_772, 1000, 10), resolved);
+        TrackerConfig.Limits set = new TrackerConfig.Limits(5, 6, 7, 8, 9, 10);
         assertEquals(set, budget.resolve(set));
-        String line = budget.describe(new TrackerConfig.Limits(5, 0, 64, 0));
+        String line = budget.describe(new TrackerConfig.Limits(5, 0, 64, 0, 1000, 10));
         assertTrue(line.contains("1,024 MiB heap"), line);
         assertTrue(line.contains("max_torrents 5 (configured)"), line);
         assertTrue(line.contains("max_peers 13,421,772 (derived)"), line);
@@ -58,6 +58,6 @@ class MemoryBudgetTest {
     @Test
     void defaultConfigShouldDeriveEveryBound() throws Exception {
         TrackerConfig config = ConfigLoader.load(null, java.util.List.of());
-        assertEquals(new TrackerConfig.Limits(0, 0, 64, 0), config.limits());
+        assertEquals(new TrackerConfig.Limits(0, 0, 64, 0, 1000, 10), config.limits());
     }
 }

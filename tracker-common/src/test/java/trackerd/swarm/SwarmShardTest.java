@@ -149,12 +149,12 @@ class SwarmShardTest {
     @Test
     void shardPeerBoundShouldRefuseNewPeersAndKeepServingKnownOnes() {
         // 5 IPv4-peer units: an IPv6 peer counts 3
-        SwarmShard bounded = new SwarmShard(new SwarmSettings(TIMEOUT_SECONDS, 50, 50, 1000, 1000, 64, 60, 30, 15, 5));
+        SwarmShard bounded = new SwarmShard(new SwarmSettings(TIMEOUT_SECONDS, 50, 50, 1000, 1000, 64, 60, 30, 15, 5, 0, 0));
         announce(bounded, 1, true, 1, 1, 0, false, -1, 0);
         announce(bounded, 1, false, 1, 1, 0, false, -1, 0);
         assertEquals(RequestSlot.OK, announce(bounded, 2, false, 2, 1, 0, false, -1, 0).status);
-        assertEquals(RequestSlot.TOO_MANY_PEERS, announce(bounded, 1, false, 3, 1, 0, false, -1, 0).status);
-        assertEquals(RequestSlot.TOO_MANY_PEERS, announce(bounded, 3, false, 3, 1, 0, false, -1, 0).status,
+        assertEquals(RequestSlot.TRACKER_FULL_OF_PEERS, announce(bounded, 1, false, 3, 1, 0, false, -1, 0).status);
+        assertEquals(RequestSlot.TRACKER_FULL_OF_PEERS, announce(bounded, 3, false, 3, 1, 0, false, -1, 0).status,
             "a new torrent needs a new peer too");
         assertEquals(2, bounded.torrents(), "the refused torrent is not kept");
         RequestSlot known = announce(bounded, 1, false, 1, 1, RequestSlot.EVENT_COMPLETED, true, -1, 0);
@@ -164,6 +164,19 @@ class SwarmShardTest {
         assertEquals(0, bounded.rejectedPeers());
         announce(bounded, 1, true, 1, 1, RequestSlot.EVENT_STOPPED, false, -1, 0);
         assertEquals(RequestSlot.OK, announce(bounded, 1, false, 3, 1, 0, false, -1, 0).status, "room again");
+    }
+
+    @Test
+    void perAddressBudgetShouldRefuseNewTorrentsButNotAnnouncesToExistingOnes() {
+        SwarmShard budgeted = new SwarmShard(new SwarmSettings(TIMEOUT_SECONDS, 50, 50, 1000, 1000, 64, 60, 30, 15,
+            Long.MAX_VALUE, 3, 1));
+        for (int t = 1; t <= 3; t++) assertEquals(RequestSlot.OK, announce(budgeted, t, false, 1, 1, 0, false, -1, 0).status);
+        assertEquals(RequestSlot.TOO_MANY_NEW_TORRENTS, announce(budgeted, 4, false, 1, 1, 0, false, -1, 0).status);
+        assertEquals(3, budgeted.torrents());
+        assertEquals(RequestSlot.OK, announce(budgeted, 2, false, 1, 2, 0, false, -1, 0).status, "existing torrent");
+        assertEquals(RequestSlot.OK, announce(budgeted, 4, false, 2, 1, 0, false, -1, 0).status, "another host");
+        assertEquals(RequestSlot.OK, announce(budgeted, 5, false, 1, 1, 0, false, -1, 1).status, "refilled a tick later");
+        assertEquals(1, budgeted.rejectedNewTorrents());
     }
 
     @Test

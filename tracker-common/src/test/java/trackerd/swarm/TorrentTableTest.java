@@ -58,8 +58,8 @@ class TorrentTableTest {
     @Test
     void staggeredSegmentsShouldKeepTheLoadSteadyAsTheTableGrows() {
         // at 1,500 torrents a segment chance alone barely spreads the segments' sizes (2.6 %), so
-        // segments that started alike would all grow near the same count and take the load down
-        // to 0.64 once per growth step
+        // segments that started alike grow near the same count: the load then swings from 0.676
+        // to 0.757 (measured); staggered it stays within 0.706-0.720
         double lowest = 1;
         double highest = 0;
         for (int i = 0; i < 1_500_000; i++) {
@@ -70,7 +70,7 @@ class TorrentTableTest {
                 highest = Math.max(highest, load);
             }
         }
-        assertTrue(lowest > 0.69 && highest < 0.75, "load between " + lowest + " and " + highest);
+        assertTrue(lowest > 0.69 && highest < 0.74, "load between " + lowest + " and " + highest);
     }
 
     @Test

@@ -228,6 +228,10 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
                     UdpResponseEncoder.TOO_MANY_TORRENTS, tid, to, ipv6);
                 case RequestSlot.TOO_MANY_PEERS -> error(Reason.TOO_MANY_PEERS,
                     UdpResponseEncoder.TOO_MANY_PEERS, tid, to, ipv6);
+                case RequestSlot.TOO_MANY_NEW_TORRENTS -> error(Reason.TOO_MANY_NEW_TORRENTS,
+                    UdpResponseEncoder.TOO_MANY_NEW_TORRENTS, tid, to, ipv6);
+                case RequestSlot.TRACKER_FULL_OF_PEERS -> error(Reason.TRACKER_FULL_OF_PEERS,
+                    UdpResponseEncoder.TRACKER_FULL_OF_PEERS, tid, to, ipv6);
                 case RequestSlot.BUSY -> metrics.error(Reason.QUEUE_FULL);
                 default -> error(Reason.INTERNAL, UdpResponseEncoder.INTERNAL_ERROR, tid, to, ipv6);
             }
