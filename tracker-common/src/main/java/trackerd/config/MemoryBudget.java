@@ -96,7 +96,7 @@ public final class MemoryBudget {
     public String describe(TrackerConfig.Limits configured) {
         TrackerConfig.Limits resolved = resolve(configured);
         return String.format(Locale.ROOT,
-            "limits for a %,d MiB heap: max_torrents %,d%s, max_peers %,d%s, max_peers_per_torrent %,d%s",
+            "limits for a %d MiB heap: max_torrents %,d%s, max_peers %,d%s, max_peers_per_torrent %,d%s",
             heapBytes >> 20,
             resolved.maxTorrents(), configured.maxTorrents() > 0 ? " (configured)" : " (derived)",
             resolved.maxPeers(), configured.maxPeers() > 0 ? " (configured)" : " (derived)",

@@ -27,20 +27,22 @@ import trackerd.net.InfoHashes;
  * <p><b>Segmented growth.</b> A torrent's segment is 10 bits of its seeded hash (bits 32-41,
  * apart from the high bits that pick the shard and the low 32 that pick the slot). Each segment
  * grows on its own, by a quarter (capacity is not a power of two: slots are chosen by
- * multiply-shift), when its load would pass 0.8, so its load stays between 0.64 and 0.8 (0.72 on
- * average: 50 bytes a one-peer torrent). Segments start at staggered sizes (32 to 39 slots, one
- * growth step), so they do not all reach their threshold at the same count: the table's load
- * stays within 0.71-0.72 as it grows past a million (0.68-0.76 unstaggered, where chance alone
- * spreads the segments), and growth comes one segment at a time, spread out. Growth therefore never allocates
- * a second copy of the whole table: at 10 M torrents in one shard a segment holds about 10,000
- * torrents (about 450 KB of new arrays, rehashed in about 0.1 ms), where the former single table
- * grown by half in one step needed its old 400 MB and the new 600 MB at once and stalled its
- * swarm worker for hundreds of milliseconds (that step is what ran a 1 GiB heap out of memory
- * in issue 10). Growing by a quarter moves each torrent about 4 times over the table's life
- * instead of 2; with segments that small it is cheap, and it buys 8 % more torrents per byte.
- * The price is one more dependent load per lookup (the segment object). Hashing is seeded per
- * process, so clients cannot aim torrents at one segment. Deletion shifts later members of a
- * probe run back (within the segment), so there are no tombstones.
+ * multiply-shift), when its load would pass 0.8, so its load stays between 0.64 and 0.8 (0.72
+ * on average: 50 bytes a one-peer torrent). Segments start at staggered sizes (32 to 39 slots,
+ * one growth step), so they do not all reach their threshold at the same count: the table's
+ * load stays within 0.71-0.72 as it grows past a million (0.68-0.76 unstaggered, where chance
+ * alone spreads the segments), and growth comes one segment at a time, spread out. Growth
+ * therefore never allocates a second copy of the whole table: at 10 M torrents in one shard a
+ * segment holds about 10,000 torrents (about 500 KB of new arrays), and the longest announce
+ * while filling 10 M torrents is 0.95 ms without GC. The former single table, grown by half in
+ * one step, needed its old and new arrays at once (at 9.2 M torrents 368 MB + 552 MB: issue
+ * 10's OutOfMemoryError in a 1 GiB heap) and stalled its swarm worker for 295 ms
+ * (docs/benchmarks.md). Growing by a quarter moves each torrent about 4 times over the table's
+ * life instead of 2; with segments that small it is cheap, and it buys 9 % more torrents per
+ * byte (mean load 0.72, not 0.66). The price is one more dependent load per lookup (the segment
+ * object), and about 1.3 MB per shard at start (1,024 segments of 32-39 slots). Hashing is
+ * seeded per process, so clients cannot aim torrents at one segment. Deletion shifts later
+ * members of a probe run back (within the segment), so there are no tombstones.
  *
  * <p>A slot number is {@code segment << }{@value #LOCAL_BITS}{@code  | slot in segment}; it is
  * valid until the next {@link #insert} or {@link #remove}. Only on the owning swarm thread.

@@ -40,7 +40,7 @@ class MemoryBudgetTest {
         TrackerConfig.Limits set = new TrackerConfig.Limits(5, 6, 7, 8, 9, 10);
         assertEquals(set, budget.resolve(set));
         String line = budget.describe(new TrackerConfig.Limits(5, 0, 64, 0, 1000, 10));
-        assertTrue(line.contains("1,024 MiB heap"), line);
+        assertTrue(line.contains("1024 MiB heap"), line);
         assertTrue(line.contains("max_torrents 5 (configured)"), line);
         assertTrue(line.contains("max_peers 13,421,772 (derived)"), line);
     }
