@@ -39,8 +39,8 @@ import trackerd.net.InfoHashes;
  * 10's OutOfMemoryError in a 1 GiB heap) and stalled its swarm worker for 295 ms
  * (docs/benchmarks.md). Growing by a quarter moves each torrent about 4 times over the table's
  * life instead of 2; with segments that small it is cheap, and it buys 9 % more torrents per
- * byte (mean load 0.72, not 0.66). The price is one more dependent load per lookup (the segment
- * object), and about 1.3 MB per shard at start (1,024 segments of 32-39 slots). Hashing is
+ * byte (mean load 0.72, not 0.66). The price is one more dependent load per lookup (the segment's
+ * arrays), and about 1.3 MB per shard at start (1,024 segments of 32-39 slots). Hashing is
  * seeded per process, so clients cannot aim torrents at one segment. Deletion shifts later
  * members of a probe run back (within the segment), so there are no tombstones.
  *
@@ -64,30 +64,20 @@ final class TorrentTable {
      */
     static final int MAX_TORRENTS = (int) ((long) SEGMENTS * MAX_SEGMENT_SLOTS / 10 * 7);
 
-    private static final class Segment {
-        final long[] keys;
-        final Object[] peers;
-        final int slots;
-        int size;
-
-        Segment(int slotCount) {
-            slots = slotCount;
-            keys = new long[4 * slotCount];
-            peers = new Object[slotCount];
-        }
-
-        boolean used(int slot) {
-            return peers[slot] != null || keys[4 * slot + 3] != 0;
-        }
-    }
-
-    private final Segment[] segments = new Segment[SEGMENTS];
+    // per segment: its keys and peers arrays (the peers array's length is its slot count)
+    private final long[][] keys = new long[SEGMENTS][];
+    private final Object[][] peers = new Object[SEGMENTS][];
+    private final int[] sizes = new int[SEGMENTS];
     /** What {@link #peers} shows for an inline peer: header and the one record word. */
     private final long[] inlineView = new long[2];
     private int size;
 
     TorrentTable() {
-        for (int i = 0; i < SEGMENTS; i++) segments[i] = new Segment(INITIAL_SEGMENT_SLOTS + (i & 7));
+        for (int i = 0; i < SEGMENTS; i++) {
+            int slots = INITIAL_SEGMENT_SLOTS + (i & 7);
+            keys[i] = new long[4 * slots];
+            peers[i] = new Object[slots];
+        }
     }
 
     int size() {
@@ -97,16 +87,16 @@ final class TorrentTable {
     /** Slots allocated over all segments (for the bench and tests). */
     long capacity() {
         long total = 0;
-        for (Segment s : segments) total += s.slots;
+        for (Object[] p : peers) total += p.length;
         return total;
     }
 
-    private Segment segment(int slot) {
-        return segments[slot >>> LOCAL_BITS];
+    private static boolean used(long[] k, Object[] p, int local) {
+        return p[local] != null || k[4 * local + 3] != 0;
     }
 
     boolean used(int slot) {
-        return segment(slot).used(slot & LOCAL_MASK);
+        return used(keys[slot >>> LOCAL_BITS], peers[slot >>> LOCAL_BITS], slot & LOCAL_MASK);
     }
 
     /**
@@ -117,7 +107,7 @@ final class TorrentTable {
         int seg = slot < 0 ? 0 : slot >>> LOCAL_BITS;
         int local = slot < 0 ? 0 : (slot & LOCAL_MASK) + 1;
         while (seg < SEGMENTS) {
-            if (local < segments[seg].slots) return (seg << LOCAL_BITS) | local;
+            if (local < peers[seg].length) return (seg << LOCAL_BITS) | local;
             seg++;
             local = 0;
         }
@@ -130,13 +120,12 @@ final class TorrentTable {
      * it, or what PeerStore made of it, back through {@link #setPeers}.
      */
     long[] peers(int slot, boolean ipv6) {
-        Segment s = segment(slot);
         int local = slot & LOCAL_MASK;
-        Object ref = s.peers[local];
+        Object ref = peers[slot >>> LOCAL_BITS][local];
         if (ipv6) return ref instanceof long[][] pair ? pair[1] : null;
         long[] array = ref instanceof long[][] pair ? pair[0] : (long[]) ref;
         if (array != null) return array;
-        long record = s.keys[4 * local + 3];
+        long record = keys[slot >>> LOCAL_BITS][4 * local + 3];
         if (record == 0) return null;
         inlineView[0] = PeerStore.smallHeader(1, (record & PeerStore.SEEDER_BIT) != 0 ? 1 : 0);
         inlineView[1] = record;
@@ -145,10 +134,11 @@ final class TorrentTable {
 
     /** Stores the torrent's peers of one family; a one-peer IPv4 array goes inline. */
     void setPeers(int slot, boolean ipv6, long[] value) {
-        Segment s = segment(slot);
+        long[] k = keys[slot >>> LOCAL_BITS];
+        Object[] p = peers[slot >>> LOCAL_BITS];
         int local = slot & LOCAL_MASK;
-        Object ref = s.peers[local];
-        long[][] pair = ref instanceof long[][] p ? p : null;
+        Object ref = p[local];
+        long[][] pair = ref instanceof long[][] both ? both : null;
         long[] v4 = pair != null ? pair[0] : (long[]) ref;
         long[] v6 = pair != null ? pair[1] : null;
         if (ipv6) {
@@ -156,28 +146,28 @@ final class TorrentTable {
         } else if (value != null && value.length == 2) {
             // IPv4 records are one word: length 2 is the small form with one peer (a large
             // form has at least 2 * 17 slots)
-            s.keys[4 * local + 3] = value[1];
+            k[4 * local + 3] = value[1];
             v4 = null;
         } else {
-            s.keys[4 * local + 3] = 0;
+            k[4 * local + 3] = 0;
             v4 = value;
         }
         if (v6 == null) {
-            s.peers[local] = v4;
+            p[local] = v4;
         } else if (pair != null) {
             pair[0] = v4;
             pair[1] = v6;
         } else {
-            s.peers[local] = new long[][] {v4, v6}; // the torrent's first IPv6 peers
+            p[local] = new long[][] {v4, v6}; // the torrent's first IPv6 peers
         }
     }
 
     int completed(int slot) {
-        return (int) (segment(slot).keys[4 * (slot & LOCAL_MASK) + 2] >>> 32);
+        return (int) (keys[slot >>> LOCAL_BITS][4 * (slot & LOCAL_MASK) + 2] >>> 32);
     }
 
     void countCompleted(int slot) {
-        segment(slot).keys[4 * (slot & LOCAL_MASK) + 2] += 1L << 32;
+        keys[slot >>> LOCAL_BITS][4 * (slot & LOCAL_MASK) + 2] += 1L << 32;
     }
 
     private static int segmentOf(long hash) {
@@ -188,20 +178,22 @@ final class TorrentTable {
         return (int) (((hash & 0xFFFF_FFFFL) * slots) >>> 32);
     }
 
-    private static boolean matches(long[] keys, int slot, long h0, long h1, int h2) {
-        int k = 4 * slot;
-        return keys[k] == h0 && keys[k + 1] == h1 && (int) keys[k + 2] == h2;
+    private static int home(long[] k, int local, int slots) {
+        return home(InfoHashes.hash(k[4 * local], k[4 * local + 1], (int) k[4 * local + 2]), slots);
     }
 
     /** The torrent's slot, or -1. */
     int find(long h0, long h1, int h2) {
         long hash = InfoHashes.hash(h0, h1, h2);
         int seg = segmentOf(hash);
-        Segment s = segments[seg];
-        int slot = home(hash, s.slots);
-        while (s.used(slot)) {
-            if (matches(s.keys, slot, h0, h1, h2)) return (seg << LOCAL_BITS) | slot;
-            if (++slot == s.slots) slot = 0;
+        long[] k = keys[seg];
+        Object[] p = peers[seg];
+        int slots = p.length;
+        int slot = home(hash, slots);
+        while (used(k, p, slot)) {
+            int at = 4 * slot;
+            if (k[at] == h0 && k[at + 1] == h1 && (int) k[at + 2] == h2) return (seg << LOCAL_BITS) | slot;
+            if (++slot == slots) slot = 0;
         }
         return -1;
     }
@@ -215,76 +207,80 @@ final class TorrentTable {
     int insert(long h0, long h1, int h2) {
         long hash = InfoHashes.hash(h0, h1, h2);
         int seg = segmentOf(hash);
-        Segment s = segments[seg];
-        if ((long) (s.size + 1) * 5 > (long) s.slots * 4) { // load past 0.8
-            if (s.slots < MAX_SEGMENT_SLOTS) {
-                s = grow(seg);
-            } else if ((long) (s.size + 1) * 10 > (long) s.slots * 9) {
+        int slots = peers[seg].length;
+        if ((long) (sizes[seg] + 1) * 5 > (long) slots * 4) { // load past 0.8
+            if (slots < MAX_SEGMENT_SLOTS) {
+                grow(seg);
+                slots = peers[seg].length;
+            } else if ((long) (sizes[seg] + 1) * 10 > (long) slots * 9) {
                 return -1;
             }
         }
-        int slot = home(hash, s.slots);
-        while (s.used(slot)) {
-            if (++slot == s.slots) slot = 0;
+        long[] k = keys[seg];
+        Object[] p = peers[seg];
+        int slot = home(hash, slots);
+        while (used(k, p, slot)) {
+            if (++slot == slots) slot = 0;
         }
-        int k = 4 * slot;
-        s.keys[k] = h0;
-        s.keys[k + 1] = h1;
-        s.keys[k + 2] = h2 & 0xFFFF_FFFFL;
-        s.keys[k + 3] = 0;
-        s.size++;
+        int at = 4 * slot;
+        k[at] = h0;
+        k[at + 1] = h1;
+        k[at + 2] = h2 & 0xFFFF_FFFFL;
+        k[at + 3] = 0;
+        sizes[seg]++;
         size++;
         return (seg << LOCAL_BITS) | slot;
     }
 
     /** Frees the slot (its torrent has no peers left, or never got one). */
     void remove(int slot) {
-        Segment s = segment(slot);
-        s.size--;
+        int seg = slot >>> LOCAL_BITS;
+        long[] k = keys[seg];
+        Object[] p = peers[seg];
+        int slots = p.length;
+        sizes[seg]--;
         size--;
         int hole = slot & LOCAL_MASK;
         int j = hole;
-        clear(s, hole);
+        clear(k, p, hole);
         while (true) {
-            if (++j == s.slots) j = 0;
-            if (!s.used(j)) break;
-            int home = home(InfoHashes.hash(s.keys[4 * j], s.keys[4 * j + 1], (int) s.keys[4 * j + 2]), s.slots);
-            int fromHome = j - home < 0 ? j - home + s.slots : j - home;
-            int fromHole = j - hole < 0 ? j - hole + s.slots : j - hole;
+            if (++j == slots) j = 0;
+            if (!used(k, p, j)) break;
+            int home = home(k, j, slots);
+            int fromHome = j - home < 0 ? j - home + slots : j - home;
+            int fromHole = j - hole < 0 ? j - hole + slots : j - hole;
             if (fromHome >= fromHole) {
-                move(s, j, hole);
+                System.arraycopy(k, 4 * j, k, 4 * hole, 4);
+                p[hole] = p[j];
+                clear(k, p, j);
                 hole = j;
             }
         }
     }
 
-    private static void move(Segment s, int from, int to) {
-        System.arraycopy(s.keys, 4 * from, s.keys, 4 * to, 4);
-        s.peers[to] = s.peers[from];
-        clear(s, from);
-    }
-
-    private static void clear(Segment s, int slot) {
-        s.peers[slot] = null;
-        s.keys[4 * slot + 2] = 0;
-        s.keys[4 * slot + 3] = 0;
+    private static void clear(long[] k, Object[] p, int local) {
+        p[local] = null;
+        k[4 * local + 2] = 0;
+        k[4 * local + 3] = 0;
     }
 
     /** Rehashes one segment into arrays a quarter larger; the others are not touched. */
-    private Segment grow(int seg) {
-        Segment old = segments[seg];
-        Segment s = new Segment((int) Math.min(MAX_SEGMENT_SLOTS, old.slots * 5L / 4 + 1));
-        s.size = old.size;
-        for (int i = 0; i < old.slots; i++) {
-            if (!old.used(i)) continue;
-            int slot = home(InfoHashes.hash(old.keys[4 * i], old.keys[4 * i + 1], (int) old.keys[4 * i + 2]), s.slots);
-            while (s.used(slot)) {
-                if (++slot == s.slots) slot = 0;
+    private void grow(int seg) {
+        long[] oldKeys = keys[seg];
+        Object[] oldPeers = peers[seg];
+        int slots = (int) Math.min(MAX_SEGMENT_SLOTS, oldPeers.length * 5L / 4 + 1);
+        long[] k = new long[4 * slots];
+        Object[] p = new Object[slots];
+        for (int i = 0; i < oldPeers.length; i++) {
+            if (!used(oldKeys, oldPeers, i)) continue;
+            int slot = home(oldKeys, i, slots);
+            while (used(k, p, slot)) {
+                if (++slot == slots) slot = 0;
             }
-            System.arraycopy(old.keys, 4 * i, s.keys, 4 * slot, 4);
-            s.peers[slot] = old.peers[i];
+            System.arraycopy(oldKeys, 4 * i, k, 4 * slot, 4);
+            p[slot] = oldPeers[i];
         }
-        segments[seg] = s;
-        return s;
+        keys[seg] = k;
+        peers[seg] = p;
     }
 }
