@@ -1,5 +1,6 @@
 package trackerd.swarm;
 
+import java.util.Arrays;
 import trackerd.net.InfoHashes;
 
 /**
@@ -47,7 +48,7 @@ final class NewTorrentBudget {
         this.tokensPerTick = (int) Math.min(Integer.MAX_VALUE, (long) perSecond * PeerStore.TICK_SECONDS);
         this.seed = seed;
         // an empty entry is a full bucket (for key 0, the /64 of ::1, which it is right for too)
-        java.util.Arrays.fill(tokens, burst);
+        Arrays.fill(tokens, burst);
     }
 
     /**
