@@ -92,6 +92,6 @@ public class AnnounceBenchmark {
     /** Settings the benchmark shards use; kept here so the benchmarks agree. */
     static SwarmSettings settings() {
         return new SwarmSettings(new TrackerConfig.Swarm(1800, 900, 2700, 50, 50, 60, false),
-            new TrackerConfig.Limits(Integer.MAX_VALUE, Integer.MAX_VALUE, 64));
+            new TrackerConfig.Limits(Integer.MAX_VALUE, Integer.MAX_VALUE, 64, Integer.MAX_VALUE, 0, 0));
     }
 }

@@ -12,6 +12,10 @@ import trackerd.swarm.SwarmShard;
  * the peers held. Run it with a fixed heap and a simple collector so the numbers are steady:
  * {@code java -Xms4g -Xmx4g -XX:+UseParallelGC -cp tracker-bench/target/benchmarks.jar
  * trackerd.bench.PeerMemoryBenchmark 1000000 100000} (or {@code scripts/bench-memory}).
+ * With as many peers as torrents every torrent has exactly one peer, and the bytes per torrent
+ * line is the cost of a one-peer torrent ({@code scripts/bench-memory one-peer 10000000}).
+ * It also prints the longest single announce while filling: table growth (and any collection
+ * it triggers) shows there, since a swarm worker answers nothing else meanwhile.
  */
 public final class PeerMemoryBenchmark {
     private PeerMemoryBenchmark() {}
@@ -30,8 +34,13 @@ public final class PeerMemoryBenchmark {
         System.out.printf("peers %,d (asked %,d) over %,d torrents (largest swarm %,d)%n",
             held, peers, shard.torrents(), workload.swarmSize[0]);
         System.out.printf("heap growth %,d bytes = %.1f bytes per peer%n", after - before, perPeer);
+        System.out.printf("= %.1f bytes per torrent%n", (double) (after - before) / shard.torrents());
+        System.out.printf("longest announce while filling %.2f ms; %d over 1 ms%n", longestNanos / 1e6, overOneMs);
         if (shard.torrents() < 0) System.out.println(shard); // keep the shard reachable up to here
     }
+
+    private static long longestNanos;
+    private static long overOneMs;
 
     static SwarmShard fill(SkewedWorkload workload) {
         SwarmShard shard = new SwarmShard(AnnounceBenchmark.settings(), 1);
@@ -47,7 +56,11 @@ public final class PeerMemoryBenchmark {
                 slot.seeder = SkewedWorkload.seeder(peer);
                 slot.event = AnnounceEvent.STARTED;
                 slot.numwant = 0;
+                long start = System.nanoTime();
                 shard.announce(slot, 0);
+                long took = System.nanoTime() - start;
+                if (took > longestNanos) longestNanos = took;
+                if (took > 1_000_000) overOneMs++;
             }
         }
         return shard;

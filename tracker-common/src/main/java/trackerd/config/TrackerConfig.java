@@ -25,7 +25,14 @@ public record TrackerConfig(
             int announceIntervalSeconds, int minAnnounceIntervalSeconds, int peerTimeoutSeconds,
             int defaultNumwant, int maxResponsePeers, int cleaningIntervalSeconds, boolean trustClientIp) {}
 
-    public record Limits(int maxTorrents, int maxPeersPerTorrent, int maxScrapeHashes) {}
+    /**
+     * 0 in maxTorrents, maxPeersPerTorrent or maxPeers: derive from the heap ({@link MemoryBudget#resolve}).
+     *
+     * @param maxPeers across all shards, in IPv4-peer units (an IPv6 peer counts 3)
+     * @param newTorrentsPerAddressBurst new torrents one address (IPv6: /64) may create at once; 0 = no limit
+     */
+    public record Limits(int maxTorrents, int maxPeersPerTorrent, int maxScrapeHashes, int maxPeers,
+                         int newTorrentsPerAddressBurst, int newTorrentsPerAddressPerSecond) {}
 
     public record Udp(boolean enabled, List<InetSocketAddress> listen, int receiveBufferBytes, int sendBufferBytes) {}
 
@@ -95,7 +102,8 @@ public record TrackerConfig(
                 v.integer("workers.queue_capacity")),
             swarm,
             new Limits(v.integer("limits.max_torrents"), v.integer("limits.max_peers_per_torrent"),
-                v.integer("limits.max_scrape_hashes")),
+                v.integer("limits.max_scrape_hashes"), v.integer("limits.max_peers"),
+                v.integer("limits.new_torrents_per_address_burst"), v.integer("limits.new_torrents_per_address_per_second")),
             new Udp(v.bool("udp.enabled"), v.addresses("udp.listen"), v.integer("udp.receive_buffer_bytes"),
                 v.integer("udp.send_buffer_bytes")),
             http,

@@ -57,10 +57,27 @@ public final class TrackerSchema {
                 + "address. Only for private trackers whose clients sit behind the same NAT as the tracker.",
             bool()),
 
-        key("limits.max_torrents", "10000000", "Most torrents held at once; an announce for a new torrent past it gets an error.",
-            integer(1, MAX_INT)),
-        key("limits.max_peers_per_torrent", "1000000", "Most peers in one swarm; a new peer past it gets an error.",
-            integer(1, MAX_INT)),
+        key("limits.max_torrents", "0",
+            "Most torrents held at once; an announce for a new torrent past it gets an error.\n"
+                + "0 = derived from the heap (-Xmx): 20 % of it at 80 bytes a torrent, e.g. 2,684,354 for 1 GiB.\n"
+                + "The values in force are logged at start.",
+            integer(0, MAX_INT)),
+        key("limits.max_peers", "0",
+            "Most peers held at once in all swarms (an IPv6 peer counts 3); a new peer past it gets an error.\n"
+                + "0 = derived from the heap: 40 % of it at 32 bytes a peer, e.g. 13,421,772 for 1 GiB.",
+            integer(0, MAX_INT)),
+        key("limits.max_peers_per_torrent", "0",
+            "Most peers in one swarm; a new peer past it gets an error.\n"
+                + "0 = derived from the heap: 5 % of it at 80 bytes a peer, e.g. 671,088 for 1 GiB.",
+            integer(0, MAX_INT)),
+        key("limits.new_torrents_per_address_burst", "1000",
+            "New torrents one source address (IPv6: one /64) may create at once; it earns more at\n"
+                + "new_torrents_per_address_per_second. Past it an announce that would create a torrent gets an error\n"
+                + "(announces to existing torrents are never limited). Stops one host filling the tracker. 0 = no limit.",
+            integer(0, MAX_INT)),
+        key("limits.new_torrents_per_address_per_second", "10",
+            "How fast an address earns new-torrent allowance back (see new_torrents_per_address_burst).",
+            integer(1, 1_000_000)),
         key("limits.max_scrape_hashes", "64",
             "Most info hashes in one scrape request. BEP 15 fits about 74 in one UDP packet.",
             integer(1, 1000)),

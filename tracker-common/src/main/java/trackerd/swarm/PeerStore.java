@@ -22,7 +22,8 @@ import trackerd.net.InfoHashes;
  * front end, so a last word of 0 never holds a peer and marks an empty slot.
  *
  * <p>Small swarms (up to {@value #SMALL_MAX} peers) keep their records packed in an array of
- * exactly the right length and are scanned. Larger ones switch to open addressing with linear
+ * exactly the right length and are scanned. (A torrent's only IPv4 peer is kept inline in its
+ * {@link TorrentTable} slot, without an array; the table shows it here as a one-peer array.) Larger ones switch to open addressing with linear
  * probing over {@code (length - 1) / stride} slots, load kept between 0.25 and 0.8, and
  * backward-shift deletion, so no tombstones build up.
  *
@@ -69,6 +70,11 @@ final class PeerStore {
 
     static int seeders(long[] a) {
         return a == null ? 0 : (int) a[0];
+    }
+
+    /** The header of a small-form array. */
+    static long smallHeader(int count, int seeders) {
+        return header(false, count, seeders);
     }
 
     private static long header(boolean large, int count, int seeders) {

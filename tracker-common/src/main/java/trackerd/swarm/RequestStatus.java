@@ -7,6 +7,10 @@ public enum RequestStatus {
     TOO_MANY_TORRENTS,
     /** A new peer was refused: the swarm holds {@code limits.max_peers_per_torrent} already. */
     TOO_MANY_PEERS,
+    /** A new torrent was refused: its source address used up its budget ({@code limits.new_torrents_per_address_*}). */
+    TOO_MANY_NEW_TORRENTS,
+    /** A new peer was refused: the tracker holds {@code limits.max_peers} peers. */
+    TRACKER_FULL_OF_PEERS,
     /** A swarm queue was full: nothing was done (UDP drops, HTTP/WS answer "tracker busy"). */
     BUSY,
     /** The swarm worker failed on this request (a bug: counted and logged once per stack). */

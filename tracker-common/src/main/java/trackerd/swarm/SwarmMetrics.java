@@ -17,6 +17,8 @@ final class SwarmMetrics {
         final int leechers6;
         final int rejectedTorrents;
         final int rejectedPeers;
+        final int rejectedShardPeers;
+        final int rejectedNewTorrents;
         final int expired;
         final int purged;
         final int internalErrors;
@@ -31,6 +33,8 @@ final class SwarmMetrics {
             String rejected = "Announces refused because a limit was reached";
             rejectedTorrents = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_torrents");
             rejectedPeers = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_peers_per_torrent");
+            rejectedShardPeers = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_peers");
+            rejectedNewTorrents = bank.counter("tracker_swarm_rejected", rejected, "limit", "new_torrents_per_address");
             expired = bank.counter("tracker_peers_expired", "Peers removed after the peer timeout");
             purged = bank.counter("tracker_torrents_purged",
                 "Torrents removed because a reloaded access list forbids them");
@@ -57,6 +61,8 @@ final class SwarmMetrics {
         w.set(d.leechers6, shard.peers(true) - shard.seeders(true));
         w.set(d.rejectedTorrents, shard.rejectedTorrents());
         w.set(d.rejectedPeers, shard.rejectedPeers());
+        w.set(d.rejectedShardPeers, shard.rejectedShardPeers());
+        w.set(d.rejectedNewTorrents, shard.rejectedNewTorrents());
         w.set(d.expired, shard.expiredPeers());
         w.set(d.purged, shard.purgedTorrents());
         w.set(d.internalErrors, internalErrors);

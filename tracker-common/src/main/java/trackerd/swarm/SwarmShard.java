@@ -23,6 +23,7 @@ public final class SwarmShard {
     private final TorrentTable table = new TorrentTable();
     private final PeerStore store4;
     private final PeerStore store6;
+    private final NewTorrentBudget newTorrents;
     private final int timeoutTicks;
     private long random;
 
@@ -33,6 +34,7 @@ public final class SwarmShard {
     private long seeders6;
     private long rejectedTorrents;
     private long rejectedPeers;
+    private long rejectedShardPeers;
     private long expiredPeers;
 
     private long purgedTorrents;
@@ -43,6 +45,7 @@ public final class SwarmShard {
     private boolean purgeStarted;
     private final int maxTorrents;
     private final int maxPeersPerTorrent;
+    private final long maxPeersPerShard;
     private final int defaultNumwant;
     private final int maxResponsePeers;
 
@@ -50,12 +53,15 @@ public final class SwarmShard {
     public SwarmShard(SwarmSettings settings, int shards) {
         this.maxTorrents = settings.maxTorrentsPerShard(shards);
         this.maxPeersPerTorrent = settings.limits().maxPeersPerTorrent();
+        this.maxPeersPerShard = settings.maxPeersPerShard(shards);
         this.defaultNumwant = settings.swarm().defaultNumwant();
         this.maxResponsePeers = settings.swarm().maxResponsePeers();
         SecureRandom seeds = new SecureRandom();
         store4 = new PeerStore(1, seeds.nextLong());
         store6 = new PeerStore(3, seeds.nextLong());
         random = seeds.nextLong();
+        newTorrents = new NewTorrentBudget(settings.newTorrentBurstPerShard(shards),
+            settings.newTorrentsPerSecondPerShard(shards), seeds.nextLong());
         timeoutTicks = (settings.swarm().peerTimeoutSeconds() + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
     }
 
@@ -100,16 +106,33 @@ public final class SwarmShard {
                 r.status = RequestStatus.TOO_MANY_TORRENTS;
                 return;
             }
+            if (!newTorrents.tryTake(r.ipv6, r.address0, tick)) {
+                r.status = RequestStatus.TOO_MANY_NEW_TORRENTS;
+                return;
+            }
             t = table.insert(r.infoHash0, r.infoHash1, r.infoHash2);
+            if (t < 0) { // a segment at its largest: only far past any heap-derived bound
+                rejectedTorrents++;
+                r.status = RequestStatus.TOO_MANY_TORRENTS;
+                return;
+            }
             created = true;
         }
         boolean seeder = r.seeder || r.event == AnnounceEvent.COMPLETED;
-        long[] peers = store.upsert(table.peers(t, r.ipv6), k0, k1, key, seeder, tick, maxPeersPerTorrent);
+        // with the shard's peers at their bound only known peers get in: a cap of 0 refuses every new one
+        boolean shardFull = peers4 + 3 * peers6 >= maxPeersPerShard;
+        long[] peers = store.upsert(table.peers(t, r.ipv6), k0, k1, key, seeder, tick,
+            shardFull ? 0 : maxPeersPerTorrent);
         int previous = store.previous;
         if (previous == PeerStore.REFUSED_FULL) {
             if (created) table.remove(t);
-            rejectedPeers++;
-            r.status = RequestStatus.TOO_MANY_PEERS;
+            if (shardFull) {
+                rejectedShardPeers++;
+                r.status = RequestStatus.TRACKER_FULL_OF_PEERS;
+            } else {
+                rejectedPeers++;
+                r.status = RequestStatus.TOO_MANY_PEERS;
+            }
             return;
         }
         table.setPeers(t, r.ipv6, peers);
@@ -192,15 +215,15 @@ public final class SwarmShard {
      */
     public boolean cleanSlice(int tick, int budget) {
         if (cleanCursor < 0) {
-            cleanCursor = 0;
+            cleanCursor = table.next(-1);
             purgeStarted = purge != null;
         }
         InfoHashFilter purging = purgeStarted ? purge : null;
         int spent = 0;
-        while (cleanCursor < table.slots() && spent < budget) {
+        while (cleanCursor < TorrentTable.END && spent < budget) {
             int t = cleanCursor;
             if (!table.used(t)) {
-                cleanCursor++;
+                cleanCursor = table.next(t);
                 spent++;
                 continue;
             }
@@ -214,10 +237,10 @@ public final class SwarmShard {
             if (!table.used(t)) {
                 table.remove(t); // shifts a later torrent into t: look at t again
             } else {
-                cleanCursor++;
+                cleanCursor = table.next(t);
             }
         }
-        if (cleanCursor >= table.slots()) {
+        if (cleanCursor >= TorrentTable.END) {
             cleanCursor = -1;
             if (purging != null && purge == purging) purge = null;
             return true;
@@ -264,6 +287,7 @@ public final class SwarmShard {
         return rejectedTorrents;
     }
 
+    /** New peers refused by max_peers_per_torrent. */
     public long rejectedPeers() {
         return rejectedPeers;
     }
@@ -271,6 +295,16 @@ public final class SwarmShard {
     /** Torrents removed by purges. */
     public long purgedTorrents() {
         return purgedTorrents;
+    }
+
+    /** New peers refused because the shard held its share of max_peers. */
+    public long rejectedShardPeers() {
+        return rejectedShardPeers;
+    }
+
+    /** New torrents refused by the per-address budget. */
+    public long rejectedNewTorrents() {
+        return newTorrents.refused();
     }
 
     public long expiredPeers() {

@@ -82,7 +82,7 @@ class ConfigLoaderTest {
     @Test
     void shouldRejectNegativeCounts() {
         assertError("swarm.max_response_peers", "between 0 and 1000", "[swarm]\nmax_response_peers = -1\n");
-        assertError("limits.max_torrents", "between 1", "[limits]\nmax_torrents = 0\n");
+        assertError("limits.max_torrents", "between 0", "[limits]\nmax_torrents = -1\n");
     }
 
     @Test

@@ -48,7 +48,7 @@ class SwarmGatewayTest {
         registry = new SimpleMeterRegistry();
         MetricBank bank = new MetricBank(registry);
         SwarmSettings settings = new SwarmSettings(new TrackerConfig.Swarm(1800, 900, 2700, 50, 50, 60, false),
-            new TrackerConfig.Limits(1_000_000, 1_000_000, 64));
+            new TrackerConfig.Limits(1_000_000, 1_000_000, 64, Integer.MAX_VALUE, 0, 0));
         TrackerClock clock = TrackerClock.start();
         engine = new SwarmEngine(settings, swarmWorkers, slots, bank, clock,
             new WorkerThreadFactory("swarm", (t, e) -> died.set(e)));

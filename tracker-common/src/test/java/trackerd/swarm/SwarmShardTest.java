@@ -24,8 +24,14 @@ class SwarmShardTest {
     static final int EVENT_STOPPED = 3;
 
     static SwarmSettings settings(int maxTorrents, int maxPeers) {
+        return settings(maxTorrents, maxPeers, Integer.MAX_VALUE, 0, 0);
+    }
+
+    /** @param shardPeers the tracker-wide peer bound (one shard here), in IPv4-peer units */
+    static SwarmSettings settings(int maxTorrents, int maxPeers, int shardPeers, int newTorrentBurst,
+                                  int newTorrentsPerSecond) {
         return new SwarmSettings(new TrackerConfig.Swarm(30, 15, TIMEOUT_SECONDS, 50, 50, 60, false),
-            new TrackerConfig.Limits(maxTorrents, maxPeers, 64));
+            new TrackerConfig.Limits(maxTorrents, maxPeers, 64, shardPeers, newTorrentBurst, newTorrentsPerSecond));
     }
 
     final SwarmShard shard = new SwarmShard(settings(1000, 1000), 1);
@@ -151,6 +157,61 @@ class SwarmShardTest {
         assertEquals(RequestStatus.OK, announce(small, 1, false, 3, 1, 0, true, -1, 0).status, "known peers still update");
         assertEquals(1, small.rejectedTorrents());
         assertEquals(1, small.rejectedPeers());
+    }
+
+    @Test
+    void shardPeerBoundShouldRefuseNewPeersAndKeepServingKnownOnes() {
+        // 5 IPv4-peer units: an IPv6 peer counts 3
+        SwarmShard bounded = new SwarmShard(settings(1000, 1000, 5, 0, 0), 1);
+        announce(bounded, 1, true, 1, 1, 0, false, -1, 0);
+        announce(bounded, 1, false, 1, 1, 0, false, -1, 0);
+        assertEquals(RequestStatus.OK, announce(bounded, 2, false, 2, 1, 0, false, -1, 0).status);
+        assertEquals(RequestStatus.TRACKER_FULL_OF_PEERS, announce(bounded, 1, false, 3, 1, 0, false, -1, 0).status);
+        assertEquals(RequestStatus.TRACKER_FULL_OF_PEERS, announce(bounded, 3, false, 3, 1, 0, false, -1, 0).status,
+            "a new torrent needs a new peer too");
+        assertEquals(2, bounded.torrents(), "the refused torrent is not kept");
+        SwarmRequest known = announce(bounded, 1, false, 1, 1, EVENT_COMPLETED, true, -1, 0);
+        assertEquals(RequestStatus.OK, known.status, "known peers still update");
+        assertEquals(1, known.seeders);
+        assertEquals(2, bounded.rejectedShardPeers());
+        assertEquals(0, bounded.rejectedPeers());
+        announce(bounded, 1, true, 1, 1, EVENT_STOPPED, false, -1, 0);
+        assertEquals(RequestStatus.OK, announce(bounded, 1, false, 3, 1, 0, false, -1, 0).status, "room again");
+    }
+
+    @Test
+    void perAddressBudgetShouldRefuseNewTorrentsButNotAnnouncesToExistingOnes() {
+        SwarmShard budgeted = new SwarmShard(settings(1000, 1000, Integer.MAX_VALUE, 3, 1), 1);
+        for (int t = 1; t <= 3; t++) assertEquals(RequestStatus.OK, announce(budgeted, t, false, 1, 1, 0, false, -1, 0).status);
+        assertEquals(RequestStatus.TOO_MANY_NEW_TORRENTS, announce(budgeted, 4, false, 1, 1, 0, false, -1, 0).status);
+        assertEquals(3, budgeted.torrents());
+        assertEquals(RequestStatus.OK, announce(budgeted, 2, false, 1, 2, 0, false, -1, 0).status, "existing torrent");
+        assertEquals(RequestStatus.OK, announce(budgeted, 4, false, 2, 1, 0, false, -1, 0).status, "another host");
+        assertEquals(RequestStatus.OK, announce(budgeted, 5, false, 1, 1, 0, false, -1, 1).status, "refilled a tick later");
+        assertEquals(1, budgeted.rejectedNewTorrents());
+    }
+
+    @Test
+    void oneAndTwoPeerTorrentsShouldAnswerAlikeInlineOrNot() {
+        SwarmRequest r = announce(1, 1, EVENT_STARTED, true);
+        assertEquals(1, r.seeders);
+        r = announce(1, 2, EVENT_STARTED, false);
+        assertEquals(Set.of(v4(1, 6881)), peers(r));
+        assertEquals(1, r.leechers);
+        announce(1, 1, EVENT_STOPPED, true);
+        r = announce(shard, 1, false, 3, 6881, 0, false, -1, 0);
+        assertEquals(Set.of(v4(2, 6881)), peers(r), "the peer left inline after a stop is still handed out");
+        announce(1, 3, EVENT_STOPPED, false);
+        r = announce(1, 2, EVENT_COMPLETED, false);
+        assertEquals(1, r.seeders);
+        assertEquals(0, r.leechers);
+        assertEquals(1, r.completed);
+        ScrapeBlock block = new ScrapeBlock(1);
+        block.add(0x1111_0000_0000_0001L, 31, 1);
+        shard.scrape(block, 0);
+        assertEquals(1, block.seeders(0));
+        assertEquals(1, block.completed(0));
+        assertEquals(0, block.leechers(0));
     }
 
     @Test

@@ -16,6 +16,7 @@ import trackerd.access.AccessList;
 import trackerd.access.AccessListFile.AccessListException;
 import trackerd.access.AccessListWatcher;
 import trackerd.config.AccessMode;
+import trackerd.config.MemoryBudget;
 import trackerd.config.TrackerConfig;
 import trackerd.metrics.MetricsServer;
 import trackerd.metrics.TrackerMetrics;
@@ -98,7 +99,9 @@ public final class Daemon implements AutoCloseable {
         socketWorkers = group;
         // closed after the engine: loops must still run to send the answers the engine drains
         closeInReverse.add(() -> group.shutdownGracefully(100, 3_000, TimeUnit.MILLISECONDS).syncUninterruptibly());
-        SwarmEngine engine = new SwarmEngine(new SwarmSettings(config.swarm(), config.limits()),
+        MemoryBudget budget = MemoryBudget.ofThisJvm();
+        LOG.info(budget.describe(config.limits()));
+        SwarmEngine engine = new SwarmEngine(new SwarmSettings(config.swarm(), budget.resolve(config.limits())),
             config.workers().swarmWorkers(), config.workers().queueCapacity(), metrics.bank(), clock,
             new WorkerThreadFactory("swarm", onWorkerDeath));
         engine.start();

@@ -27,6 +27,8 @@ public final class UdpResponseEncoder {
     public static final byte[] FORBIDDEN = bytes("info hash not served by this tracker");
     public static final byte[] TOO_MANY_TORRENTS = bytes("tracker is full: too many torrents");
     public static final byte[] TOO_MANY_PEERS = bytes("swarm is full: too many peers");
+    public static final byte[] TOO_MANY_NEW_TORRENTS = bytes("too many new torrents from this address: try again later");
+    public static final byte[] TRACKER_FULL_OF_PEERS = bytes("tracker is full: too many peers");
     public static final byte[] INTERNAL_ERROR = bytes("internal tracker error");
 
     private UdpResponseEncoder() {}

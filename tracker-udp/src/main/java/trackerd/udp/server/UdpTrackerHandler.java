@@ -235,6 +235,10 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
                     UdpResponseEncoder.TOO_MANY_TORRENTS, tid, to, ipv6);
                 case TOO_MANY_PEERS -> error(Reason.TOO_MANY_PEERS,
                     UdpResponseEncoder.TOO_MANY_PEERS, tid, to, ipv6);
+                case TOO_MANY_NEW_TORRENTS -> error(Reason.TOO_MANY_NEW_TORRENTS,
+                    UdpResponseEncoder.TOO_MANY_NEW_TORRENTS, tid, to, ipv6);
+                case TRACKER_FULL_OF_PEERS -> error(Reason.TRACKER_FULL_OF_PEERS,
+                    UdpResponseEncoder.TRACKER_FULL_OF_PEERS, tid, to, ipv6);
                 case BUSY -> metrics.error(Reason.QUEUE_FULL);
                 default -> error(Reason.INTERNAL, UdpResponseEncoder.INTERNAL_ERROR, tid, to, ipv6);
             }
