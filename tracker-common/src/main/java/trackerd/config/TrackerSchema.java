@@ -85,7 +85,10 @@ public final class TrackerSchema {
             "PEM certificate chain for HTTPS and WSS, leaf first. Both files are re-read on SIGHUP or SIGUSR1 and\n"
                 + "when either changes; a bad new pair (unreadable, key not matching, expired) keeps the old one.",
             string()),
-        key("http.tls.key_path", "\"\"", "PEM private key (PKCS#8) for HTTPS and WSS.", string()),
+        key("http.tls.key_path", "\"\"",
+            "PEM private key (unencrypted PKCS#8: BEGIN PRIVATE KEY) for HTTPS and WSS. Relative paths here are\n"
+                + "relative to the directory of this config file.",
+            string()),
         key("http.tls.provider", "\"auto\"",
             "TLS implementation: openssl (BoringSSL, bundled), jdk, or auto = openssl when its native library\n"
                 + "loads here, else jdk. The start log names the one in use.",
