@@ -22,6 +22,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -196,6 +197,8 @@ public final class TlsProviderBenchmark {
         private final boolean handshakes;
         private final AtomicLong done;
         private volatile boolean running = true;
+        /** Only the client's event loop touches it. */
+        private boolean reported;
 
         Client(EventLoopGroup loop, SslContext tls, InetSocketAddress server, boolean handshakes, AtomicLong done) {
             this.handshakes = handshakes;
@@ -236,7 +239,16 @@ public final class TlsProviderBenchmark {
             @Override
             public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
                 if (event instanceof SslHandshakeCompletionEvent completion) {
-                    if (completion.isSuccess()) send(ctx); else ctx.close();
+                    if (!completion.isSuccess()) {
+                        ctx.close();
+                        return;
+                    }
+                    if (!reported) { // once per run: what was negotiated
+                        reported = true;
+                        javax.net.ssl.SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
+                        System.out.printf("  negotiated %s %s%n", session.getProtocol(), session.getCipherSuite());
+                    }
+                    send(ctx);
                 }
             }
 
