@@ -41,7 +41,7 @@ public record TrackerConfig(
             Tls tls, Proxy proxy) {}
 
     /** Paths are null when not set. */
-    public record Tls(List<InetSocketAddress> listen, Path certPath, Path keyPath) {}
+    public record Tls(List<InetSocketAddress> listen, Path certPath, Path keyPath, TlsProvider provider) {}
 
     /** header is lower case, empty when not behind a proxy. */
     public record Proxy(String header, List<Cidr> trusted) {}
@@ -76,7 +76,8 @@ public record TrackerConfig(
         }
 
         Tls tls = new Tls(v.addresses("http.tls.listen"),
-            optionalPath(v, "http.tls.cert_path"), optionalPath(v, "http.tls.key_path"));
+            optionalPath(v, "http.tls.cert_path"), optionalPath(v, "http.tls.key_path"),
+            TlsProvider.valueOf(v.string("http.tls.provider").toUpperCase(Locale.ROOT)));
         if (!tls.listen().isEmpty()) {
             requireFile("http.tls.cert_path", tls.certPath(), "http.tls.listen is set");
             requireFile("http.tls.key_path", tls.keyPath(), "http.tls.listen is set");

@@ -99,8 +99,18 @@ public final class TrackerSchema {
         key("http.read_timeout_seconds", "15", "Idle keep-alive or slow connections are closed after this long.",
             integer(1, 3_600)),
         key("http.tls.listen", "[]", "HTTPS addresses (TCP). Empty = no HTTPS.", addressList()),
-        key("http.tls.cert_path", "\"\"", "PEM certificate chain for HTTPS and WSS; re-read when the file changes.", string()),
-        key("http.tls.key_path", "\"\"", "PEM private key (PKCS#8) for HTTPS and WSS.", string()),
+        key("http.tls.cert_path", "\"\"",
+            "PEM certificate chain for HTTPS and WSS, leaf first. Both files are re-read on SIGHUP or SIGUSR1 and\n"
+                + "when either changes; a bad new pair (unreadable, key not matching, expired) keeps the old one.",
+            string()),
+        key("http.tls.key_path", "\"\"",
+            "PEM private key (unencrypted PKCS#8: BEGIN PRIVATE KEY) for HTTPS and WSS. Relative paths here are\n"
+                + "relative to the directory of this config file.",
+            string()),
+        key("http.tls.provider", "\"auto\"",
+            "TLS implementation: openssl (BoringSSL, bundled), jdk, or auto = openssl when its native library\n"
+                + "loads here, else jdk. The start log names the one in use.",
+            oneOf("auto", "jdk", "openssl")),
         key("http.proxy.header", "\"\"",
             "Header that carries the client address behind a reverse proxy: X-Forwarded-For or X-Real-IP.\n"
                 + "Empty = use the connection's source address.",

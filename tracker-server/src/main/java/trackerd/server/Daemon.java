@@ -28,6 +28,9 @@ import trackerd.runtime.TrackerClock;
 import trackerd.swarm.InfoHashFilter;
 import trackerd.swarm.SwarmEngine;
 import trackerd.swarm.SwarmSettings;
+import trackerd.http.tls.ReloadableSslContext;
+import trackerd.http.tls.ReloadableSslContext.TlsStartException;
+import trackerd.runtime.FileChangeWatcher;
 import trackerd.udp.server.UdpFrontEnd;
 
 /**
@@ -38,11 +41,14 @@ import trackerd.udp.server.UdpFrontEnd;
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final long ACCESS_LIST_POLL_MILLIS = 1_000;
+    private static final long TLS_POLL_MILLIS = 1_000;
 
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
     private final List<String> listening = new ArrayList<>();
     private final TrackerMetrics metrics;
     private AccessList accessList;
+    /** Null when http.tls.listen is empty. */
+    private ReloadableSslContext tls;
     private MetricsServer metricsServer;
     private UdpFrontEnd udp;
     private LoopContexts loopContexts;
@@ -80,6 +86,19 @@ public final class Daemon implements AutoCloseable {
         if (config.accessList().mode() != AccessMode.OFF) {
             closeInReverse.add(new AccessListWatcher(accessList, ACCESS_LIST_POLL_MILLIS,
                 new WorkerThreadFactory("access-list-watcher", onWorkerDeath)));
+        }
+        if (!config.http().tls().listen().isEmpty()) {
+            TrackerConfig.Tls tlsConfig = config.http().tls();
+            try {
+                tls = ReloadableSslContext.open(tlsConfig.certPath(), tlsConfig.keyPath(), tlsConfig.provider(),
+                    metrics.bank());
+            } catch (TlsStartException e) {
+                throw new StartException(Main.EXIT_CONFIG, e.key() + ": " + e.getMessage());
+            }
+            // a renewal rewrites both files: one watcher, so it reloads once the pair has settled
+            ReloadableSslContext reloadable = tls;
+            closeInReverse.add(new FileChangeWatcher(List.of(tlsConfig.certPath(), tlsConfig.keyPath()),
+                reloadable::reload, TLS_POLL_MILLIS, new WorkerThreadFactory("tls-watcher", onWorkerDeath)));
         }
         if (config.metrics().enabled()) {
             InetSocketAddress address = config.metrics().listen();
@@ -184,17 +203,27 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * Re-reads what can change without a restart (the access list; TLS certificates will join
-     * it), logging what it does. {@code trigger} names the cause for the log, e.g. {@code "SIGHUP"}.
-     * Any thread; reloads are serialized by the access list.
+     * Re-reads what can change without a restart (the access list, the TLS certificate and key),
+     * logging what it does. {@code trigger} names the cause for the log, e.g. {@code "SIGHUP"}.
+     * Any thread; each reload is serialized by its own object.
      */
     public void reload(String trigger) {
-        if (accessList.mode() == AccessMode.OFF) {
-            LOG.info("{}: reload requested; access list is off, nothing to reload", trigger);
-        } else {
+        if (accessList.mode() == AccessMode.OFF && tls == null) {
+            LOG.info("{}: reload requested; access list is off and no TLS, nothing to reload", trigger);
+        }
+        if (accessList.mode() != AccessMode.OFF) {
             LOG.info("{}: reloading the access list from {}", trigger, accessList.path());
             accessList.reload();
         }
+        if (tls != null) {
+            LOG.info("{}: reloading the TLS certificate from {} and {}", trigger, tls.certPath(), tls.keyPath());
+            tls.reload();
+        }
+    }
+
+    /** The HTTPS/WSS context for the listeners on http.tls.listen; null when that list is empty. */
+    public ReloadableSslContext tls() {
+        return tls;
     }
 
     public AccessList accessList() {
