@@ -24,7 +24,8 @@ final class SwarmMetrics {
         final int internalErrors;
 
         Definitions(MetricBank bank) {
-            torrents = bank.gauge("tracker_torrents", "Torrents with at least one peer");
+            torrents = bank.gauge("tracker_torrents",
+                "Torrents held: with peers, or kept without peers for a peer timeout for their completed count");
             String peers = "Peers in all swarms";
             seeders4 = bank.gauge("tracker_peers", peers, "ip_version", "4", "status", "seeder");
             leechers4 = bank.gauge("tracker_peers", peers, "ip_version", "4", "status", "leecher");

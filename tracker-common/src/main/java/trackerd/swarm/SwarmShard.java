@@ -14,7 +14,10 @@ import trackerd.net.InfoHashes;
  *       download unless it already was a seeder.
  *   <li>Reply peers: random, never the asker, at most min(numwant, max_response_peers); a
  *       seeder gets leechers only.
- *   <li>Torrents without peers are dropped at once; peers expire after the peer timeout.
+ *   <li>Peers expire after the peer timeout. A torrent whose last peer leaves is dropped at once,
+ *       unless it has a completed count: then it stays, without peers and still counted against
+ *       {@code limits.max_torrents}, for one peer timeout after it went empty, so its downloads
+ *       survive a swarm that empties for a while (the cleaning pass drops it then).
  *   <li>A {@linkplain #purge purge} (access list reloaded) removes the torrents it names during
  *       the next cleaning pass, in the same short slices.
  * </ul>
@@ -38,6 +41,7 @@ public final class SwarmShard {
     private long expiredPeers;
 
     private long purgedTorrents;
+    private long emptyTorrentsDropped;
 
     private int cleanCursor = -1;
     /** Torrents to remove during the next cleaning pass; null when there is nothing to purge. */
@@ -90,10 +94,7 @@ public final class SwarmShard {
                 long[] left = store.remove(table.peers(t, r.ipv6), k0, k1, key);
                 account(r.ipv6, -(store.removedSeeders + store.removedLeechers), -store.removedSeeders);
                 table.setPeers(t, r.ipv6, left);
-                if (!table.used(t)) {
-                    table.remove(t);
-                    t = -1;
-                }
+                if (!table.hasPeers(t) && !keepIfCompleted(t, tick)) t = -1;
             }
             fillCounts(r, t);
             return;
@@ -198,6 +199,19 @@ public final class SwarmShard {
         r.completed = table.completed(t);
     }
 
+    /**
+     * A torrent without peers: kept (marked with the tick it went empty) when it has a completed
+     * count, else removed. Returns true when kept; after a removal the slot numbers change.
+     */
+    private boolean keepIfCompleted(int t, int tick) {
+        if (table.completed(t) != 0) {
+            table.keepEmpty(t, tick);
+            return true;
+        }
+        table.remove(t);
+        return false;
+    }
+
     private void account(boolean ipv6, long peers, long seeders) {
         if (ipv6) {
             peers6 += peers;
@@ -232,13 +246,21 @@ public final class SwarmShard {
                 drop(t);
                 continue; // a later torrent may have shifted into t
             }
+            int emptySince = table.emptySince(t);
+            if (emptySince >= 0) { // kept for its completed count: until a peer timeout after it emptied
+                if (((tick - emptySince) & PeerStore.TICK_MASK) >= timeoutTicks) {
+                    table.remove(t); // shifts a later torrent into t: look at t again
+                    emptyTorrentsDropped++;
+                } else {
+                    cleanCursor = table.next(t);
+                }
+                continue;
+            }
             table.setPeers(t, false, expire(store4, table.peers(t, false), tick, false));
             table.setPeers(t, true, expire(store6, table.peers(t, true), tick, true));
-            if (!table.used(t)) {
-                table.remove(t); // shifts a later torrent into t: look at t again
-            } else {
+            if (table.hasPeers(t) || keepIfCompleted(t, tick)) {
                 cleanCursor = table.next(t);
-            }
+            } // else removed: a later torrent may have shifted into t, look at t again
         }
         if (cleanCursor >= TorrentTable.END) {
             cleanCursor = -1;
@@ -309,5 +331,10 @@ public final class SwarmShard {
 
     public long expiredPeers() {
         return expiredPeers;
+    }
+
+    /** Torrents kept without peers (for their completed count) that the cleaning pass dropped. */
+    public long emptyTorrentsDropped() {
+        return emptyTorrentsDropped;
     }
 }

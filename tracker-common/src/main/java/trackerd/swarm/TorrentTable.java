@@ -8,13 +8,18 @@ import trackerd.net.InfoHashes;
  *
  * <pre>
  * keys:  [4s] info hash bytes 0-7   [4s+1] bytes 8-15   [4s+2] completed count (high 32) | bytes 16-19 (low 32)
- *        [4s+3] the torrent's one IPv4 peer, inline: a {@link PeerStore} IPv4 record word, 0 = none
+ *        [4s+3] the torrent's one IPv4 peer, inline: a {@link PeerStore} IPv4 record word, 0 = none;
+ *               or, for a torrent kept without peers, {@link #EMPTY_MARK} | the tick it went empty
  * peers: [s]  null, the IPv4 peer array ({@code long[]}, {@link PeerStore} layout), or, once the
  *             torrent has IPv6 peers, a {@code long[][]} {IPv4 array or null, IPv6 array}
  * </pre>
  *
- * 36 bytes a slot (references are compressed under 32 GiB heaps). A slot is in use exactly when
- * it has a peer of either family: torrents without peers are removed at once.
+ * 36 bytes a slot (references are compressed under 32 GiB heaps). A slot is in use when it has a
+ * peer of either family, or when it is {@linkplain #keepEmpty kept empty}: a torrent with a
+ * completed count whose last peer left stays, without peers, so that its downloads are not
+ * forgotten; the cleaning pass drops it a peer timeout later ({@link #emptySince}). Its mark
+ * is an IPv4 record word with address and port 0, which no peer has (port 0 is refused), so it
+ * costs nothing but the slot, and any change to the torrent's peers clears it.
  *
  * <p><b>Inline peer.</b> Most torrents of a public tracker have one or two peers. A torrent whose
  * IPv4 peers are one peer keeps it in word {@code 4s+3} and has no peer array: it costs its slot
@@ -63,6 +68,11 @@ final class TorrentTable {
      * shard's bound is kept at or below it.
      */
     static final int MAX_TORRENTS = (int) ((long) SEGMENTS * MAX_SEGMENT_SLOTS / 10 * 7);
+    /**
+     * Word {@code 4s+3} of a torrent kept without peers: the seeder bit set (so the word is never 0
+     * whatever the tick), address and port 0, the tick it went empty in the low 15 bits.
+     */
+    static final long EMPTY_MARK = PeerStore.SEEDER_BIT;
 
     // per segment: its keys and peers arrays (the peers array's length is its slot count)
     private final long[][] keys = new long[SEGMENTS][];
@@ -126,18 +136,48 @@ final class TorrentTable {
         long[] array = ref instanceof long[][] pair ? pair[0] : (long[]) ref;
         if (array != null) return array;
         long record = keys[slot >>> LOCAL_BITS][4 * local + 3];
-        if (record == 0) return null;
+        if (!isPeerRecord(record)) return null;
         inlineView[0] = PeerStore.smallHeader(1, (record & PeerStore.SEEDER_BIT) != 0 ? 1 : 0);
         inlineView[1] = record;
         return inlineView;
     }
 
-    /** Stores the torrent's peers of one family; a one-peer IPv4 array goes inline. */
+    /** A peer's record word, not 0 (none) or an {@link #EMPTY_MARK}: a peer's port is never 0. */
+    private static boolean isPeerRecord(long word) {
+        return (word & ~0xFFFFL) != 0;
+    }
+
+    /** True when the torrent has a peer of either family (false for one {@linkplain #keepEmpty kept empty}). */
+    boolean hasPeers(int slot) {
+        return peers[slot >>> LOCAL_BITS][slot & LOCAL_MASK] != null
+            || isPeerRecord(keys[slot >>> LOCAL_BITS][4 * (slot & LOCAL_MASK) + 3]);
+    }
+
+    /**
+     * Keeps a torrent whose peers all left (for its completed count), marked with the tick it
+     * went empty. Only for a slot without peers; a later {@link #setPeers} clears the mark.
+     */
+    void keepEmpty(int slot, int tick) {
+        keys[slot >>> LOCAL_BITS][4 * (slot & LOCAL_MASK) + 3] = EMPTY_MARK | (tick & PeerStore.TICK_MASK);
+    }
+
+    /** The tick a torrent kept without peers went empty, or -1 when it is not such a torrent. */
+    int emptySince(int slot) {
+        long word = keys[slot >>> LOCAL_BITS][4 * (slot & LOCAL_MASK) + 3];
+        return word != 0 && !isPeerRecord(word) ? (int) word & PeerStore.TICK_MASK : -1;
+    }
+
+    /**
+     * Stores the torrent's peers of one family; a one-peer IPv4 array goes inline. Clears an
+     * {@linkplain #keepEmpty empty mark}: the caller keeps the torrent empty again if it has no
+     * peers left.
+     */
     void setPeers(int slot, boolean ipv6, long[] value) {
         long[] k = keys[slot >>> LOCAL_BITS];
         Object[] p = peers[slot >>> LOCAL_BITS];
         int local = slot & LOCAL_MASK;
         Object ref = p[local];
+        if (!isPeerRecord(k[4 * local + 3])) k[4 * local + 3] = 0;
         long[][] pair = ref instanceof long[][] both ? both : null;
         long[] v4 = pair != null ? pair[0] : (long[]) ref;
         long[] v6 = pair != null ? pair[1] : null;
@@ -181,6 +221,13 @@ final class TorrentTable {
 
     void countCompleted(int slot) {
         keys[slot >>> LOCAL_BITS][4 * (slot & LOCAL_MASK) + 2] += 1L << 32;
+    }
+
+    /** Sets the completed count (a restored snapshot). */
+    void setCompleted(int slot, int completed) {
+        long[] k = keys[slot >>> LOCAL_BITS];
+        int at = 4 * (slot & LOCAL_MASK) + 2;
+        k[at] = ((long) completed << 32) | (k[at] & 0xFFFF_FFFFL);
     }
 
     private static int segmentOf(long hash) {
@@ -245,7 +292,7 @@ final class TorrentTable {
         return (seg << LOCAL_BITS) | slot;
     }
 
-    /** Frees the slot (its torrent has no peers left, or never got one). */
+    /** Frees the slot (its torrent has no peers left, or never got one, or was kept empty long enough). */
     void remove(int slot) {
         int seg = slot >>> LOCAL_BITS;
         long[] k = keys[seg];

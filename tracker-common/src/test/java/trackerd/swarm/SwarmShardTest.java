@@ -107,6 +107,43 @@ class SwarmShardTest {
     }
 
     @Test
+    void completedCountShouldOutliveAnEmptySwarmForOnePeerTimeout() {
+        announce(shard, 1, false, 1, 6881, EVENT_COMPLETED, true, -1, SwarmShard.tick(0));
+        announce(shard, 1, false, 1, 6881, EVENT_STOPPED, true, -1, SwarmShard.tick(100));
+        assertEquals(1, shard.torrents(), "kept for its download");
+        assertEquals(0, shard.peers(false));
+        ScrapeBlock block = new ScrapeBlock(4);
+        block.add(0x1111_0000_0000_0001L, 31, 1);
+        shard.scrape(block, 0);
+        assertEquals(List.of(0, 1, 0), List.of(block.seeders(0), block.completed(0), block.leechers(0)));
+
+        cleanFully(shard, SwarmShard.tick(100 + TIMEOUT_SECONDS - 8));
+        assertEquals(1, shard.torrents(), "still within a peer timeout of going empty");
+        SwarmRequest r = announce(shard, 1, true, 2, 6881, EVENT_STARTED, false, -1, SwarmShard.tick(100 + 20));
+        assertEquals(List.of(1, 0, 1), List.of(r.completed, r.seeders, r.leechers), "a new peer finds the count");
+        announce(shard, 1, true, 2, 6881, EVENT_STOPPED, false, -1, SwarmShard.tick(100 + 24));
+        cleanFully(shard, SwarmShard.tick(100 + 24 + TIMEOUT_SECONDS - 8));
+        assertEquals(1, shard.torrents(), "emptied again at +24: the timeout counts from there");
+        cleanFully(shard, SwarmShard.tick(100 + 24 + TIMEOUT_SECONDS + 8));
+        assertEquals(0, shard.torrents());
+        assertEquals(1, shard.emptyTorrentsDropped());
+        assertEquals(0, announce(shard, 1, false, 3, 6881, EVENT_STARTED, false, -1, SwarmShard.tick(400)).completed,
+            "a dropped torrent starts from zero");
+    }
+
+    @Test
+    void torrentWithDownloadsShouldBeKeptWhenItsLastPeerExpires() {
+        announce(shard, 1, false, 1, 6881, EVENT_COMPLETED, true, -1, SwarmShard.tick(0));
+        announce(shard, 2, false, 1, 6881, EVENT_STARTED, false, -1, SwarmShard.tick(0));
+        int expiry = SwarmShard.tick(TIMEOUT_SECONDS + 8);
+        cleanFully(shard, expiry);
+        assertEquals(1, shard.torrents(), "torrent 1 kept (1 download), torrent 2 dropped");
+        assertEquals(0, shard.peers(false));
+        cleanFully(shard, SwarmShard.tick(2 * (TIMEOUT_SECONDS + 8)));
+        assertEquals(0, shard.torrents());
+    }
+
+    @Test
     void completedShouldMakeASeederAndCountOneDownloadPerPeer() {
         announce(1, 1, EVENT_STARTED, false);
         SwarmRequest r = announce(1, 1, EVENT_COMPLETED, true);
@@ -291,17 +328,26 @@ class SwarmShardTest {
         int timeoutTicks = (TIMEOUT_SECONDS + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
         Map<Integer, Map<String, ModelPeer>> model = new HashMap<>();
         Map<Integer, Integer> completed = new HashMap<>();
+        /** Torrents without peers kept for their completed count: the tick they went empty. */
+        Map<Integer, Integer> emptySince = new HashMap<>();
         int seconds = 0;
         for (int step = 0; step < 20_000; step++) {
             seconds += random.nextInt(3);
             int tick = SwarmShard.tick(seconds);
             if (random.nextInt(500) == 0) {
                 cleanFully(shard, tick);
+                // torrents kept for their downloads go a peer timeout after they emptied
+                emptySince.values().removeIf(since -> ((tick - since) & PeerStore.TICK_MASK) >= timeoutTicks);
                 for (Map<String, ModelPeer> peers : model.values()) {
                     peers.values().removeIf(p -> ((tick - p.tick()) & PeerStore.TICK_MASK) >= timeoutTicks);
                 }
+                model.forEach((t, peers) -> {
+                    if (peers.isEmpty() && completed.getOrDefault(t, 0) > 0) emptySince.put(t, tick);
+                });
                 model.values().removeIf(Map::isEmpty);
-                completed.keySet().retainAll(model.keySet()); // a dropped torrent forgets its downloads
+                // a dropped torrent forgets its downloads
+                completed.keySet().removeIf(t -> !model.containsKey(t) && !emptySince.containsKey(t));
+                assertEquals(model.size() + emptySince.size(), shard.torrents(), "seed " + seed + " step " + step);
                 continue;
             }
             int torrent = random.nextInt(torrents);
@@ -333,13 +379,19 @@ class SwarmShardTest {
             }
             if (peers.isEmpty()) {
                 model.remove(torrent);
-                completed.remove(torrent);
+                if (completed.getOrDefault(torrent, 0) > 0) {
+                    emptySince.put(torrent, tick);
+                } else {
+                    completed.remove(torrent);
+                }
+            } else {
+                emptySince.remove(torrent);
             }
             long modelSeeders = peers.values().stream().filter(ModelPeer::seeder).count();
             assertEquals(modelSeeders, r.seeders, "seed " + seed + " step " + step);
             assertEquals(peers.size() - modelSeeders, r.leechers, "seed " + seed + " step " + step);
             assertEquals((int) completed.getOrDefault(torrent, 0), r.completed, "seed " + seed + " step " + step);
-            assertEquals(model.size(), shard.torrents(), "seed " + seed + " step " + step);
+            assertEquals(model.size() + emptySince.size(), shard.torrents(), "seed " + seed + " step " + step);
         }
         long total4 = 0;
         long seeders6 = 0;
