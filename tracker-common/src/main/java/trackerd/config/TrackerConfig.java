@@ -10,7 +10,7 @@ import trackerd.net.Cidr;
 /** The whole validated configuration, immutable. Built only by {@link ConfigLoader}. */
 public record TrackerConfig(
         Log log, Workers workers, Swarm swarm, Limits limits, Udp udp, Http http, Ws ws,
-        AccessList accessList, Metrics metrics) {
+        AccessList accessList, Metrics metrics, State state) {
 
     public record Log(String level) {}
 
@@ -54,6 +54,9 @@ public record TrackerConfig(
     public record AccessList(AccessMode mode, Path path) {}
 
     public record Metrics(boolean enabled, InetSocketAddress listen) {}
+
+    /** @param path the state directory; null when not set (nothing is kept across restarts) */
+    public record State(Path path, int saveIntervalSeconds) {}
 
     public static TrackerConfig from(ConfigValues v) throws ConfigException {
         if (v.integer("workers.swarm_workers") == 0 && v.integer("workers.socket_workers") != 1) {
@@ -112,7 +115,8 @@ public record TrackerConfig(
                 v.integer("ws.max_offers_per_announce"), v.integer("ws.max_connections"),
                 v.integer("ws.idle_timeout_seconds"), v.integer("ws.ping_interval_seconds")),
             access,
-            new Metrics(v.bool("metrics.enabled"), v.address("metrics.listen")));
+            new Metrics(v.bool("metrics.enabled"), v.address("metrics.listen")),
+            new State(optionalPath(v, "state.path"), v.integer("state.save_interval_seconds")));
     }
 
     private static Path optionalPath(ConfigValues v, String key) {

@@ -136,7 +136,18 @@ public final class TrackerSchema {
             string()),
 
         key("metrics.enabled", "true", "Serve Prometheus metrics at GET /metrics.", bool()),
-        key("metrics.listen", "\"127.0.0.1:9969\"", "Metrics address; loopback only until you open it.", address()));
+        key("metrics.listen", "\"127.0.0.1:9969\"", "Metrics address; loopback only until you open it.", address()),
+
+        key("state.path", "\"\"",
+            "Directory for the swarm snapshot and the UDP connection-id key, so that a restart keeps every swarm\n"
+                + "(peers with the time they had left, completed counts) and the connection ids clients hold.\n"
+                + "Written on SIGTERM and every save_interval_seconds; read at start before the sockets open.\n"
+                + "Empty = nothing kept across restarts. The systemd unit sets it to its StateDirectory.\n"
+                + "A relative path is relative to the directory of this config file.",
+            string()),
+        key("state.save_interval_seconds", "300",
+            "How often the snapshot is written while running (besides SIGTERM): what a crash can lose.",
+            integer(10, 86_400)));
 
     private static Map<String, String> tables() {
         Map<String, String> TABLES = new LinkedHashMap<>();
@@ -151,6 +162,7 @@ public final class TrackerSchema {
         TABLES.put("ws", "WebTorrent over WebSocket: ws://HOST:6969");
         TABLES.put("access_list", "Which info hashes are served.");
         TABLES.put("metrics", "Prometheus metrics.");
+        TABLES.put("state", "Swarms that survive a restart.");
         return TABLES;
     }
 
