@@ -147,7 +147,7 @@ public final class TrackerSchema {
             string()),
         key("state.save_interval_seconds", "300",
             "How often the snapshot is written while running (besides SIGTERM): what a crash can lose.",
-            integer(10, 86_400)));
+            integer(1, 86_400)));
 
     private static Map<String, String> tables() {
         Map<String, String> TABLES = new LinkedHashMap<>();

@@ -28,6 +28,8 @@ public final class SwarmEngine implements AutoCloseable {
     private final Thread[] threads;
     private final boolean inline;
     private final AtomicBoolean invokerClaimed = new AtomicBoolean();
+    private final int peerTimeoutSeconds;
+    private volatile boolean started;
 
     /**
      * @param swarmWorkers threads, one shard each; 0 = inline (one shard, on one event loop)
@@ -36,6 +38,7 @@ public final class SwarmEngine implements AutoCloseable {
     public SwarmEngine(SwarmSettings settings, int swarmWorkers, int queueCapacity, MetricBank bank,
                        TrackerClock clock, WorkerThreadFactory threadFactory) {
         this.inline = swarmWorkers == 0;
+        this.peerTimeoutSeconds = settings.swarm().peerTimeoutSeconds();
         int shards = Math.max(1, swarmWorkers);
         workers = new SwarmWorker[shards];
         threads = new Thread[shards];
@@ -52,6 +55,7 @@ public final class SwarmEngine implements AutoCloseable {
     }
 
     public void start() {
+        started = true;
         if (inline) return;
         for (Thread thread : threads) thread.start();
     }
@@ -71,6 +75,19 @@ public final class SwarmEngine implements AutoCloseable {
             throw new IllegalStateException("inline swarm work (0 swarm workers) needs exactly one socket worker");
         }
         return new SwarmInvoker(workers[0]);
+    }
+
+    /**
+     * A snapshot restorer that writes straight into one shard: only before {@link #start} (and
+     * before an inline engine's invoker runs), on the thread that then starts the engine, which
+     * publishes what it wrote to the shard's owner. Throws {@link IllegalStateException} after
+     * the start.
+     *
+     * @param nowSeconds the engine clock's seconds since start, from which restored ages count back
+     */
+    public ShardRestore restorer(int shard, long nowSeconds) {
+        if (started) throw new IllegalStateException("the swarm workers run: restore before start()");
+        return new ShardRestore(workers[shard].shard(), nowSeconds, peerTimeoutSeconds);
     }
 
     public int shards() {

@@ -170,6 +170,74 @@ public final class SwarmShard {
     }
 
     /**
+     * Hands a slice of this shard to a snapshot: every torrent of whole table segments from
+     * {@code fromSegment} on, until about {@code budget} torrents and peers are written, so that a
+     * save runs as many short commands between batches of announces ({@link ShardExport}).
+     * Returns the segment to start the next slice at, or -1 when the shard is done. On the
+     * shard's thread; the sink's ages count back from {@code tick}.
+     */
+    public int exportSlice(int fromSegment, int budget, int tick, SwarmSnapshotSink sink) {
+        return ShardExport.slice(table, fromSegment, budget, tick, sink);
+    }
+
+    /**
+     * Restores one torrent of a snapshot (merged with what the shard holds: peers upserted, the
+     * larger completed count kept), under the same limits as announces (max torrents, peers per
+     * torrent, the shard's peer bound; not the per-address new-torrent budget). Records are in
+     * {@link PeerStore} form, ticks already in this shard's time. {@code emptyTick} >= 0 keeps
+     * the torrent without peers (for its completed count) as gone empty at that tick; -1 drops a
+     * torrent that ends up without peers. Returns false when the torrent is not held.
+     */
+    boolean restoreTorrent(long h0, long h1, int h2, int completed, int emptyTick, long[] words4, int count4,
+                           long[] words6, int count6) {
+        int t = table.find(h0, h1, h2);
+        if (t < 0) {
+            if (table.size() >= maxTorrents || (t = table.insert(h0, h1, h2)) < 0) {
+                rejectedTorrents++;
+                return false;
+            }
+            table.setCompleted(t, completed);
+        } else if (Integer.compareUnsigned(completed, table.completed(t)) > 0) {
+            table.setCompleted(t, completed);
+        }
+        restorePeers(t, false, store4, words4, count4);
+        restorePeers(t, true, store6, words6, count6);
+        if (table.hasPeers(t)) return true;
+        if (emptyTick >= 0 && table.completed(t) != 0) {
+            table.keepEmpty(t, emptyTick);
+            return true;
+        }
+        table.remove(t);
+        return false;
+    }
+
+    private void restorePeers(int t, boolean ipv6, PeerStore store, long[] words, int count) {
+        if (count == 0) return;
+        int stride = store.stride;
+        long[] peers = table.peers(t, ipv6);
+        for (int i = 0; i < count; i++) {
+            int base = i * stride;
+            long last = words[base + stride - 1];
+            long k0 = ipv6 ? words[base] : 0;
+            long k1 = ipv6 ? words[base + 1] : 0;
+            boolean seeder = (last & PeerStore.SEEDER_BIT) != 0;
+            boolean shardFull = peers4 + 3 * peers6 >= maxPeersPerShard;
+            peers = store.upsert(peers, k0, k1, last & ~0xFFFFL, seeder, (int) last & PeerStore.TICK_MASK,
+                shardFull ? 0 : maxPeersPerTorrent);
+            int previous = store.previous;
+            if (previous == PeerStore.REFUSED_FULL) {
+                if (shardFull) rejectedShardPeers++;
+                else rejectedPeers++;
+            } else if (previous == PeerStore.NEW) {
+                account(ipv6, 1, seeder ? 1 : 0);
+            } else if ((previous == PeerStore.WAS_SEEDER) != seeder) {
+                account(ipv6, 0, seeder ? 1 : -1);
+            }
+        }
+        table.setPeers(t, ipv6, peers);
+    }
+
+    /**
      * Marks the torrents {@code filter} names for removal during the next cleaning pass (its
      * worker starts one at once), e.g. those a reloaded access list forbids. A later purge
      * replaces one not yet started.

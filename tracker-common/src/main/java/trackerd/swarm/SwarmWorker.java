@@ -89,6 +89,11 @@ final class SwarmWorker implements Runnable {
         }
     }
 
+    /** The shard, for a snapshot restore before the worker runs ({@link SwarmEngine#restorer}). */
+    SwarmShard shard() {
+        return shard;
+    }
+
     int queueDepth() {
         return requests.size();
     }

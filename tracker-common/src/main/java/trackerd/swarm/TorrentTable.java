@@ -105,6 +105,11 @@ final class TorrentTable {
         return p[local] != null || k[4 * local + 3] != 0;
     }
 
+    /** Slots in one segment; slot numbers in it are {@code segment << LOCAL_BITS | 0..slotsIn-1}. */
+    int slotsIn(int segment) {
+        return peers[segment].length;
+    }
+
     boolean used(int slot) {
         return used(keys[slot >>> LOCAL_BITS], peers[slot >>> LOCAL_BITS], slot & LOCAL_MASK);
     }

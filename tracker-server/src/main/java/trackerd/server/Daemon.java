@@ -7,6 +7,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,9 +29,12 @@ import trackerd.runtime.TrackerClock;
 import trackerd.swarm.InfoHashFilter;
 import trackerd.swarm.SwarmEngine;
 import trackerd.swarm.SwarmSettings;
+import trackerd.state.SecretFile;
+import trackerd.state.SwarmState;
 import trackerd.http.tls.ReloadableSslContext;
 import trackerd.http.tls.ReloadableSslContext.TlsStartException;
 import trackerd.runtime.FileChangeWatcher;
+import trackerd.udp.protocol.ConnectionIds;
 import trackerd.udp.server.UdpFrontEnd;
 
 /**
@@ -42,6 +46,7 @@ public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final long ACCESS_LIST_POLL_MILLIS = 1_000;
     private static final long TLS_POLL_MILLIS = 1_000;
+    static final String CONNECTION_ID_KEY_FILE = "udp-connection-id.key";
 
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
     private final List<String> listening = new ArrayList<>();
@@ -123,8 +128,23 @@ public final class Daemon implements AutoCloseable {
         SwarmEngine engine = new SwarmEngine(new SwarmSettings(config.swarm(), budget.resolve(config.limits())),
             config.workers().swarmWorkers(), config.workers().queueCapacity(), metrics.bank(), clock,
             new WorkerThreadFactory("swarm", onWorkerDeath));
+        SwarmState state = null;
+        if (config.state().path() != null) {
+            try {
+                state = new SwarmState(config.state().path(), config.state().saveIntervalSeconds(), engine, clock,
+                    metrics.registry(), new WorkerThreadFactory("state-saver", onWorkerDeath));
+            } catch (IOException e) {
+                throw new StartException(Main.EXIT_CONFIG, "state.path: cannot use " + config.state().path() + ": " + e);
+            }
+            state.load(); // before the engine's threads and before any socket: a bad file starts empty
+        }
         engine.start();
         closeInReverse.add(engine);
+        if (state != null) {
+            state.start();
+            // closed after the front ends stop reading and before the engine stops: the last snapshot
+            closeInReverse.add(state);
+        }
         if (config.accessList().mode() != AccessMode.OFF) {
             // torrents a reloaded list forbids leave the swarms in the next cleaning pass
             InfoHashFilter forbidden = (h0, h1, h2) -> !accessList.permits(h0, h1, h2);
@@ -139,7 +159,8 @@ public final class Daemon implements AutoCloseable {
 
         if (config.udp().enabled()) {
             try {
-                udp = UdpFrontEnd.start(config, group, loopContexts, accessList, metrics.bank());
+                udp = UdpFrontEnd.start(config, group, loopContexts, accessList, metrics.bank(),
+                    connectionIdKey(config.state().path()));
             } catch (IOException e) {
                 throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
             }
@@ -152,6 +173,21 @@ public final class Daemon implements AutoCloseable {
         if (config.http().enabled() || config.ws().enabled()) {
             LOG.warn("http.enabled / ws.enabled: this build has no HTTP or WebTorrent front end yet; "
                 + "only UDP is served");
+        }
+    }
+
+    /**
+     * The UDP connection-id key: kept in the state directory (mode 0600) when there is one, so
+     * that ids issued just before a restart stay valid; else new for this process.
+     */
+    private static long[] connectionIdKey(Path stateDir) throws StartException {
+        if (stateDir == null) return ConnectionIds.newKey();
+        Path file = stateDir.resolve(CONNECTION_ID_KEY_FILE);
+        try {
+            return SecretFile.longs(SecretFile.loadOrCreate(file, 16));
+        } catch (IOException e) {
+            throw new StartException(Main.EXIT_CONFIG, "state.path: cannot keep the UDP connection-id key in " + file
+                + ": " + e);
         }
     }
 

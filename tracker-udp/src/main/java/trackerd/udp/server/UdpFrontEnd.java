@@ -70,14 +70,30 @@ public final class UdpFrontEnd implements AutoCloseable {
      */
     public static UdpFrontEnd start(TrackerConfig config, EventLoopGroup group, LoopContexts contexts,
                                     AccessList accessList, MetricBank bank) throws IOException {
-        return start(config, group, contexts, accessList, bank, LocalAddressSockets::upAddresses);
+        return start(config, group, contexts, accessList, bank, ConnectionIds.newKey());
+    }
+
+    /**
+     * As above, with a given connection-id key ({@link ConnectionIds}: two longs), e.g. the one
+     * kept in the state directory so that ids survive a restart.
+     */
+    public static UdpFrontEnd start(TrackerConfig config, EventLoopGroup group, LoopContexts contexts,
+                                    AccessList accessList, MetricBank bank, long[] connectionIdKey) throws IOException {
+        return start(config, group, contexts, accessList, bank, LocalAddressSockets::upAddresses, connectionIdKey);
     }
 
     /** As the public {@code start}, with the host's addresses listed by {@code localAddresses}. */
     static UdpFrontEnd start(TrackerConfig config, EventLoopGroup group, LoopContexts contexts, AccessList accessList,
                              MetricBank bank, LocalAddressSockets.AddressSource localAddresses) throws IOException {
+        return start(config, group, contexts, accessList, bank, localAddresses, ConnectionIds.newKey());
+    }
+
+    private static UdpFrontEnd start(TrackerConfig config, EventLoopGroup group, LoopContexts contexts,
+                                     AccessList accessList, MetricBank bank,
+                                     LocalAddressSockets.AddressSource localAddresses, long[] connectionIdKey)
+            throws IOException {
         UdpSettings settings = new UdpSettings(config.swarm(), config.limits(), accessList, contexts,
-            new UdpMetrics.Definitions(bank), ConnectionIds.newKey());
+            new UdpMetrics.Definitions(bank), connectionIdKey);
         boolean epoll = group instanceof EpollEventLoopGroup;
         UdpFrontEnd front = new UdpFrontEnd();
         try {

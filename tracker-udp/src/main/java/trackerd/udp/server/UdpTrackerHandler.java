@@ -45,7 +45,8 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
         MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private final UdpSettings settings;
-    private final ConnectionIds ids;
+    /** Made when the channel registers: windows count from the loop's clock's wall-clock anchor. */
+    private ConnectionIds ids;
     private final int announceIntervalSeconds;
     private final int maxScrapeHashes;
     private final boolean trustClientIp;
@@ -58,7 +59,6 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
 
     UdpTrackerHandler(UdpSettings settings) {
         this.settings = settings;
-        this.ids = ConnectionIds.withKey(settings.connectionIdKey());
         this.announceIntervalSeconds = settings.swarm().announceIntervalSeconds();
         this.maxScrapeHashes = settings.limits().maxScrapeHashes();
         this.trustClientIp = settings.swarm().trustClientIp();
@@ -68,6 +68,7 @@ final class UdpTrackerHandler extends ChannelInboundHandlerAdapter implements Re
     public void channelRegistered(ChannelHandlerContext ctx) throws Exception {
         channel = ctx.channel();
         context = settings.contexts().of(channel.eventLoop());
+        ids = ConnectionIds.withKey(settings.connectionIdKey(), context.clock().epochSecondsAt(0));
         gateway = context.gateway();
         metrics = new UdpMetrics(settings.metrics(), context.metrics());
         remotes = new InetSocketAddress[gateway.capacity()];

@@ -1,0 +1,73 @@
+package trackerd.swarm;
+
+/**
+ * Walks a shard's {@link TorrentTable} into a {@link SwarmSnapshotSink}, a slice at a time.
+ *
+ * <p><b>Why whole segments.</b> A save must not stall announces for more than a few
+ * milliseconds, so each shard is written as many short commands through its inbox, between
+ * batches of requests; the swarm changes in between. A slice cursor by slot number would then
+ * miss or repeat torrents, because deletion shifts later torrents of a probe run back and growth
+ * rehashes a segment. A torrent never leaves its segment (the segment is fixed by its hash), so
+ * a slice of whole segments sees every torrent of those segments exactly once, each segment as
+ * of one moment. The snapshot as a whole is then a view of each segment at the time its slice
+ * ran (within one save's duration), never a torrent twice or not at all. A slice ends after the
+ * segment in which it passed its budget: at 10 M torrents a segment holds about 10,000, and one
+ * torrent with a huge swarm is written in one go (671,088 peers, the 1 GiB per-torrent bound:
+ * about 5 MB of records).
+ *
+ * <p>Only on the shard's thread. Allocates nothing; the sink may.
+ */
+final class ShardExport {
+    private ShardExport() {}
+
+    /** See {@link SwarmShard#exportSlice}. */
+    static int slice(TorrentTable table, int fromSegment, int budget, int tick, SwarmSnapshotSink sink) {
+        int spent = 0;
+        for (int segment = Math.max(0, fromSegment); segment < TorrentTable.SEGMENTS; segment++) {
+            if (spent >= budget) return segment;
+            int slots = table.slotsIn(segment);
+            spent++;
+            for (int local = 0; local < slots; local++) {
+                int t = (segment << TorrentTable.LOCAL_BITS) | local;
+                if (table.used(t)) spent += torrent(table, t, tick, sink);
+            }
+        }
+        return -1;
+    }
+
+    /** Writes one torrent and its peers; returns 1 + its peers. */
+    private static int torrent(TorrentTable table, int t, int tick, SwarmSnapshotSink sink) {
+        long[] v6 = table.peers(t, true);
+        long[] v4 = table.peers(t, false); // maybe the table's inline view: used before the next peers() call
+        int count4 = PeerStore.count(v4);
+        int count6 = PeerStore.count(v6);
+        int emptySince = table.emptySince(t);
+        int emptyFor = emptySince < 0 ? 0 : age(tick, emptySince);
+        sink.torrent(table.hash0(t), table.hash1(t), table.hash2(t), table.completed(t), emptyFor, count4, count6);
+        if (v4 != null) peers(v4, 1, tick, sink);
+        if (v6 != null) peers(v6, 3, tick, sink);
+        return 1 + count4 + count6;
+    }
+
+    private static int age(int tick, int then) {
+        return ((tick - then) & PeerStore.TICK_MASK) * PeerStore.TICK_SECONDS;
+    }
+
+    /** The records of one {@link PeerStore} array: packed (small form) or open-addressed (large). */
+    private static void peers(long[] a, int stride, int tick, SwarmSnapshotSink sink) {
+        boolean large = a[0] < 0;
+        int end = large ? a.length : 1 + PeerStore.count(a) * stride;
+        for (int base = 1; base < end; base += stride) {
+            long last = a[base + stride - 1];
+            if (last == 0) continue; // an empty slot of the large form
+            int port = (int) (last >>> 16) & 0xFFFF;
+            boolean seeder = (last & PeerStore.SEEDER_BIT) != 0;
+            int age = age(tick, (int) last & PeerStore.TICK_MASK);
+            if (stride == 1) {
+                sink.ipv4Peer((int) (last >>> 32), port, seeder, age);
+            } else {
+                sink.ipv6Peer(a[base], a[base + 1], port, seeder, age);
+            }
+        }
+    }
+}
