@@ -18,6 +18,9 @@ public final class ShardRestore implements SwarmSnapshotSink {
     private final SwarmShard shard;
     private final long nowSeconds;
     private final int peerTimeoutSeconds;
+    /** The shard's own expiry rule, in ticks ({@link SwarmShard}): restored peers expire as live ones do. */
+    private final int timeoutTicks;
+    private final int nowTick;
 
     private long h0;
     private long h1;
@@ -42,6 +45,14 @@ public final class ShardRestore implements SwarmSnapshotSink {
         this.shard = shard;
         this.nowSeconds = nowSeconds;
         this.peerTimeoutSeconds = peerTimeoutSeconds;
+        this.timeoutTicks = (peerTimeoutSeconds + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
+        this.nowTick = tickAgo(0);
+    }
+
+    /** True when something {@code ageSeconds} old is past the peer timeout by the shard's rule. */
+    private boolean expired(long ageSeconds) {
+        return ageSeconds >= (long) (timeoutTicks + 1) * PeerStore.TICK_SECONDS // also where ticks would wrap
+            || ((nowTick - tickAgo(ageSeconds)) & PeerStore.TICK_MASK) >= timeoutTicks;
     }
 
     @Override
@@ -87,7 +98,7 @@ public final class ShardRestore implements SwarmSnapshotSink {
     /** Counts the peer; true when it is still within the peer timeout. */
     private boolean keep(int ageSeconds) {
         newestAge = Math.min(newestAge, Math.max(0, ageSeconds));
-        if (ageSeconds >= peerTimeoutSeconds) {
+        if (expired(ageSeconds)) {
             expiredPeers++;
             return false;
         }
@@ -98,7 +109,7 @@ public final class ShardRestore implements SwarmSnapshotSink {
         return (seeder ? PeerStore.SEEDER_BIT : 0) | tickAgo(ageSeconds);
     }
 
-    /** The shard's tick {@code ageSeconds} before now (negative times wrap like any tick). */
+    /** The shard's tick {@code ageSeconds} before now (times before the start wrap like any tick). */
     private int tickAgo(long ageSeconds) {
         return (int) Math.floorDiv(nowSeconds - Math.max(0, ageSeconds), PeerStore.TICK_SECONDS) & PeerStore.TICK_MASK;
     }
@@ -111,7 +122,7 @@ public final class ShardRestore implements SwarmSnapshotSink {
         if (count4 + count6 == 0 && completed != 0) {
             // empty since: as saved, or since its newest peer expired (while the tracker was down)
             long emptyForNow = seen == 0 ? emptyFor : (long) newestAge - peerTimeoutSeconds;
-            if (emptyForNow < peerTimeoutSeconds) emptyTick = tickAgo(Math.max(0, emptyForNow));
+            if (!expired(Math.max(0, emptyForNow))) emptyTick = tickAgo(Math.max(0, emptyForNow));
         }
         if (shard.restoreTorrent(h0, h1, h2, completed, emptyTick, words4, count4, words6, count6)) {
             torrents++;

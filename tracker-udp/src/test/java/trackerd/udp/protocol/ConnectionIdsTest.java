@@ -34,6 +34,19 @@ class ConnectionIdsTest {
     }
 
     @Test
+    void idShouldStayValidAcrossARestartWithTheSameKeyAndWallClockWindows() {
+        long[] key = {42, 43};
+        long firstStart = 1_800_000_000L; // wall-clock seconds at the first process's start
+        ConnectionIds before = ConnectionIds.withKey(key, firstStart);
+        long id = before.issue(3_000, ip, 0); // 3,000 s after that start
+        long secondStart = firstStart + 3_010; // restarted 10 s later: its clock starts at 0 again
+        ConnectionIds after = ConnectionIds.withKey(key, secondStart);
+        assertTrue(after.valid(id, 5, ip, 0), "issued 15 s before by the previous process");
+        assertFalse(ConnectionIds.withKey(key).valid(id, 5, ip, 0), "windows counted from start would refuse it");
+        assertFalse(ConnectionIds.withKey(new long[] {1, 2}, secondStart).valid(id, 5, ip, 0), "a new key refuses it");
+    }
+
+    @Test
     void idShouldNotServeAnotherAddressOrAnotherKey() {
         long id = ids.issue(500, ip, 0);
         assertFalse(ids.valid(id, 500, ip + 1, 0));
