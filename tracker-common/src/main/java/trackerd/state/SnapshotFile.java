@@ -53,7 +53,12 @@ public final class SnapshotFile {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             ByteBuffer header = ByteBuffer.allocate(SnapshotCodec.HEADER_BYTES);
             SnapshotCodec.writeHeader(header, shards, nodeId, savedAtEpochMillis);
-            write(header.flip());
+            try {
+                write(header.flip());
+            } catch (IOException e) { // e.g. a full disk: the caller gets no Writer to close
+                close();
+                throw e;
+            }
         }
 
         /** Opens {@code dir/}{@value #NAME}{@code .tmp} for a new snapshot. */
