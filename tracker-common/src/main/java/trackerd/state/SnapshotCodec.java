@@ -1,7 +1,10 @@
 package trackerd.state;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
+import trackerd.swarm.DetachedTorrent;
 import trackerd.swarm.SwarmSnapshotSink;
 
 /**
@@ -112,11 +115,15 @@ public final class SnapshotCodec {
     /**
      * Encodes records into one block: {@link #begin} with the block time, then the records as a
      * {@link SwarmSnapshotSink}, then {@link #finish}. The buffer grows as needed and is reused.
+     * {@linkplain SwarmSnapshotSink#detached Detached} torrents are kept aside, not encoded: the
+     * caller writes each into a block of its own ({@link #detachedTorrents}), with the same block time.
      */
     public static final class BlockEncoder implements SwarmSnapshotSink {
         private ByteBuffer buffer;
         private int torrents;
         private long peers;
+        private long blockEpochSeconds;
+        private final List<DetachedTorrent> detached = new ArrayList<>();
 
         public BlockEncoder(int initialBytes) {
             buffer = ByteBuffer.allocate(Math.max(initialBytes, 1024));
@@ -124,6 +131,8 @@ public final class SnapshotCodec {
 
         /** Starts a block whose ages count back from {@code blockEpochSeconds}. */
         public void begin(long blockEpochSeconds) {
+            this.blockEpochSeconds = blockEpochSeconds;
+            detached.clear();
             buffer.clear();
             buffer.putInt(0).putInt(0).putLong(blockEpochSeconds);
             torrents = 0;
@@ -164,6 +173,20 @@ public final class SnapshotCodec {
             buffer.putLong(address0).putLong(address1).putShort((short) port)
                 .putShort((short) ((seeder ? SEEDER : 0) | ticks(ageSeconds)));
             peers++;
+        }
+
+        @Override
+        public void detached(DetachedTorrent torrent) {
+            detached.add(torrent);
+        }
+
+        /** Torrents handed over as copies since {@link #begin}, not in this block. */
+        public List<DetachedTorrent> detachedTorrents() {
+            return detached;
+        }
+
+        public long blockEpochSeconds() {
+            return blockEpochSeconds;
         }
 
         /** Ends the block: its bytes are {@link #block()}'s position 0 to limit. */

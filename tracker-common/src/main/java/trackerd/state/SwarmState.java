@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import trackerd.runtime.TrackerClock;
 import trackerd.state.SnapshotCodec.Status;
+import trackerd.swarm.DetachedTorrent;
 import trackerd.swarm.ShardCommand;
 import trackerd.swarm.ShardRestore;
 import trackerd.swarm.SwarmEngine;
@@ -30,8 +31,9 @@ import trackerd.swarm.SwarmSnapshotSink;
  * <p><b>Saving without stalling announces.</b> A shard belongs to its swarm worker alone, so a
  * save asks each worker, through its command inbox, to encode one slice of its shard into a
  * buffer ({@link SwarmShard#exportSlice}: whole table segments, about {@value #SLICE_BUDGET}
- * torrents and peers); the worker runs it between two batches of requests and goes back to
- * them, and the saver thread writes the buffer to the file while the worker answers. One slice
+ * torrents and peers; a torrent with more peers is only copied, and encoded here); the worker
+ * runs it between two batches of requests and goes back to them, and the saver thread writes
+ * the buffer to the file while the worker answers. One slice
  * per shard is in flight at a time, all shards in parallel; an announce waits at most one slice
  * (the longest is measured: {@code tracker_state_save_longest_slice_seconds}, and
  * docs/benchmarks.md). Slices of whole segments see every torrent exactly once (see
@@ -62,6 +64,8 @@ public final class SwarmState implements AutoCloseable {
     private final Thread saver;
     private volatile boolean closing;
     private volatile boolean started;
+    /** Encodes the huge swarms that slices hand over as copies, on the saving thread. */
+    private final SnapshotCodec.BlockEncoder bigTorrents = new SnapshotCodec.BlockEncoder(1 << 20);
     /** Per shard, reused across saves; replaced when a save gave up on it (it may still run). */
     private final Slice[] slices;
 
@@ -121,6 +125,11 @@ public final class SwarmState implements AutoCloseable {
             .description("Peers restored from the snapshot at start (expired ones dropped)").register(registry);
         Gauge.builder("tracker_state_load_duration_seconds", this, s -> s.loadSeconds)
             .description("How long the snapshot load at start took").register(registry);
+    }
+
+    /** Seconds the longest slice of the last successful save took on its swarm worker; NaN before one. */
+    public double longestSliceSeconds() {
+        return longestSliceSeconds;
     }
 
     /** The snapshot's path. */
@@ -269,6 +278,12 @@ public final class SwarmState implements AutoCloseable {
                     if (slice.encoder.torrents() > 0) {
                         writer.block(slice.encoder.block(), slice.encoder.torrents(), slice.encoder.peers());
                     }
+                    for (DetachedTorrent big : slice.encoder.detachedTorrents()) { // encoded here, not on the worker
+                        bigTorrents.begin(slice.encoder.blockEpochSeconds());
+                        big.writeTo(bigTorrents);
+                        writer.block(bigTorrents.finish(), 1, bigTorrents.peers());
+                    }
+                    slice.encoder.detachedTorrents().clear();
                     if (slice.next < 0) {
                         active--;
                     } else {

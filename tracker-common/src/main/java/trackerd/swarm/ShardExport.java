@@ -11,9 +11,13 @@ package trackerd.swarm;
  * a slice of whole segments sees every torrent of those segments exactly once, each segment as
  * of one moment. The snapshot as a whole is then a view of each segment at the time its slice
  * ran (within one save's duration), never a torrent twice or not at all. A slice ends after the
- * segment in which it passed its budget: at 10 M torrents a segment holds about 10,000, and one
- * torrent with a huge swarm is written in one go (671,088 peers, the 1 GiB per-torrent bound:
- * about 5 MB of records).
+ * segment in which it passed its budget: at 10 M torrents a segment holds about 10,000.
+ *
+ * <p><b>Huge swarms.</b> A torrent with more peers than the budget is not encoded in the slice:
+ * its peer arrays are copied ({@link DetachedTorrent}) and handed to
+ * {@link SwarmSnapshotSink#detached}, which writes them later on the saving thread. Encoding the
+ * top torrent of 10 M Zipf-popular peers (about 700,000 peers) in the slice held its shard for
+ * 30-40 ms; the copy takes about a millisecond.
  *
  * <p>Only on the shard's thread. Allocates nothing; the sink may.
  */
@@ -29,18 +33,23 @@ final class ShardExport {
             spent++;
             for (int local = 0; local < slots; local++) {
                 int t = (segment << TorrentTable.LOCAL_BITS) | local;
-                if (table.used(t)) spent += torrent(table, t, tick, sink);
+                if (table.used(t)) spent += torrent(table, t, tick, budget, sink);
             }
         }
         return -1;
     }
 
     /** Writes one torrent and its peers; returns 1 + its peers. */
-    private static int torrent(TorrentTable table, int t, int tick, SwarmSnapshotSink sink) {
+    private static int torrent(TorrentTable table, int t, int tick, int budget, SwarmSnapshotSink sink) {
         long[] v6 = table.peers(t, true);
         long[] v4 = table.peers(t, false); // maybe the table's inline view: used before the next peers() call
         int count4 = PeerStore.count(v4);
         int count6 = PeerStore.count(v6);
+        if (count4 + count6 > budget) {
+            sink.detached(new DetachedTorrent(table.hash0(t), table.hash1(t), table.hash2(t), table.completed(t),
+                v4 == null ? null : v4.clone(), v6 == null ? null : v6.clone(), tick));
+            return 1 + (count4 + count6) / 64; // a copy costs about a 64th of encoding
+        }
         int emptySince = table.emptySince(t);
         int emptyFor = emptySince < 0 ? 0 : age(tick, emptySince);
         sink.torrent(table.hash0(t), table.hash1(t), table.hash2(t), table.completed(t), emptyFor, count4, count6);
@@ -54,7 +63,7 @@ final class ShardExport {
     }
 
     /** The records of one {@link PeerStore} array: packed (small form) or open-addressed (large). */
-    private static void peers(long[] a, int stride, int tick, SwarmSnapshotSink sink) {
+    static void peers(long[] a, int stride, int tick, SwarmSnapshotSink sink) {
         boolean large = a[0] < 0;
         int end = large ? a.length : 1 + PeerStore.count(a) * stride;
         for (int base = 1; base < end; base += stride) {

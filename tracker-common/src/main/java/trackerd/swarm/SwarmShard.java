@@ -173,8 +173,9 @@ public final class SwarmShard {
      * Hands a slice of this shard to a snapshot: every torrent of whole table segments from
      * {@code fromSegment} on, until about {@code budget} torrents and peers are written, so that a
      * save runs as many short commands between batches of announces ({@link ShardExport}).
-     * Returns the segment to start the next slice at, or -1 when the shard is done. On the
-     * shard's thread; the sink's ages count back from {@code tick}.
+     * A torrent with more peers than {@code budget} goes to {@link SwarmSnapshotSink#detached} as
+     * a copy. Returns the segment to start the next slice at, or -1 when the shard is done. On
+     * the shard's thread; the sink's ages count back from {@code tick}.
      */
     public int exportSlice(int fromSegment, int budget, int tick, SwarmSnapshotSink sink) {
         return ShardExport.slice(table, fromSegment, budget, tick, sink);

@@ -27,4 +27,13 @@ public interface SwarmSnapshotSink {
 
     /** @param address0 address bits 127..64; {@code address1} bits 63..0 */
     void ipv6Peer(long address0, long address1, int port, boolean seeder, int ageSeconds);
+
+    /**
+     * A torrent with more peers than an export slice's budget, copied so that it can be written
+     * later, off the shard's thread, in place of its {@code torrent} and peer calls. By default
+     * it is written at once.
+     */
+    default void detached(DetachedTorrent torrent) {
+        torrent.writeTo(this);
+    }
 }

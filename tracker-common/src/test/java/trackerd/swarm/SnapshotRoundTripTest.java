@@ -71,6 +71,8 @@ class SnapshotRoundTripTest {
         return out;
     }
 
+    static int detachedSeen;
+
     /** Exports in small slices through the codec; returns the blocks. */
     static List<ByteBuffer> export(SwarmShard shard, int tick, long blockEpochSeconds) {
         List<ByteBuffer> blocks = new ArrayList<>();
@@ -82,6 +84,13 @@ class SnapshotRoundTripTest {
             segment = shard.exportSlice(segment, 7, tick, encoder);
             ByteBuffer block = encoder.finish();
             blocks.add(ByteBuffer.wrap(SnapshotCodecTestBytes.of(block)));
+            SnapshotCodec.BlockEncoder big = new SnapshotCodec.BlockEncoder(64);
+            for (DetachedTorrent copy : encoder.detachedTorrents()) { // swarms over the budget of 7
+                big.begin(blockEpochSeconds);
+                copy.writeTo(big);
+                blocks.add(ByteBuffer.wrap(SnapshotCodecTestBytes.of(big.finish())));
+                detachedSeen++;
+            }
             assertTrue(++slices <= TorrentTable.SEGMENTS, "a slice covers at least one segment");
         }
         return blocks;
@@ -120,6 +129,7 @@ class SnapshotRoundTripTest {
             assertEquals(saved.torrents(), counts.torrents);
             assertEquals(saved.peers(false) + saved.peers(true), counts.peers);
             assertTrue(saved.torrents() > 20 && saved.peers(false) > 200, "a shard worth the test");
+            assertTrue(detachedSeen > 0, "big swarms went through as copies");
         }
     }
 
