@@ -65,10 +65,10 @@ public final class StateBenchmark {
             if (!state.save()) throw new IllegalStateException("save failed");
             lastSaveNanos = System.nanoTime() - saveStart;
             during.stop();
-            System.out.printf("save %d: %.2f s, %,d bytes (%.1f bytes a peer), longest slice %.2f ms; announce round "
+            System.out.printf("save %d: %.2f s, %,d bytes (%.1f bytes a peer), longest slice %.2f ms (%.2f ms CPU); announce round "
                     + "trip: longest %.2f ms during the save (%,d probes), %.2f ms in %.1f s without a save (%,d probes)%n",
                 round, lastSaveNanos / 1e9, Files.size(state.file()), (double) Files.size(state.file()) / peers,
-                state.longestSliceSeconds() * 1e3, during.longest / 1e6, during.count, quiet.longest / 1e6,
+                state.longestSliceSeconds() * 1e3, state.longestSliceCpuSeconds() * 1e3, during.longest / 1e6, during.count, quiet.longest / 1e6,
                 Math.max(lastSaveNanos, TimeUnit.SECONDS.toNanos(2)) / 1e9, quiet.count);
         }
         engine.close();

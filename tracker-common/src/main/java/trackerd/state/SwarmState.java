@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -54,6 +56,7 @@ public final class SwarmState implements AutoCloseable {
     static final int SLICE_BUDGET = 16_384;
     private static final long SAVE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
     private static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final Path dir;
     private final long saveIntervalNanos;
@@ -73,6 +76,9 @@ public final class SwarmState implements AutoCloseable {
     private volatile long lastSaveEpochMillis = -1;
     private volatile double lastSaveSeconds = Double.NaN;
     private volatile double longestSliceSeconds = Double.NaN;
+    /** Written by the saving thread during a save, read after it. */
+    private long longestCpu;
+    private volatile double longestSliceCpuSeconds = Double.NaN;
     private volatile long lastSaveBytes = -1;
     private volatile long savesOk;
     private volatile long savesFailed;
@@ -130,6 +136,11 @@ public final class SwarmState implements AutoCloseable {
     /** Seconds the longest slice of the last successful save took on its swarm worker; NaN before one. */
     public double longestSliceSeconds() {
         return longestSliceSeconds;
+    }
+
+    /** CPU seconds of the slice that took the most CPU in the last successful save; NaN before one. */
+    public double longestSliceCpuSeconds() {
+        return longestSliceCpuSeconds;
     }
 
     /** The snapshot's path. */
@@ -243,11 +254,12 @@ public final class SwarmState implements AutoCloseable {
                 lastSaveEpochMillis = savedAt;
                 lastSaveSeconds = seconds;
                 longestSliceSeconds = longest / 1e9;
+                longestSliceCpuSeconds = longestCpu / 1e9;
                 lastSaveBytes = bytes;
                 savesOk++;
-                LOG.info("state: saved {} torrents and {} peers to {} ({} bytes) in {} ms, longest slice {} ms",
+                LOG.info("state: saved {} torrents and {} peers to {} ({} bytes) in {} ms, longest slice {} ms ({} ms CPU)",
                     writer.torrents(), writer.peers(), file(), bytes, String.format(Locale.ROOT, "%.0f", seconds * 1e3),
-                    String.format(Locale.ROOT, "%.2f", longest / 1e6));
+                    String.format(Locale.ROOT, "%.2f", longest / 1e6), String.format(Locale.ROOT, "%.2f", longestCpu / 1e6));
                 return true;
             } catch (IOException | RuntimeException e) {
                 savesFailed++;
@@ -266,6 +278,7 @@ public final class SwarmState implements AutoCloseable {
             active++;
         }
         long longest = 0;
+        longestCpu = 0;
         try {
             while (active > 0) {
                 boolean progress = false;
@@ -275,6 +288,7 @@ public final class SwarmState implements AutoCloseable {
                     slice.inFlight = false;
                     if (slice.failure != null) throw new IOException("shard " + slice.shard + " slice failed", slice.failure);
                     longest = Math.max(longest, slice.nanos);
+                    longestCpu = Math.max(longestCpu, slice.cpuNanos);
                     if (slice.encoder.torrents() > 0) {
                         writer.block(slice.encoder.block(), slice.encoder.torrents(), slice.encoder.peers());
                     }
@@ -339,6 +353,8 @@ public final class SwarmState implements AutoCloseable {
         int from;
         int next;
         long nanos;
+        /** CPU time of the slice: on a busy machine its wall time also counts time the thread waited for a core. */
+        long cpuNanos;
         Throwable failure;
         boolean inFlight;
         volatile boolean done;
@@ -360,6 +376,7 @@ public final class SwarmState implements AutoCloseable {
         public void execute(SwarmShard target) {
             if (abandoned) return;
             long start = System.nanoTime();
+            long cpuStart = THREADS.getCurrentThreadCpuTime();
             try {
                 long now = clock.nowSeconds();
                 long base = now - Math.floorMod(now, SwarmSnapshotSink.TICK_SECONDS); // ages count from a tick
@@ -370,6 +387,7 @@ public final class SwarmState implements AutoCloseable {
                 failure = e;
             } finally {
                 nanos = System.nanoTime() - start;
+                cpuNanos = THREADS.getCurrentThreadCpuTime() - cpuStart;
                 done = true;
                 LockSupport.unpark(saverThread);
             }
