@@ -22,6 +22,7 @@ import trackerd.metrics.TrackerMetrics;
 import trackerd.net.SocketAddresses;
 import trackerd.runtime.WorkerThreadFactory;
 import trackerd.handoff.GatewaySizing;
+import trackerd.http.server.HttpFrontEnd;
 import trackerd.loop.LoopContexts;
 import trackerd.runtime.TrackerClock;
 import trackerd.swarm.InfoHashFilter;
@@ -44,6 +45,7 @@ public final class Daemon implements AutoCloseable {
     private AccessList accessList;
     private MetricsServer metricsServer;
     private UdpFrontEnd udp;
+    private HttpFrontEnd http;
     private LoopContexts loopContexts;
     private EventLoopGroup socketWorkers;
     private volatile boolean closing;
@@ -127,9 +129,22 @@ public final class Daemon implements AutoCloseable {
                     + " sockets)");
             }
         }
-        if (config.http().enabled() || config.ws().enabled()) {
-            LOG.warn("http.enabled / ws.enabled: this build has no HTTP or WebTorrent front end yet; "
-                + "only UDP is served");
+        if (config.http().enabled()) {
+            try {
+                // no TLS supplier yet (http.tls.listen is not served); no WebSocket door yet (upgrades get a 400)
+                http = HttpFrontEnd.start(config, group, loopContexts, accessList, metrics.bank(), engine, clock,
+                    null, null, onWorkerDeath);
+            } catch (IOException e) {
+                throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
+            }
+            // first to close: stop accepting; open connections are answered while the engine drains
+            closeInReverse.add(http);
+            for (InetSocketAddress address : http.addresses()) {
+                announce("http " + SocketAddresses.format(address));
+            }
+        }
+        if (config.ws().enabled()) {
+            LOG.warn("ws.enabled: this build has no WebTorrent front end yet; WebSocket upgrades get a 400");
         }
     }
 
@@ -164,6 +179,11 @@ public final class Daemon implements AutoCloseable {
     /** The bound UDP addresses (ports resolved), empty when UDP is off. */
     public List<InetSocketAddress> udpAddresses() {
         return udp == null ? List.of() : udp.addresses();
+    }
+
+    /** The bound plain HTTP addresses (ports resolved), empty when HTTP is off. */
+    public List<InetSocketAddress> httpAddresses() {
+        return http == null ? List.of() : http.addresses();
     }
 
     private void announce(String listener) {
