@@ -278,6 +278,25 @@ class HttpTrackerIT {
     }
 
     @Test
+    void aCloseBehindPendingAnnouncesShouldComeLastAndThenClose() throws Exception {
+        start("workers.swarm_workers=4");
+        HttpTestClient client = v4();
+        StringBuilder all = new StringBuilder();
+        for (int i = 0; i < 8; i++) all.append(rawGet(announceTarget(i % 2 == 0 ? HASH_A : HASH_B, i, 3000 + i, 10, "")));
+        all.append("GET /health HTTP/1.1\r\nConnection: close\r\n\r\n").append(rawGet("/health"));
+        client.send(all.toString());
+        for (int i = 0; i < 8; i++) {
+            Response r = client.read();
+            assertFalse(r.head().contains("Connection:"), r.head());
+            assertTrue(r.body().contains("10:incompletei" + (i / 2 + 1) + "e"), "announce " + i + ": " + r.body());
+        }
+        Response last = client.read();
+        assertEquals("ok", last.body());
+        assertTrue(last.hasHeader("Connection: close"));
+        assertTrue(client.closedByServer());
+    }
+
+    @Test
     void http10ShouldCloseUnlessKeepAliveIsAsked() throws Exception {
         start();
         HttpTestClient plain = v4();
@@ -412,6 +431,16 @@ class HttpTrackerIT {
         Response seeder = v4().get(announceTarget(HASH_A, 2, 6882, 0, ""));
         assertTrue(seeder.body().endsWith("5:peers6:" + raw("7f000001 1ae1") + "e"), seeder.body());
         assertEquals(1.0, tracker.counter("tracker_http_proxy_header_ignored"));
+    }
+
+    @Test
+    void trustClientIpShouldUseTheBep7AddressOfTheRequestsOwnFamilyOnly() throws Exception {
+        start("swarm.trust_client_ip=true");
+        v4().get(announceTarget(HASH_A, 1, 6881, 10, "&ip=198.51.100.20&ipv6=2001:db8::9"));
+        Response seeder = v4().get(announceTarget(HASH_A, 2, 6882, 0, ""));
+        assertTrue(seeder.body().endsWith("5:peers6:" + raw("c6336414 1ae1") + "e"), seeder.body());
+        Response v6seeder = v6().get(announceTarget(HASH_A, 3, 6883, 0, ""));
+        assertTrue(v6seeder.body().endsWith("6:peers60:e"), "the IPv4 peer's ipv6= is not believed: " + v6seeder.body());
     }
 
     // ---------------------------------------------------------------- full scrape
