@@ -110,7 +110,13 @@ final class FullScrapes implements AutoCloseable {
         latest = snapshot;
         building.set(false);
         Runnable callback;
-        while ((callback = waiting.poll()) != null) callback.run();
+        while ((callback = waiting.poll()) != null) {
+            try {
+                callback.run();
+            } catch (RuntimeException e) { // an event loop shutting down refuses the task: nothing to answer
+                LOG.debug("full scrape waiters not told: {}", e.toString());
+            }
+        }
     }
 
     private Snapshot assemble(Part[] parts, long takenAt) {
