@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
@@ -37,7 +38,8 @@ import trackerd.swarm.SwarmRequest;
  * the client sends.
  *
  * <p><b>Closing.</b> {@code Connection: close} (and HTTP/1.0 without keep-alive) is honoured: no
- * request after it is read, and the connection closes once its answer is written. When the
+ * request after it is read, and the connection closes once its answer is written; so does a
+ * client that shuts its sending side (half-close) after its last request. When the
  * connection closes with answers still out, they come back to {@link HttpLoop}, which sees
  * {@link #closed} and releases them; buffers waiting in the ring are released here.
  *
@@ -530,6 +532,17 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext context, Object event) throws Exception {
+        if (event instanceof ChannelInputShutdownEvent) {
+            // the client sent its last request and shut its side (shutdown(SHUT_WR), "nc -N"):
+            // answer what it asked, then close
+            stopReading = true;
+            if (nextSeq == headSeq) {
+                channel.close();
+            } else if (closeAfterSeq < 0) {
+                closeAfterSeq = nextSeq - 1;
+            }
+            return;
+        }
         if (event instanceof IdleStateEvent) {
             // an idle keep-alive connection, or a client that stopped mid-head; not one waiting for answers
             if (nextSeq == headSeq || cumulation != null) {

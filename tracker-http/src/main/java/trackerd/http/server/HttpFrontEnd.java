@@ -138,6 +138,8 @@ public final class HttpFrontEnd implements AutoCloseable {
             .option(ChannelOption.SO_REUSEADDR, true)
             // answers leave in one write per batch: no reason to wait for Nagle
             .childOption(ChannelOption.TCP_NODELAY, true)
+            // a client that shuts its side after its last request still gets the answers
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(initializer);
         if (epoll) {
             bootstrap.channelFactory(() -> new EpollServerSocketChannel(family))

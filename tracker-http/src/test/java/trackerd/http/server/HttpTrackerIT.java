@@ -297,6 +297,17 @@ class HttpTrackerIT {
     }
 
     @Test
+    void aClientThatShutsItsSideShouldStillGetItsAnswers() throws Exception {
+        start("workers.swarm_workers=4");
+        HttpTestClient client = v4();
+        client.send(rawGet(announceTarget(HASH_A, 1, 6881, 10, "")) + rawGet(announceTarget(HASH_B, 2, 6882, 10, "")));
+        client.socket.shutdownOutput();
+        assertTrue(client.read().body().contains("10:incompletei1e"));
+        assertTrue(client.read().body().contains("10:incompletei1e"));
+        assertTrue(client.closedByServer());
+    }
+
+    @Test
     void http10ShouldCloseUnlessKeepAliveIsAsked() throws Exception {
         start();
         HttpTestClient plain = v4();
