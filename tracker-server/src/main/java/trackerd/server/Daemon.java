@@ -5,7 +5,9 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,9 +144,24 @@ public final class Daemon implements AutoCloseable {
             for (InetSocketAddress address : http.addresses()) {
                 announce("http " + SocketAddresses.format(address));
             }
+            warnIfOverOpenFilesLimit(config.http().maxConnections());
         }
         if (config.ws().enabled()) {
             LOG.warn("ws.enabled: this build has no WebTorrent front end yet; WebSocket upgrades get a 400");
+        }
+    }
+
+    /**
+     * Connections past the open-files limit fail in accept() (EMFILE), where Netty logs each
+     * failure, instead of being refused cleanly and counted: say so once at start.
+     */
+    private static void warnIfOverOpenFilesLimit(int maxConnections) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+            long limit = os.getMaxFileDescriptorCount();
+            if (maxConnections > limit - 1_000) {
+                LOG.warn("http.max_connections = {} but the process may open only {} files (ulimit -n, systemd "
+                    + "LimitNOFILE): lower http.max_connections below it, or raise the limit", maxConnections, limit);
+            }
         }
     }
 
