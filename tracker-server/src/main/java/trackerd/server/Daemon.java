@@ -139,7 +139,7 @@ public final class Daemon implements AutoCloseable {
             } catch (IOException e) {
                 throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
             }
-            // first to close: stop accepting; open connections are answered while the engine drains
+            // first to close: stop accepting and reading; requests already read are answered while the engine drains
             closeInReverse.add(http);
             for (InetSocketAddress address : http.addresses()) {
                 announce("http " + SocketAddresses.format(address));

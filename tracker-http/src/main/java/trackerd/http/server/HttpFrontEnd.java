@@ -9,6 +9,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
@@ -17,6 +19,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -70,6 +73,8 @@ public final class HttpFrontEnd implements AutoCloseable {
     private static final boolean NIO_REUSEPORT = nioSupportsReusePort();
 
     private final List<Channel> channels = new ArrayList<>();
+    /** Open connections, so that shutdown can stop reading them; a closed one leaves by itself. */
+    private final ChannelGroup connections = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final List<InetSocketAddress> tlsBound = new ArrayList<>();
     private FullScrapes fullScrapes;
@@ -116,10 +121,10 @@ public final class HttpFrontEnd implements AutoCloseable {
                 if (address.getPort() != 0) probe(address);
             }
             for (InetSocketAddress address : plain) {
-                front.bound.add(front.bind(address, group, epoll, new Initializer(settings, loops, null), "http"));
+                front.bound.add(front.bind(address, group, epoll, new Initializer(settings, loops, null, front.connections), "http"));
             }
             for (InetSocketAddress address : secure) {
-                front.tlsBound.add(front.bind(address, group, epoll, new Initializer(settings, loops, tls), "https"));
+                front.tlsBound.add(front.bind(address, group, epoll, new Initializer(settings, loops, tls, front.connections), "https"));
             }
         } catch (IOException | RuntimeException e) {
             front.close();
@@ -189,8 +194,11 @@ public final class HttpFrontEnd implements AutoCloseable {
         private final Supplier<SslContext> tls;
         private final int maxConnections;
         private final long timeoutSeconds;
+        private final ChannelGroup connections;
 
-        Initializer(HttpSettings settings, Map<EventExecutor, HttpLoop> loops, Supplier<SslContext> tls) {
+        Initializer(HttpSettings settings, Map<EventExecutor, HttpLoop> loops, Supplier<SslContext> tls,
+                    ChannelGroup connections) {
+            this.connections = connections;
             this.settings = settings;
             this.loops = loops;
             this.tls = tls;
@@ -209,6 +217,7 @@ public final class HttpFrontEnd implements AutoCloseable {
                 return;
             }
             loop.metrics.connections(1);
+            connections.add(channel);
             // on the channel's loop, like the +1
             channel.closeFuture().addListener((ChannelFutureListener) f -> {
                 open.decrementAndGet();
@@ -232,13 +241,18 @@ public final class HttpFrontEnd implements AutoCloseable {
         return List.copyOf(tlsBound);
     }
 
-    /** Stops accepting connections; open ones are answered until the event loops stop. */
+    /**
+     * Stops accepting connections and reading requests on open ones (as on SIGTERM); answers to
+     * requests already read still go out until the event loops stop.
+     */
     public void stopReading() {
         for (Channel channel : channels) channel.close();
+        for (Channel connection : connections) connection.config().setAutoRead(false);
     }
 
     @Override
     public void close() {
+        stopReading();
         for (Channel channel : channels) channel.close().syncUninterruptibly();
         channels.clear();
         if (fullScrapes != null) fullScrapes.close();
