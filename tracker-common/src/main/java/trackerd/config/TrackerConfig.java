@@ -36,8 +36,14 @@ public record TrackerConfig(
 
     public record Udp(boolean enabled, List<InetSocketAddress> listen, int receiveBufferBytes, int sendBufferBytes) {}
 
+    /**
+     * @param fullScrape serve {@code /scrape} without {@code info_hash} (from a snapshot)
+     * @param fullScrapeMaxAgeSeconds oldest snapshot a full scrape is served from
+     * @param fullScrapeMaxTorrents most torrents in one full scrape
+     */
     public record Http(
             boolean enabled, List<InetSocketAddress> listen, int maxRequestBytes, int readTimeoutSeconds,
+            int maxConnections, boolean fullScrape, int fullScrapeMaxAgeSeconds, int fullScrapeMaxTorrents,
             Tls tls, Proxy proxy) {}
 
     /** Paths are null when not set. */
@@ -88,7 +94,9 @@ public record TrackerConfig(
                 "must name at least one proxy address when http.proxy.header is set");
         }
         Http http = new Http(v.bool("http.enabled"), v.addresses("http.listen"),
-            v.integer("http.max_request_bytes"), v.integer("http.read_timeout_seconds"), tls, proxy);
+            v.integer("http.max_request_bytes"), v.integer("http.read_timeout_seconds"),
+            v.integer("http.max_connections"), v.bool("http.full_scrape"),
+            v.integer("http.full_scrape_max_age_seconds"), v.integer("http.full_scrape_max_torrents"), tls, proxy);
 
         AccessList access = new AccessList(
             AccessMode.valueOf(v.string("access_list.mode").toUpperCase(Locale.ROOT)),

@@ -98,6 +98,23 @@ public final class TrackerSchema {
             integer(256, 1 << 20)),
         key("http.read_timeout_seconds", "15", "Idle keep-alive or slow connections are closed after this long.",
             integer(1, 3_600)),
+        key("http.max_connections", "100000",
+            "Most HTTP(S) connections open at once (all addresses together); past it a new connection is\n"
+                + "closed at once and counted. Each open connection is a file descriptor: keep it under the\n"
+                + "process's open-files limit (ulimit -n, systemd LimitNOFILE).",
+            integer(1, MAX_INT)),
+        key("http.full_scrape", "false",
+            "Answer /scrape without info_hash with every torrent (up to http.full_scrape_max_torrents).\n"
+                + "Off: such a scrape gets a failure reason.",
+            bool()),
+        key("http.full_scrape_max_age_seconds", "60",
+            "A full scrape is served from a snapshot at most this old: a flood of full scrapes costs one\n"
+                + "walk over the swarms per this many seconds.",
+            integer(1, 86_400)),
+        key("http.full_scrape_max_torrents", "100000",
+            "Most torrents in a full scrape (about 70 bytes each: 100000 is a 7 MB reply); past it the\n"
+                + "torrents with the most peers are kept.",
+            integer(1, 10_000_000)),
         key("http.tls.listen", "[]", "HTTPS addresses (TCP). Empty = no HTTPS.", addressList()),
         key("http.tls.cert_path", "\"\"",
             "PEM certificate chain for HTTPS and WSS, leaf first. Both files are re-read on SIGHUP or SIGUSR1 and\n"

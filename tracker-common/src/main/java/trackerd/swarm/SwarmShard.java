@@ -169,6 +169,24 @@ public final class SwarmShard {
     }
 
     /**
+     * Hands every torrent's counts to {@code sink}, in table order, until it returns false: for
+     * snapshots (an HTTP full scrape), run as a {@link ShardCommand} so it stays on this thread.
+     * One pass over the table; it allocates nothing.
+     */
+    public void forEachTorrent(TorrentCountSink sink) {
+        for (int t = 0, n = table.slots(); t < n; t++) {
+            if (!table.used(t)) continue;
+            long[] v4 = table.peers(t, false);
+            long[] v6 = table.peers(t, true);
+            int seeders = PeerStore.seeders(v4) + PeerStore.seeders(v6);
+            int leechers = PeerStore.count(v4) + PeerStore.count(v6) - seeders;
+            if (!sink.accept(table.hash0(t), table.hash1(t), table.hash2(t), seeders, table.completed(t), leechers)) {
+                return;
+            }
+        }
+    }
+
+    /**
      * Marks the torrents {@code filter} names for removal during the next cleaning pass (its
      * worker starts one at once), e.g. those a reloaded access list forbids. A later purge
      * replaces one not yet started.

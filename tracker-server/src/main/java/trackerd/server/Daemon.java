@@ -5,7 +5,9 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,7 @@ import trackerd.metrics.TrackerMetrics;
 import trackerd.net.SocketAddresses;
 import trackerd.runtime.WorkerThreadFactory;
 import trackerd.handoff.GatewaySizing;
+import trackerd.http.server.HttpFrontEnd;
 import trackerd.loop.LoopContexts;
 import trackerd.runtime.TrackerClock;
 import trackerd.swarm.InfoHashFilter;
@@ -51,6 +54,7 @@ public final class Daemon implements AutoCloseable {
     private ReloadableSslContext tls;
     private MetricsServer metricsServer;
     private UdpFrontEnd udp;
+    private HttpFrontEnd http;
     private LoopContexts loopContexts;
     private EventLoopGroup socketWorkers;
     private volatile boolean closing;
@@ -149,9 +153,37 @@ public final class Daemon implements AutoCloseable {
                     + " sockets)");
             }
         }
-        if (config.http().enabled() || config.ws().enabled()) {
-            LOG.warn("http.enabled / ws.enabled: this build has no HTTP or WebTorrent front end yet; "
-                + "only UDP is served");
+        if (config.http().enabled()) {
+            try {
+                // no TLS supplier yet (http.tls.listen is not served); no WebSocket door yet (upgrades get a 400)
+                http = HttpFrontEnd.start(config, group, loopContexts, accessList, metrics.bank(), engine, clock,
+                    null, null, onWorkerDeath);
+            } catch (IOException e) {
+                throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
+            }
+            // first to close: stop accepting and reading; requests already read are answered while the engine drains
+            closeInReverse.add(http);
+            for (InetSocketAddress address : http.addresses()) {
+                announce("http " + SocketAddresses.format(address));
+            }
+            warnIfOverOpenFilesLimit(config.http().maxConnections());
+        }
+        if (config.ws().enabled()) {
+            LOG.warn("ws.enabled: this build has no WebTorrent front end yet; WebSocket upgrades get a 400");
+        }
+    }
+
+    /**
+     * Connections past the open-files limit fail in accept() (EMFILE), where Netty logs each
+     * failure, instead of being refused cleanly and counted: say so once at start.
+     */
+    private static void warnIfOverOpenFilesLimit(int maxConnections) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+            long limit = os.getMaxFileDescriptorCount();
+            if (maxConnections > limit - 1_000) {
+                LOG.warn("http.max_connections = {} but the process may open only {} files (ulimit -n, systemd "
+                    + "LimitNOFILE): lower http.max_connections below it, or raise the limit", maxConnections, limit);
+            }
         }
     }
 
@@ -186,6 +218,11 @@ public final class Daemon implements AutoCloseable {
     /** The bound UDP addresses (ports resolved), empty when UDP is off. */
     public List<InetSocketAddress> udpAddresses() {
         return udp == null ? List.of() : udp.addresses();
+    }
+
+    /** The bound plain HTTP addresses (ports resolved), empty when HTTP is off. */
+    public List<InetSocketAddress> httpAddresses() {
+        return http == null ? List.of() : http.addresses();
     }
 
     private void announce(String listener) {
