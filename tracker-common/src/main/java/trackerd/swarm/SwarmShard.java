@@ -174,7 +174,7 @@ public final class SwarmShard {
      * One pass over the table; it allocates nothing.
      */
     public void forEachTorrent(TorrentCountSink sink) {
-        for (int t = 0, n = table.slots(); t < n; t++) {
+        for (int t = table.next(-1); t < TorrentTable.END; t = table.next(t)) {
             if (!table.used(t)) continue;
             long[] v4 = table.peers(t, false);
             long[] v6 = table.peers(t, true);

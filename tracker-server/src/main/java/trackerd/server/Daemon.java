@@ -155,9 +155,11 @@ public final class Daemon implements AutoCloseable {
         }
         if (config.http().enabled()) {
             try {
-                // no TLS supplier yet (http.tls.listen is not served); no WebSocket door yet (upgrades get a 400)
+                // each new HTTPS connection takes the context in force (a reload does not touch open ones);
+                // no WebSocket door yet (upgrades get a 400)
+                ReloadableSslContext reloadable = tls;
                 http = HttpFrontEnd.start(config, group, loopContexts, accessList, metrics.bank(), engine, clock,
-                    null, null, onWorkerDeath);
+                    reloadable == null ? null : reloadable::current, null, onWorkerDeath);
             } catch (IOException e) {
                 throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
             }
@@ -165,6 +167,9 @@ public final class Daemon implements AutoCloseable {
             closeInReverse.add(http);
             for (InetSocketAddress address : http.addresses()) {
                 announce("http " + SocketAddresses.format(address));
+            }
+            for (InetSocketAddress address : http.tlsAddresses()) {
+                announce("https " + SocketAddresses.format(address));
             }
             warnIfOverOpenFilesLimit(config.http().maxConnections());
         }
