@@ -22,14 +22,19 @@ final class SwarmMetrics {
         final int expired;
         final int purged;
         final int internalErrors;
+        final int completed;
 
         Definitions(MetricBank bank) {
-            torrents = bank.gauge("tracker_torrents", "Torrents with at least one peer");
-            String peers = "Peers in all swarms";
-            seeders4 = bank.gauge("tracker_peers", peers, "ip_version", "4", "status", "seeder");
-            leechers4 = bank.gauge("tracker_peers", peers, "ip_version", "4", "status", "leecher");
-            seeders6 = bank.gauge("tracker_peers", peers, "ip_version", "6", "status", "seeder");
-            leechers6 = bank.gauge("tracker_peers", peers, "ip_version", "6", "status", "leecher");
+            torrents = bank.gauge("tracker_torrents", "Torrents held, by swarm kind", "swarm_kind", "bittorrent");
+            String peers = "Peers in all swarms, by swarm kind, IP version and seeder/leecher";
+            seeders4 = bank.gauge("tracker_peers", peers, "swarm_kind", "bittorrent", "ip_version", "4",
+                "status", "seeder");
+            leechers4 = bank.gauge("tracker_peers", peers, "swarm_kind", "bittorrent", "ip_version", "4",
+                "status", "leecher");
+            seeders6 = bank.gauge("tracker_peers", peers, "swarm_kind", "bittorrent", "ip_version", "6",
+                "status", "seeder");
+            leechers6 = bank.gauge("tracker_peers", peers, "swarm_kind", "bittorrent", "ip_version", "6",
+                "status", "leecher");
             String rejected = "Announces refused because a limit was reached";
             rejectedTorrents = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_torrents");
             rejectedPeers = bank.counter("tracker_swarm_rejected", rejected, "limit", "max_peers_per_torrent");
@@ -38,6 +43,8 @@ final class SwarmMetrics {
             expired = bank.counter("tracker_peers_expired", "Peers removed after the peer timeout");
             purged = bank.counter("tracker_torrents_purged",
                 "Torrents removed because a reloaded access list forbids them");
+            completed = bank.counter("tracker_completed", "Downloads completed (announces with event=completed)",
+                "swarm_kind", "bittorrent");
             internalErrors = bank.counter("tracker_swarm_internal_errors",
                 "Requests, commands or cycles a swarm worker failed on (a bug: counted, the worker goes on)");
         }
@@ -65,6 +72,7 @@ final class SwarmMetrics {
         w.set(d.rejectedNewTorrents, shard.rejectedNewTorrents());
         w.set(d.expired, shard.expiredPeers());
         w.set(d.purged, shard.purgedTorrents());
+        w.set(d.completed, shard.completedTotal());
         w.set(d.internalErrors, internalErrors);
     }
 

@@ -38,6 +38,7 @@ public final class SwarmShard {
     private long expiredPeers;
 
     private long purgedTorrents;
+    private long completedTotal;
 
     private int cleanCursor = -1;
     /** Torrents to remove during the next cleaning pass; null when there is nothing to purge. */
@@ -143,6 +144,7 @@ public final class SwarmShard {
         }
         if (r.event == AnnounceEvent.COMPLETED && previous != PeerStore.WAS_SEEDER) {
             table.countCompleted(t);
+            completedTotal++;
         }
         int want = Math.min(r.numwant < 0 ? defaultNumwant : r.numwant, maxResponsePeers);
         r.peerCount = store.select(peers, k0, k1, key, seeder, want, r.peers, 0, nextRandom());
@@ -308,6 +310,11 @@ public final class SwarmShard {
     /** New peers refused by max_peers_per_torrent. */
     public long rejectedPeers() {
         return rejectedPeers;
+    }
+
+    /** Downloads counted since start (announces with event=completed from a non-seeder). */
+    public long completedTotal() {
+        return completedTotal;
     }
 
     /** Torrents removed by purges. */

@@ -62,8 +62,8 @@ class HttpTrackerProcessIT {
                 URI.create("http://127.0.0.1:" + tracker.port("metrics") + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
             assertTrue(metrics.body().contains(
-                "tracker_http_requests_total{ip_version=\"4\",type=\"announce\"} 2.0"), metrics.body());
-            assertTrue(metrics.body().contains("tracker_http_connections "), metrics.body());
+                "tracker_requests_total{ip_version=\"4\",protocol=\"http\",type=\"announce\"} 2.0"), metrics.body());
+            assertTrue(metrics.body().contains("tracker_connections{protocol=\"http\"}"), metrics.body());
         }
     }
 

@@ -2,11 +2,12 @@ package trackerd.http.server;
 
 import trackerd.metrics.MetricBank;
 import trackerd.metrics.MetricWriter;
+import trackerd.metrics.TrafficMetrics;
 
 /**
  * HTTP counters of one event loop, written into its loop writer (only on that loop). Requests
  * and responses are counted by the client's IP version (after a trusted proxy header), bytes by
- * the TCP peer's. Names follow the UDP front end's, with an {@code http} prefix.
+ * the TCP peer's. The families are {@link TrafficMetrics}'s, with {@code protocol="http"}.
  */
 final class HttpMetrics {
     static final int ANNOUNCE = 0;
@@ -25,50 +26,23 @@ final class HttpMetrics {
         MALFORMED_HEAD, URI_TOO_LONG, HEADERS_TOO_LARGE, BODY, METHOD_NOT_ALLOWED, NOT_FOUND,
         MISSING_INFO_HASH, BAD_INFO_HASH, MISSING_PEER_ID, BAD_PEER_ID, MISSING_PORT, BAD_PORT, BAD_PARAMETER,
         TOO_MANY_HASHES, FORBIDDEN, TOO_MANY_TORRENTS, TOO_MANY_PEERS, FULL_SCRAPE_DISABLED, BUSY, INTERNAL,
-        WEBSOCKET_NOT_ENABLED, BAD_PROXY_HEADER, READ_TIMEOUT, ANSWER_FOR_CLOSED_CONNECTION;
-
-        final String label = name().toLowerCase();
+        WEBSOCKET_NOT_ENABLED, BAD_PROXY_HEADER, READ_TIMEOUT, ANSWER_FOR_CLOSED_CONNECTION
     }
 
     /** Indexes into every writer, defined once per process. */
     static final class Definitions {
-        final int[] requests = new int[REQUEST_TYPES * 2];
-        final int[] responses = new int[TYPES.length * 2];
-        final int[] errors = new int[Reason.values().length];
-        final int[] bytesIn = new int[2];
-        final int[] bytesOut = new int[2];
+        final TrafficMetrics.Definitions traffic;
         final int openConnections;
         final int refusedConnections;
         final int proxyHeaderIgnored;
 
         Definitions(MetricBank bank) {
-            for (int type = 0; type < TYPES.length; type++) {
-                for (int v = 0; v < 2; v++) {
-                    String version = v == 0 ? "4" : "6";
-                    if (type < REQUEST_TYPES) {
-                        requests[type * 2 + v] = bank.counter("tracker_http_requests",
-                            "Valid HTTP tracker requests by type and client IP version", "type", TYPES[type],
-                            "ip_version", version);
-                    }
-                    responses[type * 2 + v] = bank.counter("tracker_http_responses",
-                        "HTTP responses sent by type and client IP version", "type", TYPES[type], "ip_version", version);
-                }
-            }
-            for (Reason reason : Reason.values()) {
-                errors[reason.ordinal()] = bank.counter("tracker_http_errors",
-                    "HTTP requests not served as asked, by reason (bad input, limits, access list, busy)",
-                    "reason", reason.label);
-            }
-            for (int v = 0; v < 2; v++) {
-                String version = v == 0 ? "4" : "6";
-                bytesIn[v] = bank.counter("tracker_http_received_bytes", "HTTP bytes received (after TLS)",
-                    "ip_version", version);
-                bytesOut[v] = bank.counter("tracker_http_sent_bytes", "HTTP bytes sent (before TLS)",
-                    "ip_version", version);
-            }
-            openConnections = bank.gauge("tracker_http_connections", "HTTP(S) connections open now");
-            refusedConnections = bank.counter("tracker_http_connections_refused",
-                "HTTP(S) connections closed at once because http.max_connections were open");
+            traffic = new TrafficMetrics.Definitions(bank, "http", TYPES, REQUEST_TYPES,
+                TrafficMetrics.labels(Reason.values()));
+            openConnections = bank.gauge("tracker_connections", "Connections open now, by protocol",
+                "protocol", "http");
+            refusedConnections = bank.counter("tracker_connections_refused",
+                "Connections closed at once because the protocol's max_connections were open", "protocol", "http");
             proxyHeaderIgnored = bank.counter("tracker_http_proxy_header_ignored",
                 "Requests that carried the proxy header from an address not in http.proxy.trusted");
         }
@@ -76,30 +50,32 @@ final class HttpMetrics {
 
     private final Definitions d;
     private final MetricWriter w;
+    private final TrafficMetrics t;
 
     HttpMetrics(Definitions definitions, MetricWriter loopWriter) {
         d = definitions;
         w = loopWriter;
+        t = new TrafficMetrics(definitions.traffic, loopWriter);
     }
 
     void request(int type, boolean ipv6) {
-        w.increment(d.requests[type * 2 + (ipv6 ? 1 : 0)]);
+        t.request(type, ipv6);
     }
 
     void response(int type, boolean ipv6) {
-        w.increment(d.responses[type * 2 + (ipv6 ? 1 : 0)]);
+        t.response(type, ipv6);
     }
 
     void received(boolean ipv6, int bytes) {
-        w.add(d.bytesIn[ipv6 ? 1 : 0], bytes);
+        t.received(ipv6, bytes);
     }
 
     void sent(boolean ipv6, int bytes) {
-        w.add(d.bytesOut[ipv6 ? 1 : 0], bytes);
+        t.sent(ipv6, bytes);
     }
 
     void error(Reason reason) {
-        w.increment(d.errors[reason.ordinal()]);
+        t.error(reason.ordinal());
     }
 
     /** +1 when a connection opens on this loop, -1 when it closes: the gauge sums the loops. */

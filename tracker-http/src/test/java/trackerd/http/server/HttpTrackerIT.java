@@ -113,8 +113,8 @@ class HttpTrackerIT {
             + raw("7f000001 1ae1")            // 127.0.0.1:6881, the leecher (a seeder gets leechers only)
             + "e",
             second.head() + second.body());
-        assertEquals(2.0, tracker.counter("tracker_http_requests", "type", "announce", "ip_version", "4"));
-        assertEquals(2.0, tracker.counter("tracker_http_responses", "type", "announce", "ip_version", "4"));
+        assertEquals(2.0, tracker.counter("tracker_requests", "protocol", "http", "type", "announce", "ip_version", "4"));
+        assertEquals(2.0, tracker.counter("tracker_responses", "protocol", "http", "type", "announce", "ip_version", "4"));
     }
 
     @Test
@@ -128,7 +128,7 @@ class HttpTrackerIT {
             + "6:peers6" + "18:"                                  // BEP 7: one IPv6 peer
             + raw("00000000000000000000000000000001 1ae1")        // [::1]:6881
             + "e", second.body());
-        assertEquals(2.0, tracker.counter("tracker_http_requests", "type", "announce", "ip_version", "6"));
+        assertEquals(2.0, tracker.counter("tracker_requests", "protocol", "http", "type", "announce", "ip_version", "6"));
     }
 
     @Test
@@ -157,7 +157,7 @@ class HttpTrackerIT {
             + "d8:completei1e10:downloadedi1e10:incompletei1ee"              // BEP 48 counts
             + "20:" + latin1(HASH_B) + "d8:completei0e10:downloadedi0e10:incompletei0ee" // unknown: zeros
             + "ee", scrape.body());
-        assertEquals(1.0, tracker.counter("tracker_http_requests", "type", "scrape", "ip_version", "4"));
+        assertEquals(1.0, tracker.counter("tracker_requests", "protocol", "http", "type", "scrape", "ip_version", "4"));
     }
 
     @Test
@@ -185,9 +185,9 @@ class HttpTrackerIT {
         assertEquals("d14:failure reason44:full scrape is not served: give an info_hashe", client.get("/scrape").body());
         Response health = client.get("/health");
         assertEquals(OK_HEAD + "2\r\n\r\nok", health.head() + health.body());
-        assertEquals(1.0, tracker.counter("tracker_http_errors", "reason", "missing_info_hash"));
-        assertEquals(1.0, tracker.counter("tracker_http_errors", "reason", "bad_port"));
-        assertEquals(1.0, tracker.counter("tracker_http_errors", "reason", "full_scrape_disabled"));
+        assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "missing_info_hash"));
+        assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "bad_port"));
+        assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "full_scrape_disabled"));
     }
 
     @Test
@@ -202,7 +202,7 @@ class HttpTrackerIT {
         assertEquals("d5:filesd20:" + latin1(HASH_A) + "d8:completei1e10:downloadedi0e10:incompletei0ee"
                 + "20:" + latin1(HASH_B) + "d8:completei0e10:downloadedi0e10:incompletei0eeee",
             client.get("/scrape?info_hash=" + percent(HASH_A) + "&info_hash=" + percent(HASH_B)).body());
-        assertEquals(2.0, tracker.counter("tracker_http_errors", "reason", "forbidden"));
+        assertEquals(2.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "forbidden"));
     }
 
     // ---------------------------------------------------------------- connections
@@ -216,7 +216,7 @@ class HttpTrackerIT {
             assertFalse(r.head().contains("Connection:"), r.head());
             assertTrue(r.body().contains("10:incompletei" + (i + 1) + "e"), r.body());
         }
-        assertEquals(1.0, tracker.gauge("tracker_http_connections"));
+        assertEquals(1.0, tracker.gauge("tracker_connections", "protocol", "http"));
     }
 
     @Test
@@ -339,8 +339,8 @@ class HttpTrackerIT {
         exact += "c".repeat(256 - exact.length() - 4) + "\r\n\r\n";
         assertEquals(256, exact.length());
         assertEquals(200, v4().request(exact).status());
-        assertEquals(1.0, tracker.counter("tracker_http_errors", "reason", "uri_too_long"));
-        assertEquals(1.0, tracker.counter("tracker_http_errors", "reason", "headers_too_large"));
+        assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "uri_too_long"));
+        assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "headers_too_large"));
     }
 
     @Test
@@ -372,7 +372,7 @@ class HttpTrackerIT {
         assertTrue(idle.closedByServer());
         assertTrue(slow.closedByServer());
         assertTrue(System.nanoTime() - started > 500_000_000L, "not before the timeout");
-        assertEquals(2.0, tracker.counter("tracker_http_errors", "reason", "read_timeout"));
+        assertEquals(2.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "read_timeout"));
     }
 
     @Test
@@ -384,8 +384,8 @@ class HttpTrackerIT {
         assertEquals("ok", b.get("/health").body());
         HttpTestClient c = v4();
         assertTrue(c.closedByServer());
-        assertEquals(1.0, tracker.counter("tracker_http_connections_refused"));
-        assertEquals(2.0, tracker.gauge("tracker_http_connections"));
+        assertEquals(1.0, tracker.counter("tracker_connections_refused", "protocol", "http"));
+        assertEquals(2.0, tracker.gauge("tracker_connections", "protocol", "http"));
     }
 
     @Test
@@ -420,7 +420,7 @@ class HttpTrackerIT {
         assertTrue(seeder.body().endsWith("5:peers6:" + raw("c6336409 1ae1") + "e"), seeder.body());
         Response noHeader = v4().get(announceTarget(HASH_A, 3, 6883, 0, ""));
         assertEquals(200, noHeader.status());
-        assertEquals(1.0, tracker.counter("tracker_http_errors", "reason", "bad_proxy_header"));
+        assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "bad_proxy_header"));
     }
 
     @Test
@@ -431,7 +431,7 @@ class HttpTrackerIT {
         assertTrue(seeder.body().endsWith("6:peers618:" + raw("20010db8000000000000000000000005 1ae1") + "e"),
             seeder.body());
         assertEquals(1.0, tracker.counter("tracker_http_proxy_header_ignored"));
-        assertEquals(0.0, tracker.counter("tracker_http_requests", "type", "announce", "ip_version", "4"),
+        assertEquals(0.0, tracker.counter("tracker_requests", "protocol", "http", "type", "announce", "ip_version", "4"),
             "the proxied client is an IPv6 peer though it came over IPv4");
     }
 
@@ -483,7 +483,7 @@ class HttpTrackerIT {
         client.get(announceTarget(HASH_C, 1, 6881, 0, ""));
         assertEquals(both, client.get("/scrape").body(), "served from the snapshot, not a new walk");
         String version = client.socket.getInetAddress() instanceof java.net.Inet6Address ? "6" : "4";
-        assertEquals(3.0, tracker.counter("tracker_http_responses", "type", "full_scrape", "ip_version", version));
+        assertEquals(3.0, tracker.counter("tracker_responses", "protocol", "http", "type", "full_scrape", "ip_version", version));
     }
 
     @Test
@@ -554,8 +554,8 @@ class HttpTrackerIT {
         toClose.add(b);
         a.get(announceTarget(HASH_A, 1, 6881, 10, ""));
         b.get(announceTarget(HASH_A, 2, 6882, 10, ""));
-        assertEquals(1.0, tracker.counter("tracker_http_requests", "type", "announce", "ip_version", "4"));
-        assertEquals(1.0, tracker.counter("tracker_http_requests", "type", "announce", "ip_version", "6"));
+        assertEquals(1.0, tracker.counter("tracker_requests", "protocol", "http", "type", "announce", "ip_version", "4"));
+        assertEquals(1.0, tracker.counter("tracker_requests", "protocol", "http", "type", "announce", "ip_version", "6"));
         // a second tracker on the same port is refused, not silently sharing it
         Exception refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
             () -> new TestHttpTracker(nio, null, "http.listen=[\"0.0.0.0:" + port + "\"]").close());

@@ -65,8 +65,8 @@ final class TestHttpTracker implements AutoCloseable {
         return registry.get(name).tags(tags).functionCounter().count();
     }
 
-    double gauge(String name) {
-        return registry.get(name).gauge().value();
+    double gauge(String name, String... tags) {
+        return registry.get(name).tags(tags).gauge().value();
     }
 
     @Override

@@ -23,7 +23,7 @@ final class TestTracker implements AutoCloseable {
     TestTracker(TrackerConfig config, EventLoopGroup group, int loops, int swarmWorkers,
                 LocalAddressSockets.AddressSource localAddresses) throws Exception {
         TrackerClock clock = TrackerClock.start();
-        engine = new SwarmEngine(SwarmSettings.ofThisJvm(config.swarm(), config.limits()), swarmWorkers, 1024, bank, clock,
+        engine = new SwarmEngine(new SwarmSettings(config.swarm(), config.limits()), swarmWorkers, 1024, bank, clock,
             new WorkerThreadFactory("test-swarm", (t, e) -> e.printStackTrace()));
         engine.start();
         try {
