@@ -27,10 +27,10 @@ import trackerd.runtime.WorkerThreadFactory;
 import trackerd.handoff.GatewaySizing;
 import trackerd.http.server.HttpFrontEnd;
 import trackerd.loop.LoopContexts;
+import trackerd.loop.SwarmCore;
 import trackerd.runtime.TrackerClock;
 import trackerd.swarm.InfoHashFilter;
 import trackerd.swarm.SwarmEngine;
-import trackerd.swarm.SwarmSettings;
 import trackerd.http.tls.ReloadableSslContext;
 import trackerd.http.tls.ReloadableSslContext.TlsStartException;
 import trackerd.runtime.FileChangeWatcher;
@@ -116,27 +116,23 @@ public final class Daemon implements AutoCloseable {
             announce("metrics http://" + SocketAddresses.format(metricsServer.address()) + "/metrics");
         }
 
-        TrackerClock clock = TrackerClock.start();
         int loops = config.workers().socketWorkerThreads();
         EventLoopGroup group = socketWorkers(loops, onWorkerDeath);
         socketWorkers = group;
         // closed after the engine: loops must still run to send the answers the engine drains
         closeInReverse.add(() -> group.shutdownGracefully(100, 3_000, TimeUnit.MILLISECONDS).syncUninterruptibly());
-        MemoryBudget budget = MemoryBudget.ofThisJvm();
-        LOG.info(budget.describe(config.limits()));
-        SwarmEngine engine = new SwarmEngine(new SwarmSettings(config.swarm(), budget.resolve(config.limits())),
-            config.workers().swarmWorkers(), config.workers().queueCapacity(), metrics.bank(), clock,
-            new WorkerThreadFactory("swarm", onWorkerDeath));
-        engine.start();
-        closeInReverse.add(engine);
+        LOG.info(MemoryBudget.ofThisJvm().describe(config.limits()));
+        SwarmCore core = new SwarmCore(config, group, loops, metrics.bank(), new WorkerThreadFactory("swarm", onWorkerDeath));
+        closeInReverse.add(core);
+        SwarmEngine engine = core.engine();
+        TrackerClock clock = core.clock();
+        GatewaySizing sizing = core.sizing();
+        loopContexts = core.contexts();
         if (config.accessList().mode() != AccessMode.OFF) {
             // torrents a reloaded list forbids leave the swarms in the next cleaning pass
             InfoHashFilter forbidden = (h0, h1, h2) -> !accessList.permits(h0, h1, h2);
             accessList.onReloaded(() -> engine.executeOnAll(shard -> shard.purge(forbidden)));
         }
-        GatewaySizing sizing = GatewaySizing.forLoops(config.workers().queueCapacity(), loops,
-            Runtime.getRuntime().maxMemory(), config.swarm().maxResponsePeers(), config.limits().maxScrapeHashes());
-        loopContexts = new LoopContexts(group, engine, metrics.bank(), clock, sizing, config.ws().maxConnections());
         LOG.info("{} socket workers, {} swarm {}; {} requests in flight per socket worker ({} KiB each)",
             loops, engine.inline() ? "inline" : config.workers().swarmWorkers(),
             engine.inline() ? "engine" : "workers", sizing.requests(), sizing.loopBytes() / 1024);

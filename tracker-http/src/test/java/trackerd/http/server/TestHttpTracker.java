@@ -10,13 +10,10 @@ import java.util.concurrent.TimeUnit;
 import trackerd.access.AccessList;
 import trackerd.config.ConfigLoader;
 import trackerd.config.TrackerConfig;
-import trackerd.handoff.GatewaySizing;
-import trackerd.loop.LoopContexts;
 import trackerd.metrics.MetricBank;
-import trackerd.runtime.TrackerClock;
 import trackerd.runtime.WorkerThreadFactory;
+import trackerd.loop.SwarmCore;
 import trackerd.swarm.SwarmEngine;
-import trackerd.swarm.SwarmSettings;
 
 /** The HTTP front end on a real engine, event loops and sockets, wired as the daemon wires them. */
 final class TestHttpTracker implements AutoCloseable {
@@ -24,6 +21,7 @@ final class TestHttpTracker implements AutoCloseable {
     final MetricBank bank = new MetricBank(registry);
     final TrackerConfig config;
     final EventLoopGroup group;
+    final SwarmCore core;
     final SwarmEngine engine;
     final HttpFrontEnd http;
 
@@ -39,19 +37,14 @@ final class TestHttpTracker implements AutoCloseable {
         int loops = config.workers().socketWorkers();
         WorkerThreadFactory threads = new WorkerThreadFactory("test", (t, e) -> e.printStackTrace());
         group = Epoll.isAvailable() && !nio ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
-        TrackerClock clock = TrackerClock.start();
-        engine = new SwarmEngine(new SwarmSettings(config.swarm(), config.limits()), config.workers().swarmWorkers(),
-            1024, bank, clock, new WorkerThreadFactory("test-swarm", (t, e) -> e.printStackTrace()));
-        engine.start();
+        core = new SwarmCore(config, group, loops, bank, new WorkerThreadFactory("test-swarm", (t, e) -> e.printStackTrace()));
+        engine = core.engine();
         try {
-            LoopContexts contexts = new LoopContexts(group, engine, bank, clock,
-                GatewaySizing.forLoops(1024, loops, Runtime.getRuntime().maxMemory(), config.swarm().maxResponsePeers(),
-                    config.limits().maxScrapeHashes()), 1000);
             AccessList access = AccessList.open(config.accessList().mode(), config.accessList().path(), bank);
-            http = HttpFrontEnd.start(config, group, contexts, access, bank, engine, clock, null, door,
+            http = HttpFrontEnd.start(config, group, core.contexts(), access, bank, engine, core.clock(), null, door,
                 (t, e) -> e.printStackTrace());
         } catch (Exception e) {
-            engine.close();
+            core.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
@@ -72,7 +65,7 @@ final class TestHttpTracker implements AutoCloseable {
     @Override
     public void close() throws Exception {
         http.close();
-        engine.close();
+        core.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 }

@@ -49,15 +49,14 @@ class UdpTrackerIT {
     }
 
     void startWith(String... sets) throws Exception {
-        List<String> all = List.of(sets);
+        // two loops and two shards unless a test asks for its own layout (inline: one and none)
+        List<String> all = new ArrayList<>(List.of("workers.socket_workers=2", "workers.swarm_workers=2"));
+        all.addAll(List.of(sets));
         TrackerConfig config = ConfigLoader.load(null, all);
         WorkerThreadFactory threads = new WorkerThreadFactory("test", (t, e) -> e.printStackTrace());
-        // two loops and two shards unless a test asks for its own layout (inline: one and none)
-        int loops = config.workers().socketWorkers() > 0 ? config.workers().socketWorkers() : 2;
-        int shards = all.stream().anyMatch(set -> set.startsWith("workers.swarm_workers"))
-            ? config.workers().swarmWorkers() : 2;
+        int loops = config.workers().socketWorkers();
         group = Epoll.isAvailable() && !nio ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
-        TestTracker tracker = new TestTracker(config, group, loops, shards, LocalAddressSockets::upAddresses);
+        TestTracker tracker = new TestTracker(config, group, LocalAddressSockets::upAddresses);
         toClose.add(tracker);
         registry = tracker.registry;
         udp = tracker.udp;
