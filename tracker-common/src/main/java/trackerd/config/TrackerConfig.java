@@ -48,7 +48,7 @@ public record TrackerConfig(
 
     public record Ws(
             boolean enabled, List<InetSocketAddress> listen, int maxFrameBytes, int maxOffersPerAnnounce,
-            int maxConnections, int idleTimeoutSeconds, int pingIntervalSeconds) {}
+            int maxConnections, int idleTimeoutSeconds, int pingIntervalSeconds, List<InetSocketAddress> tlsListen) {}
 
     /** path is null when not set. */
     public record AccessList(AccessMode mode, Path path) {}
@@ -82,6 +82,10 @@ public record TrackerConfig(
             requireFile("http.tls.cert_path", tls.certPath(), "http.tls.listen is set");
             requireFile("http.tls.key_path", tls.keyPath(), "http.tls.listen is set");
         }
+        if (!v.addresses("ws.tls_listen").isEmpty()) {
+            requireFile("http.tls.cert_path", tls.certPath(), "ws.tls_listen is set");
+            requireFile("http.tls.key_path", tls.keyPath(), "ws.tls_listen is set");
+        }
         Proxy proxy = new Proxy(v.string("http.proxy.header"), v.cidrs("http.proxy.trusted"));
         if (!proxy.header().isEmpty() && proxy.trusted().isEmpty()) {
             throw new ConfigException("http.proxy.trusted",
@@ -110,7 +114,8 @@ public record TrackerConfig(
             http,
             new Ws(v.bool("ws.enabled"), v.addresses("ws.listen"), v.integer("ws.max_frame_bytes"),
                 v.integer("ws.max_offers_per_announce"), v.integer("ws.max_connections"),
-                v.integer("ws.idle_timeout_seconds"), v.integer("ws.ping_interval_seconds")),
+                v.integer("ws.idle_timeout_seconds"), v.integer("ws.ping_interval_seconds"),
+                v.addresses("ws.tls_listen")),
             access,
             new Metrics(v.bool("metrics.enabled"), v.address("metrics.listen")));
     }

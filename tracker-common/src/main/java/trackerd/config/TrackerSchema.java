@@ -121,6 +121,10 @@ public final class TrackerSchema {
             "Serve WebTorrent over WebSocket on the HTTP addresses (the Upgrade header tells HTTP and WS apart).",
             bool()),
         key("ws.listen", "[]", "Extra WebSocket-only addresses (TCP), besides the HTTP ones.", addressList()),
+        key("ws.tls_listen", "[]",
+            "WebSocket-only addresses served over TLS (wss://), with http.tls's certificate and key (and its\n"
+                + "reloads). wss:// also works on http.tls.listen addresses.",
+            addressList()),
         key("ws.max_frame_bytes", "65536", "Largest WebSocket message accepted.", integer(1_024, 1 << 24)),
         key("ws.max_offers_per_announce", "10", "Most WebRTC offers forwarded from one announce.", integer(0, 100)),
         key("ws.max_connections", "100000", "Most WebSocket connections at once.", integer(1, MAX_INT)),

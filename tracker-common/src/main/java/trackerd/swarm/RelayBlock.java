@@ -87,16 +87,28 @@ public final class RelayBlock {
         return answerRelayed;
     }
 
-    long offer0(int i) {
+    public long offer0(int i) {
         return offerIds[3 * i];
     }
 
-    long offer1(int i) {
+    public long offer1(int i) {
         return offerIds[3 * i + 1];
     }
 
-    int offer2(int i) {
+    public int offer2(int i) {
         return (int) offerIds[3 * i + 2];
+    }
+
+    public long answerOffer0() {
+        return answerOffer0;
+    }
+
+    public long answerOffer1() {
+        return answerOffer1;
+    }
+
+    public int answerOffer2() {
+        return answerOffer2;
     }
 
     void addRecipient(int loop, long connection, long p0, long p1, int p2) {
