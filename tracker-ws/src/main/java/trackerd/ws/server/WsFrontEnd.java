@@ -166,6 +166,11 @@ public final class WsFrontEnd implements AutoCloseable {
         p.addBefore("ws-http", "ws-idle", idleHandler());
     }
 
+    /** The loops' WebTorrent state, by index (tests). */
+    WsLoop[] loopsForTest() {
+        return settings.loops();
+    }
+
     /** The bound ws:// addresses (ports resolved), in config order. */
     public List<InetSocketAddress> addresses() {
         return List.copyOf(bound);
