@@ -32,6 +32,7 @@ import trackerd.http.tls.ReloadableSslContext;
 import trackerd.http.tls.ReloadableSslContext.TlsStartException;
 import trackerd.runtime.FileChangeWatcher;
 import trackerd.udp.server.UdpFrontEnd;
+import trackerd.ws.server.WsFrontEnd;
 
 /**
  * The running tracker: metrics, access list, socket workers, swarm workers and front ends,
@@ -51,6 +52,8 @@ public final class Daemon implements AutoCloseable {
     private ReloadableSslContext tls;
     private MetricsServer metricsServer;
     private UdpFrontEnd udp;
+    /** Null when ws.enabled is false. */
+    private WsFrontEnd ws;
     private LoopContexts loopContexts;
     private EventLoopGroup socketWorkers;
     private volatile boolean closing;
@@ -87,7 +90,7 @@ public final class Daemon implements AutoCloseable {
             closeInReverse.add(new AccessListWatcher(accessList, ACCESS_LIST_POLL_MILLIS,
                 new WorkerThreadFactory("access-list-watcher", onWorkerDeath)));
         }
-        if (!config.http().tls().listen().isEmpty()) {
+        if (!config.http().tls().listen().isEmpty() || !config.ws().tlsListen().isEmpty()) {
             TrackerConfig.Tls tlsConfig = config.http().tls();
             try {
                 tls = ReloadableSslContext.open(tlsConfig.certPath(), tlsConfig.keyPath(), tlsConfig.provider(),
@@ -149,9 +152,21 @@ public final class Daemon implements AutoCloseable {
                     + " sockets)");
             }
         }
-        if (config.http().enabled() || config.ws().enabled()) {
-            LOG.warn("http.enabled / ws.enabled: this build has no HTTP or WebTorrent front end yet; "
-                + "only UDP is served");
+        if (config.ws().enabled()) {
+            // also the HTTP front end's door for Upgrade: websocket requests (ws::open)
+            ReloadableSslContext wss = tls;
+            try {
+                ws = WsFrontEnd.start(config, group, loopContexts, accessList, metrics.bank(), engine,
+                    wss == null ? null : wss::current);
+            } catch (IOException e) {
+                throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
+            }
+            closeInReverse.add(ws);
+            for (InetSocketAddress address : ws.addresses()) announce("ws " + SocketAddresses.format(address));
+            for (InetSocketAddress address : ws.tlsAddresses()) announce("wss " + SocketAddresses.format(address));
+        }
+        if (config.http().enabled()) {
+            LOG.warn("http.enabled: this build has no HTTP front end yet; WebTorrent is served on ws.listen only");
         }
     }
 
@@ -181,6 +196,15 @@ public final class Daemon implements AutoCloseable {
     /** The socket workers' event loops. */
     EventLoopGroup socketWorkers() {
         return socketWorkers;
+    }
+
+    /** The bound ws:// and wss:// addresses (ports resolved), empty when WebTorrent is off. */
+    public List<InetSocketAddress> wsAddresses() {
+        return ws == null ? List.of() : ws.addresses();
+    }
+
+    public List<InetSocketAddress> wssAddresses() {
+        return ws == null ? List.of() : ws.tlsAddresses();
     }
 
     /** The bound UDP addresses (ports resolved), empty when UDP is off. */
