@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idle scale of the WebTorrent front end (issue 12): holds CONNECTIONS open WebSocket connections
 # (default 18,000: the hard open-files limit here is 20,000 per process, so the load tester is
-# spread over PROCESSES processes), each announcing on a torrent now and then (offers off, no
+# spread over PROCESSES processes, started one after another: the load tester gives its
+# connections 10 s to open), each announcing on a torrent now and then (offers off, no
 # stopped events), and measures the tracker's live heap (after a full GC) and RSS before and
 # with the connections open. Prints bytes per connection and the heap 100,000 and 1,000,000
 # connections would need at that rate.
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${1:-18000}
-processes=${2:-5}
+processes=${2:-10}
 hold=${HOLD_SECONDS:-40}
 port=${PORT:-26975}
 per=$(( (connections + processes - 1) / processes ))
@@ -39,18 +40,15 @@ heap0=$(live_heap); rss0=$(rss); fd0=$(open_ws)
 echo "before: live heap $heap0 B, RSS $rss0 B, open files $fd0"
 # each connection announces about every 45 s (rate = connections / 45 per second in all)
 rate=$(( per / 45 + 1 ))
+duration=$(( processes * 15 + hold ))
 for i in $(seq "$processes"); do
-  java -Xmx512m -jar tracker-loadtest/target/tracker-loadtest.jar ws --target "ws://127.0.0.1:$port" \
-    --connections "$per" --rate "$rate" --duration "$hold" --set run.warmup_seconds=5 --set run.progress=false \
+  want=$(( fd0 + i * per ))
+  java -Xmx256m -jar tracker-loadtest/target/tracker-loadtest.jar ws --target "ws://127.0.0.1:$port" \
+    --connections "$per" --rate "$rate" --duration "$duration" --set run.warmup_seconds=5 --set run.progress=false \
     --set ws.offers_per_announce=0 --set workload.stopped_percent=0 --set workload.scrape_weight=0 \
     --set workload.torrents=100000 --set ws.timeout_ms=30000 --set workload.seed=$i >"$work/load-$i.txt" 2>&1 &
   pids+=($!)
-done
-# wait until every connection is open (bounded)
-for _ in $(seq 120); do
-  n=$(( $(open_ws) - fd0 ))
-  [ "$n" -ge "$connections" ] && break
-  sleep 1
+  for _ in $(seq 30); do [ "$(open_ws)" -ge "$want" ] && break; sleep 1; done # this one's connections are open
 done
 sleep $(( hold / 2 )) # every connection has announced at least once by now
 n=$(( $(open_ws) - fd0 ))
