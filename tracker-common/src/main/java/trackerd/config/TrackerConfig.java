@@ -56,7 +56,7 @@ public record TrackerConfig(
 
     public record Ws(
             boolean enabled, List<InetSocketAddress> listen, int maxFrameBytes, int maxOffersPerAnnounce,
-            int maxConnections, int idleTimeoutSeconds, int pingIntervalSeconds) {}
+            int maxConnections, int idleTimeoutSeconds, int pingIntervalSeconds, List<InetSocketAddress> tlsListen) {}
 
     /** path is null when not set. */
     public record AccessList(AccessMode mode, Path path) {}
@@ -90,6 +90,10 @@ public record TrackerConfig(
             requireFile(HTTP_TLS_CERT_PATH, tls.certPath(), "http.tls.listen is set");
             requireFile(HTTP_TLS_KEY_PATH, tls.keyPath(), "http.tls.listen is set");
         }
+        if (!v.get(WS_TLS_LISTEN).isEmpty()) {
+            requireFile(HTTP_TLS_CERT_PATH, tls.certPath(), "ws.tls_listen is set");
+            requireFile(HTTP_TLS_KEY_PATH, tls.keyPath(), "ws.tls_listen is set");
+        }
         Proxy proxy = new Proxy(v.get(HTTP_PROXY_HEADER), v.get(HTTP_PROXY_TRUSTED));
         if (!proxy.header().isEmpty() && proxy.trusted().isEmpty()) {
             throw new ConfigException(HTTP_PROXY_TRUSTED.path(),
@@ -120,7 +124,7 @@ public record TrackerConfig(
             http,
             new Ws(v.get(WS_ENABLED), v.get(WS_LISTEN), v.get(WS_MAX_FRAME_BYTES),
                 v.get(WS_MAX_OFFERS_PER_ANNOUNCE), v.get(WS_MAX_CONNECTIONS),
-                v.get(WS_IDLE_TIMEOUT_SECONDS), v.get(WS_PING_INTERVAL_SECONDS)),
+                v.get(WS_IDLE_TIMEOUT_SECONDS), v.get(WS_PING_INTERVAL_SECONDS), v.get(WS_TLS_LISTEN)),
             access,
             new Metrics(v.get(METRICS_ENABLED), v.get(METRICS_LISTEN)));
     }

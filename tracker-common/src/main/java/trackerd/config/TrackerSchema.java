@@ -144,6 +144,10 @@ public final class TrackerSchema {
             "Serve WebTorrent over WebSocket on the HTTP addresses (the Upgrade header tells HTTP and WS apart).",
             bool());
     public static final ConfigKey<List<InetSocketAddress>> WS_LISTEN = key("ws.listen", "[]", "Extra WebSocket-only addresses (TCP), besides the HTTP ones.", addressList());
+    public static final ConfigKey<List<InetSocketAddress>> WS_TLS_LISTEN = key("ws.tls_listen", "[]",
+            "WebSocket-only addresses served over TLS (wss://), with http.tls's certificate and key (and its\n"
+                + "reloads). wss:// also works on http.tls.listen addresses.",
+            addressList());
     public static final ConfigKey<Integer> WS_MAX_FRAME_BYTES = key("ws.max_frame_bytes", "65536", "Largest WebSocket message accepted.", integer(1_024, 1 << 24));
     public static final ConfigKey<Integer> WS_MAX_OFFERS_PER_ANNOUNCE = key("ws.max_offers_per_announce", "10", "Most WebRTC offers forwarded from one announce.", integer(0, 100));
     public static final ConfigKey<Integer> WS_MAX_CONNECTIONS = key("ws.max_connections", "100000", "Most WebSocket connections at once.", integer(1, MAX_INT));
@@ -199,6 +203,7 @@ public final class TrackerSchema {
         HTTP_PROXY_TRUSTED,
         WS_ENABLED,
         WS_LISTEN,
+        WS_TLS_LISTEN,
         WS_MAX_FRAME_BYTES,
         WS_MAX_OFFERS_PER_ANNOUNCE,
         WS_MAX_CONNECTIONS,

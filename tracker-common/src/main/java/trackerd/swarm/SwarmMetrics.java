@@ -23,6 +23,13 @@ final class SwarmMetrics {
         final int purged;
         final int internalErrors;
         final int completed;
+        final int wsTorrents;
+        final int wsSeeders;
+        final int wsLeechers;
+        final int wsExpired;
+        final int wsOffersRelayed;
+        final int wsAnswersRelayed;
+        final int wsAnswersRefused;
 
         Definitions(MetricBank bank) {
             torrents = bank.gauge("tracker_torrents", "Torrents held, by swarm kind", "swarm_kind", "bittorrent");
@@ -47,6 +54,16 @@ final class SwarmMetrics {
                 "swarm_kind", "bittorrent");
             internalErrors = bank.counter("tracker_swarm_internal_errors",
                 "Requests, commands or cycles a swarm worker failed on (a bug: counted, the worker goes on)");
+            wsTorrents = bank.gauge("tracker_ws_torrents", "WebTorrent torrents with at least one peer");
+            wsSeeders = bank.gauge("tracker_ws_peers", "WebTorrent peers in all swarms", "status", "seeder");
+            wsLeechers = bank.gauge("tracker_ws_peers", "WebTorrent peers in all swarms", "status", "leecher");
+            wsExpired = bank.counter("tracker_ws_peers_expired", "WebTorrent peers removed after the peer timeout");
+            wsOffersRelayed = bank.counter("tracker_ws_offers_routed",
+                "WebRTC offers the swarms gave a recipient (one per recipient; delivery is counted by the loops)");
+            wsAnswersRelayed = bank.counter("tracker_ws_answers_routed",
+                "WebRTC answers the swarms let through to a waiting offerer");
+            wsAnswersRefused = bank.counter("tracker_ws_answers_refused",
+                "WebRTC answers refused: no pending offer of that offer_id from that offerer to this answerer");
         }
     }
 
@@ -74,6 +91,13 @@ final class SwarmMetrics {
         w.set(d.purged, shard.purgedTorrents());
         w.set(d.completed, shard.completedTotal());
         w.set(d.internalErrors, internalErrors);
+        w.set(d.wsTorrents, shard.wsTorrents());
+        w.set(d.wsSeeders, shard.wsSeeders());
+        w.set(d.wsLeechers, shard.wsPeers() - shard.wsSeeders());
+        w.set(d.wsExpired, shard.wsExpiredPeers());
+        w.set(d.wsOffersRelayed, shard.wsRelayedOffers());
+        w.set(d.wsAnswersRelayed, shard.wsRelayedAnswers());
+        w.set(d.wsAnswersRefused, shard.wsRefusedAnswers());
     }
 
     void internalError() {

@@ -35,6 +35,7 @@ import trackerd.http.tls.ReloadableSslContext;
 import trackerd.http.tls.ReloadableSslContext.TlsStartException;
 import trackerd.runtime.FileChangeWatcher;
 import trackerd.udp.server.UdpFrontEnd;
+import trackerd.ws.server.WsFrontEnd;
 
 /**
  * The running tracker: metrics, access list, socket workers, swarm workers and front ends,
@@ -55,6 +56,8 @@ public final class Daemon implements AutoCloseable {
     private MetricsServer metricsServer;
     private UdpFrontEnd udp;
     private HttpFrontEnd http;
+    /** Null when ws.enabled is false. */
+    private WsFrontEnd ws;
     private LoopContexts loopContexts;
     private EventLoopGroup socketWorkers;
     private volatile boolean closing;
@@ -91,7 +94,7 @@ public final class Daemon implements AutoCloseable {
             closeInReverse.add(new AccessListWatcher(accessList, ACCESS_LIST_POLL_MILLIS,
                 new WorkerThreadFactory("access-list-watcher", onWorkerDeath)));
         }
-        if (!config.http().tls().listen().isEmpty()) {
+        if (!config.http().tls().listen().isEmpty() || !config.ws().tlsListen().isEmpty()) {
             TrackerConfig.Tls tlsConfig = config.http().tls();
             try {
                 tls = ReloadableSslContext.open(tlsConfig.certPath(), tlsConfig.keyPath(), tlsConfig.provider(),
@@ -149,13 +152,28 @@ public final class Daemon implements AutoCloseable {
                     + " sockets)");
             }
         }
+        if (config.ws().enabled()) {
+            // also the HTTP front end's door for Upgrade: websocket requests (ws::open)
+            ReloadableSslContext wss = tls;
+            try {
+                ws = WsFrontEnd.start(config, group, loopContexts, accessList, metrics.bank(), engine,
+                    wss == null ? null : wss::current);
+            } catch (IOException e) {
+                throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
+            }
+            closeInReverse.add(ws);
+            for (InetSocketAddress address : ws.addresses()) announce("ws " + SocketAddresses.format(address));
+            for (InetSocketAddress address : ws.tlsAddresses()) announce("wss " + SocketAddresses.format(address));
+        }
         if (config.http().enabled()) {
             try {
                 // each new HTTPS connection takes the context in force (a reload does not touch open ones);
-                // no WebSocket door yet (upgrades get a 400)
+                // Upgrade: websocket requests on the HTTP addresses go to the WebTorrent front end
                 ReloadableSslContext reloadable = tls;
+                WsFrontEnd webSockets = ws;
                 http = HttpFrontEnd.start(config, group, loopContexts, accessList, metrics.bank(), engine, clock,
-                    reloadable == null ? null : reloadable::current, null, onWorkerDeath);
+                    reloadable == null ? null : reloadable::current, webSockets == null ? null : webSockets::open,
+                    onWorkerDeath);
             } catch (IOException e) {
                 throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
             }
@@ -168,9 +186,6 @@ public final class Daemon implements AutoCloseable {
                 announce("https " + SocketAddresses.format(address));
             }
             warnIfOverOpenFilesLimit(config.http().maxConnections());
-        }
-        if (config.ws().enabled()) {
-            LOG.warn("ws.enabled: this build has no WebTorrent front end yet; WebSocket upgrades get a 400");
         }
     }
 
@@ -214,6 +229,15 @@ public final class Daemon implements AutoCloseable {
     /** The socket workers' event loops. */
     EventLoopGroup socketWorkers() {
         return socketWorkers;
+    }
+
+    /** The bound ws:// and wss:// addresses (ports resolved), empty when WebTorrent is off. */
+    public List<InetSocketAddress> wsAddresses() {
+        return ws == null ? List.of() : ws.addresses();
+    }
+
+    public List<InetSocketAddress> wssAddresses() {
+        return ws == null ? List.of() : ws.tlsAddresses();
     }
 
     /** The bound UDP addresses (ports resolved), empty when UDP is off. */
