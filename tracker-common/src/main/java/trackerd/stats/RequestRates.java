@@ -9,8 +9,9 @@ import java.util.TreeMap;
  * Requests per second by protocol over the last minute, from cumulative request totals sampled
  * once a second by the stats timer (never computed per page view): a ring of the last
  * {@value #WINDOW_SECONDS} + 1 totals per protocol, so a rate is the difference of two totals
- * divided by the seconds between them. A protocol first seen later (a front end started late)
- * starts its ring full of its first total, so it shows no burst of everything counted before.
+ * divided by the seconds between them. A protocol first seen later (its front end registered its
+ * counters after the last sample, so at most a second ago, starting from 0) starts its ring at 0:
+ * what it counted since then is traffic of the last second.
  *
  * <p>Only on the stats thread.
  */
@@ -26,11 +27,7 @@ final class RequestRates {
     void sample(Map<String, Long> totalsByProtocol) {
         int slot = (int) (samples % SLOTS);
         for (Map.Entry<String, Long> e : totalsByProtocol.entrySet()) {
-            long[] ring = totals.computeIfAbsent(e.getKey(), p -> {
-                long[] fresh = new long[SLOTS];
-                java.util.Arrays.fill(fresh, e.getValue());
-                return fresh;
-            });
+            long[] ring = totals.computeIfAbsent(e.getKey(), p -> new long[SLOTS]);
             ring[slot] = e.getValue();
         }
         for (Map.Entry<String, long[]> e : totals.entrySet()) { // a protocol that went away holds still

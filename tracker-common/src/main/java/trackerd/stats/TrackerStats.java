@@ -81,6 +81,7 @@ public final class TrackerStats implements PageSource, AutoCloseable {
         this.uptimeSeconds = uptimeSeconds;
         this.timer = Executors.newSingleThreadScheduledExecutor(threads);
         sample(); // a page before the first tick shows the start, not nothing
+        publish();
     }
 
     /** Starts the once-a-second sampling. */
@@ -119,12 +120,14 @@ public final class TrackerStats implements PageSource, AutoCloseable {
                 startWalk(now);
             }
             sample();
+            publish();
         } catch (RuntimeException e) {
             // a broken meter must not end the timer (a scheduled task that throws is never run again)
             org.slf4j.LoggerFactory.getLogger(TrackerStats.class).warn("stats sample failed: {}", e.toString());
         }
     }
 
+    /** Once a second: the request totals into the rate ring. */
     private void sample() {
         Map<String, Long> requests = new TreeMap<>();
         for (Meter m : registry.find("tracker_requests").meters()) {
@@ -132,6 +135,10 @@ public final class TrackerStats implements PageSource, AutoCloseable {
             if (protocol != null && m instanceof FunctionCounter c) requests.merge(protocol, (long) c.count(), Long::sum);
         }
         rates.sample(requests);
+    }
+
+    /** A new snapshot: rates as of the last sample, the other counts as of now. */
+    private void publish() {
         List<StatsSnapshot.KindCount> torrents = kinds("tracker_torrents");
         List<StatsSnapshot.KindCount> completed = kinds("tracker_completed");
         Map<String, Long> peerCounts = new HashMap<>();
@@ -195,7 +202,7 @@ public final class TrackerStats implements PageSource, AutoCloseable {
         top = TopTorrents.merge(parts, TOP_TORRENTS);
         topTakenAtSeconds = startedAt;
         walking = false;
-        sample(); // show it now rather than at the next tick
+        publish(); // show it now rather than at the next tick (no rate sample: those stay a second apart)
     }
 
     @Override
