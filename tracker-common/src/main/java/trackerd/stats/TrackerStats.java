@@ -34,7 +34,8 @@ import trackerd.swarm.SwarmEngine;
  *     {@link trackerd.swarm.ShardCommand} per shard walks that shard on its own thread
  *     ({@code SwarmShard.forEachTorrent} into a {@link TopTorrents} of 20), and the last shard to
  *     finish hands the parts to the timer thread, which merges them. A walk holds up that shard's
- *     announces for as long as it takes (about 10 ms per million torrents), so it runs at most
+ *     announces for as long as it takes (one whole shard per command, as a full scrape walks it; not
+ *     measured yet at millions of torrents), so it runs at most
  *     every {@value #TOP_REFRESH_SECONDS} s and only while someone looks at the page (a view in
  *     the last {@value #VIEWED_SECONDS} s): an unwatched tracker never walks its swarms for it.</li>
  * </ul>
