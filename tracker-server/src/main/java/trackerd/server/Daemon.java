@@ -23,6 +23,7 @@ import trackerd.config.TrackerConfig;
 import trackerd.metrics.MetricsServer;
 import trackerd.metrics.TrackerMetrics;
 import trackerd.net.SocketAddresses;
+import trackerd.stats.TrackerStats;
 import trackerd.runtime.WorkerThreadFactory;
 import trackerd.handoff.GatewaySizing;
 import trackerd.http.server.HttpFrontEnd;
@@ -131,6 +132,14 @@ public final class Daemon implements AutoCloseable {
         TrackerClock clock = core.clock();
         GatewaySizing sizing = core.sizing();
         loopContexts = core.contexts();
+        if (metricsServer != null) {
+            TrackerStats stats = new TrackerStats(metrics.registry(), engine, Main.version(),
+                () -> ManagementFactory.getRuntimeMXBean().getUptime() / 1000, new WorkerThreadFactory("stats", onWorkerDeath))
+                .start();
+            closeInReverse.add(stats);
+            metricsServer.serve(stats);
+            announce("stats http://" + SocketAddresses.format(metricsServer.address()) + "/stats");
+        }
         if (config.accessList().mode() != AccessMode.OFF) {
             // torrents a reloaded list forbids leave the swarms in the next cleaning pass
             InfoHashFilter forbidden = (h0, h1, h2) -> !accessList.permits(h0, h1, h2);
