@@ -52,6 +52,7 @@ start_tracker() { # name port -> sets pid
       taskset -c 0 java -Xms1g -Xmx1g -jar tracker-server/target/tracker.jar \
         --set "udp.listen=[\"127.0.0.1:$2\"]" --set http.enabled=false --set ws.enabled=false \
         --set metrics.enabled=false --set workers.socket_workers=1 --set workers.swarm_workers=$swarm_workers \
+        --set limits.new_torrents_per_address_burst=0 \
         --set 'access_list.mode="allow"' --set "access_list.path=\"$work/whitelist.txt\"" >"$work/$1.log" 2>&1 &
       pid=$! ;;
   esac

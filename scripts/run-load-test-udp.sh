@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 port=${PORT:-26969}
 taskset -c 0 java -Xms1g -Xmx1g -jar tracker-server/target/tracker.jar \
   --set "udp.listen=[\"127.0.0.1:$port\"]" --set http.enabled=false --set ws.enabled=false \
-  --set 'metrics.listen="127.0.0.1:0"' --set workers.socket_workers=1 >/tmp/run-load-test-udp.log 2>&1 &
+  --set 'metrics.listen="127.0.0.1:0"' --set workers.socket_workers=1 \
+  --set limits.new_torrents_per_address_burst=0 >/tmp/run-load-test-udp.log 2>&1 &
 tracker=$!
 trap 'kill $tracker 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "trackerd .* started" /tmp/run-load-test-udp.log && break; sleep 0.1; done

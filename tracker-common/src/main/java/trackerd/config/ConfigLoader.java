@@ -116,7 +116,7 @@ public final class ConfigLoader {
     private static ConfigValues convert(ConfigSchema schema, Map<String, Object> raw, Path baseDirectory)
             throws ConfigException {
         Map<String, Object> typed = new HashMap<>();
-        for (ConfigKey key : schema.keys()) {
+        for (ConfigKey<?> key : schema.keys()) {
             Object value = raw.containsKey(key.path()) ? raw.get(key.path()) : defaultOf(key);
             try {
                 typed.put(key.path(), key.type().convert(value));
@@ -127,7 +127,7 @@ public final class ConfigLoader {
         return new ConfigValues(typed, baseDirectory);
     }
 
-    private static Object defaultOf(ConfigKey key) {
+    private static Object defaultOf(ConfigKey<?> key) {
         return new Toml().read("v = " + key.defaultToml()).toMap().get("v");
     }
 

@@ -10,31 +10,31 @@ import java.util.Map;
 public final class ConfigSchema {
     private final String header;
     private final Map<String, String> tables;
-    private final List<ConfigKey> keys;
+    private final List<ConfigKey<?>> keys;
 
     /**
      * @param tables comment per table, in print order
      * @param keys grouped by table
      */
-    public ConfigSchema(String header, Map<String, String> tables, List<ConfigKey> keys) {
+    public ConfigSchema(String header, Map<String, String> tables, List<ConfigKey<?>> keys) {
         this.header = header;
         this.tables = Map.copyOf(tables);
         this.keys = List.copyOf(keys);
-        for (ConfigKey key : keys) {
+        for (ConfigKey<?> key : keys) {
             if (!tables.containsKey(key.table())) throw new IllegalArgumentException("no table for " + key.path());
         }
     }
 
-    public static ConfigKey key(String path, String defaultToml, String comment, ValueType type) {
-        return new ConfigKey(path, defaultToml, comment, type);
+    public static <T> ConfigKey<T> key(String path, String defaultToml, String comment, ValueType<T> type) {
+        return new ConfigKey<>(path, defaultToml, comment, type);
     }
 
-    public List<ConfigKey> keys() {
+    public List<ConfigKey<?>> keys() {
         return keys;
     }
 
-    public ConfigKey find(String path) {
-        for (ConfigKey key : keys) {
+    public ConfigKey<?> find(String path) {
+        for (ConfigKey<?> key : keys) {
             if (key.path().equals(path)) return key;
         }
         return null;
@@ -49,7 +49,7 @@ public final class ConfigSchema {
         StringBuilder out = new StringBuilder();
         out.append("# ").append(header).append('\n');
         String table = null;
-        for (ConfigKey key : keys) {
+        for (ConfigKey<?> key : keys) {
             if (!key.table().equals(table)) {
                 table = key.table();
                 out.append('\n');

@@ -1,5 +1,7 @@
 package trackerd.config;
 
+import static trackerd.config.TrackerSchema.*;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +38,14 @@ public record TrackerConfig(
 
     public record Udp(boolean enabled, List<InetSocketAddress> listen, int receiveBufferBytes, int sendBufferBytes) {}
 
+    /**
+     * @param fullScrape serve {@code /scrape} without {@code info_hash} (from a snapshot)
+     * @param fullScrapeMaxAgeSeconds oldest snapshot a full scrape is served from
+     * @param fullScrapeMaxTorrents most torrents in one full scrape
+     */
     public record Http(
             boolean enabled, List<InetSocketAddress> listen, int maxRequestBytes, int readTimeoutSeconds,
+            int maxConnections, boolean fullScrape, int fullScrapeMaxAgeSeconds, int fullScrapeMaxTorrents,
             Tls tls, Proxy proxy) {}
 
     /** Paths are null when not set. */
@@ -48,7 +56,7 @@ public record TrackerConfig(
 
     public record Ws(
             boolean enabled, List<InetSocketAddress> listen, int maxFrameBytes, int maxOffersPerAnnounce,
-            int maxConnections, int idleTimeoutSeconds, int pingIntervalSeconds) {}
+            int maxConnections, int idleTimeoutSeconds, int pingIntervalSeconds, List<InetSocketAddress> tlsListen) {}
 
     /** path is null when not set. */
     public record AccessList(AccessMode mode, Path path) {}
@@ -59,76 +67,78 @@ public record TrackerConfig(
     public record State(Path path, int saveIntervalSeconds) {}
 
     public static TrackerConfig from(ConfigValues v) throws ConfigException {
-        if (v.integer("workers.swarm_workers") == 0 && v.integer("workers.socket_workers") != 1) {
-            throw new ConfigException("workers.swarm_workers",
+        if (v.get(WORKERS_SWARM_WORKERS) == 0 && v.get(WORKERS_SOCKET_WORKERS) != 1) {
+            throw new ConfigException(WORKERS_SWARM_WORKERS.path(),
                 "0 (inline) needs workers.socket_workers = 1: only one event loop can own the swarms");
         }
         Swarm swarm = new Swarm(
-            v.integer("swarm.announce_interval_seconds"), v.integer("swarm.min_announce_interval_seconds"),
-            v.integer("swarm.peer_timeout_seconds"), v.integer("swarm.default_numwant"),
-            v.integer("swarm.max_response_peers"), v.integer("swarm.cleaning_interval_seconds"),
-            v.bool("swarm.trust_client_ip"));
+            v.get(SWARM_ANNOUNCE_INTERVAL_SECONDS), v.get(SWARM_MIN_ANNOUNCE_INTERVAL_SECONDS),
+            v.get(SWARM_PEER_TIMEOUT_SECONDS), v.get(SWARM_DEFAULT_NUMWANT),
+            v.get(SWARM_MAX_RESPONSE_PEERS), v.get(SWARM_CLEANING_INTERVAL_SECONDS),
+            v.get(SWARM_TRUST_CLIENT_IP));
         if (swarm.minAnnounceIntervalSeconds() > swarm.announceIntervalSeconds()) {
-            throw new ConfigException("swarm.min_announce_interval_seconds",
+            throw new ConfigException(SWARM_MIN_ANNOUNCE_INTERVAL_SECONDS.path(),
                 "must not exceed swarm.announce_interval_seconds (" + swarm.announceIntervalSeconds() + ")");
         }
         if (swarm.peerTimeoutSeconds() <= swarm.announceIntervalSeconds()) {
-            throw new ConfigException("swarm.peer_timeout_seconds",
+            throw new ConfigException(SWARM_PEER_TIMEOUT_SECONDS.path(),
                 "must be longer than swarm.announce_interval_seconds (" + swarm.announceIntervalSeconds()
                     + "), or peers that announce on time expire");
         }
 
-        Tls tls = new Tls(v.addresses("http.tls.listen"),
-            optionalPath(v, "http.tls.cert_path"), optionalPath(v, "http.tls.key_path"),
-            TlsProvider.valueOf(v.string("http.tls.provider").toUpperCase(Locale.ROOT)));
+        Tls tls = new Tls(v.get(HTTP_TLS_LISTEN),
+            v.path(HTTP_TLS_CERT_PATH), v.path(HTTP_TLS_KEY_PATH),
+            TlsProvider.valueOf(v.get(HTTP_TLS_PROVIDER).toUpperCase(Locale.ROOT)));
         if (!tls.listen().isEmpty()) {
-            requireFile("http.tls.cert_path", tls.certPath(), "http.tls.listen is set");
-            requireFile("http.tls.key_path", tls.keyPath(), "http.tls.listen is set");
+            requireFile(HTTP_TLS_CERT_PATH, tls.certPath(), "http.tls.listen is set");
+            requireFile(HTTP_TLS_KEY_PATH, tls.keyPath(), "http.tls.listen is set");
         }
-        Proxy proxy = new Proxy(v.string("http.proxy.header"), v.cidrs("http.proxy.trusted"));
+        if (!v.get(WS_TLS_LISTEN).isEmpty()) {
+            requireFile(HTTP_TLS_CERT_PATH, tls.certPath(), "ws.tls_listen is set");
+            requireFile(HTTP_TLS_KEY_PATH, tls.keyPath(), "ws.tls_listen is set");
+        }
+        Proxy proxy = new Proxy(v.get(HTTP_PROXY_HEADER), v.get(HTTP_PROXY_TRUSTED));
         if (!proxy.header().isEmpty() && proxy.trusted().isEmpty()) {
-            throw new ConfigException("http.proxy.trusted",
+            throw new ConfigException(HTTP_PROXY_TRUSTED.path(),
                 "must name at least one proxy address when http.proxy.header is set");
         }
-        Http http = new Http(v.bool("http.enabled"), v.addresses("http.listen"),
-            v.integer("http.max_request_bytes"), v.integer("http.read_timeout_seconds"), tls, proxy);
+        Http http = new Http(v.get(HTTP_ENABLED), v.get(HTTP_LISTEN),
+            v.get(HTTP_MAX_REQUEST_BYTES), v.get(HTTP_READ_TIMEOUT_SECONDS),
+            v.get(HTTP_MAX_CONNECTIONS), v.get(HTTP_FULL_SCRAPE),
+            v.get(HTTP_FULL_SCRAPE_MAX_AGE_SECONDS), v.get(HTTP_FULL_SCRAPE_MAX_TORRENTS), tls, proxy);
 
         AccessList access = new AccessList(
-            AccessMode.valueOf(v.string("access_list.mode").toUpperCase(Locale.ROOT)),
-            optionalPath(v, "access_list.path"));
+            AccessMode.valueOf(v.get(ACCESS_LIST_MODE).toUpperCase(Locale.ROOT)),
+            v.path(ACCESS_LIST_PATH));
         if (access.mode() != AccessMode.OFF) {
-            requireFile("access_list.path", access.path(), "access_list.mode is " + v.string("access_list.mode"));
+            requireFile(ACCESS_LIST_PATH, access.path(), "access_list.mode is " + v.get(ACCESS_LIST_MODE));
         }
 
         return new TrackerConfig(
-            new Log(v.string("log.level")),
-            new Workers(v.integer("workers.socket_workers"), v.integer("workers.swarm_workers"),
-                v.integer("workers.queue_capacity")),
+            new Log(v.get(LOG_LEVEL)),
+            new Workers(v.get(WORKERS_SOCKET_WORKERS), v.get(WORKERS_SWARM_WORKERS),
+                v.get(WORKERS_QUEUE_CAPACITY)),
             swarm,
-            new Limits(v.integer("limits.max_torrents"), v.integer("limits.max_peers_per_torrent"),
-                v.integer("limits.max_scrape_hashes"), v.integer("limits.max_peers"),
-                v.integer("limits.new_torrents_per_address_burst"), v.integer("limits.new_torrents_per_address_per_second")),
-            new Udp(v.bool("udp.enabled"), v.addresses("udp.listen"), v.integer("udp.receive_buffer_bytes"),
-                v.integer("udp.send_buffer_bytes")),
+            new Limits(v.get(LIMITS_MAX_TORRENTS), v.get(LIMITS_MAX_PEERS_PER_TORRENT),
+                v.get(LIMITS_MAX_SCRAPE_HASHES), v.get(LIMITS_MAX_PEERS),
+                v.get(LIMITS_NEW_TORRENTS_PER_ADDRESS_BURST), v.get(LIMITS_NEW_TORRENTS_PER_ADDRESS_PER_SECOND)),
+            new Udp(v.get(UDP_ENABLED), v.get(UDP_LISTEN), v.get(UDP_RECEIVE_BUFFER_BYTES),
+                v.get(UDP_SEND_BUFFER_BYTES)),
             http,
-            new Ws(v.bool("ws.enabled"), v.addresses("ws.listen"), v.integer("ws.max_frame_bytes"),
-                v.integer("ws.max_offers_per_announce"), v.integer("ws.max_connections"),
-                v.integer("ws.idle_timeout_seconds"), v.integer("ws.ping_interval_seconds")),
+            new Ws(v.get(WS_ENABLED), v.get(WS_LISTEN), v.get(WS_MAX_FRAME_BYTES),
+                v.get(WS_MAX_OFFERS_PER_ANNOUNCE), v.get(WS_MAX_CONNECTIONS),
+                v.get(WS_IDLE_TIMEOUT_SECONDS), v.get(WS_PING_INTERVAL_SECONDS), v.get(WS_TLS_LISTEN)),
             access,
-            new Metrics(v.bool("metrics.enabled"), v.address("metrics.listen")),
-            new State(optionalPath(v, "state.path"), v.integer("state.save_interval_seconds")));
+            new Metrics(v.get(METRICS_ENABLED), v.get(METRICS_LISTEN)),
+            new State(v.path(STATE_PATH), v.get(STATE_SAVE_INTERVAL_SECONDS)));
     }
 
-    private static Path optionalPath(ConfigValues v, String key) {
-        return v.path(key);
-    }
-
-    private static void requireFile(String key, Path path, String because) throws ConfigException {
+    private static void requireFile(ConfigKey<String> key, Path path, String because) throws ConfigException {
         if (path == null) {
-            throw new ConfigException(key, "must be set because " + because);
+            throw new ConfigException(key.path(), "must be set because " + because);
         }
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-            throw new ConfigException(key, "file " + path + " does not exist or is not readable");
+            throw new ConfigException(key.path(), "file " + path + " does not exist or is not readable");
         }
     }
 }

@@ -12,14 +12,20 @@ import trackerd.net.SocketAddresses;
 public final class ValueTypes {
     private ValueTypes() {}
 
-    public static ValueType bool() {
+    public static ValueType<Boolean> bool() {
         return raw -> {
             if (raw instanceof Boolean b) return b;
             throw new IllegalArgumentException("expected true or false, got " + describe(raw));
         };
     }
 
-    public static ValueType integer(long min, long max) {
+    /** A whole number that fits an {@code int}. */
+    public static ValueType<Integer> integer(int min, int max) {
+        ValueType<Long> wide = longInteger(min, max);
+        return raw -> Math.toIntExact(wide.convert(raw));
+    }
+
+    public static ValueType<Long> longInteger(long min, long max) {
         return raw -> {
             if (!(raw instanceof Long value)) {
                 throw new IllegalArgumentException("expected a whole number, got " + describe(raw));
@@ -31,7 +37,7 @@ public final class ValueTypes {
         };
     }
 
-    public static ValueType oneOf(String... allowed) {
+    public static ValueType<String> oneOf(String... allowed) {
         Set<String> set = Set.of(allowed);
         return raw -> {
             if (raw instanceof String s && set.contains(s.toLowerCase(Locale.ROOT))) return s.toLowerCase(Locale.ROOT);
@@ -40,31 +46,31 @@ public final class ValueTypes {
     }
 
     /** A string; the empty string means "not set". */
-    public static ValueType string() {
+    public static ValueType<String> string() {
         return raw -> {
             if (raw instanceof String s) return s;
             throw new IllegalArgumentException("expected a string, got " + describe(raw));
         };
     }
 
-    public static ValueType address() {
+    public static ValueType<InetSocketAddress> address() {
         return raw -> {
             if (raw instanceof String s) return SocketAddresses.parse(s);
             throw new IllegalArgumentException("expected a string \"IP:PORT\", got " + describe(raw));
         };
     }
 
-    public static ValueType addressList() {
+    public static ValueType<List<InetSocketAddress>> addressList() {
         return raw -> {
             List<InetSocketAddress> out = new ArrayList<>();
             for (Object item : list(raw, "\"IP:PORT\" strings")) {
-                out.add((InetSocketAddress) address().convert(item));
+                out.add(address().convert(item));
             }
             return List.copyOf(out);
         };
     }
 
-    public static ValueType cidrList() {
+    public static ValueType<List<Cidr>> cidrList() {
         return raw -> {
             List<Cidr> out = new ArrayList<>();
             for (Object item : list(raw, "IP or IP/PREFIX strings")) {

@@ -195,6 +195,7 @@ public final class SwarmGateway {
                 continue;
             }
             part.kind = RequestKind.SCRAPE;
+            part.webTorrent = parent.webTorrent;
             part.scrape = parent.scrape;
             parentOf[part.index()] = parent.index();
             if (engine.offer(shard, part)) {

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 import trackerd.runtime.WorkerThreadFactory;
 
 /**
- * Serves {@code GET /metrics} on its own address and one thread of its own, away from the socket
+ * Serves {@code GET /metrics} (and, once {@linkplain #serve set}, the stats pages) on its own address and one thread of its own, away from the socket
  * workers: scrapes are rare, so one NIO loop is plenty and Netty's worker loops stay for traffic.
  *
  * <p>The listening socket is opened in the family of the configured address. The JDK's
@@ -52,6 +52,8 @@ public final class MetricsServer implements AutoCloseable {
 
     private final EventLoopGroup loop;
     private final Channel server;
+    /** Set once the parts it shows have started; until then its paths are 404. */
+    private volatile PageSource pages;
 
     /** Binds and serves; throws with the OS's reason (e.g. address in use) after releasing the thread. */
     public MetricsServer(TrackerMetrics metrics, InetSocketAddress address, WorkerThreadFactory threads)
@@ -69,7 +71,7 @@ public final class MetricsServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                            new ScrapeHandler(metrics));
+                            new ScrapeHandler(metrics, MetricsServer.this));
                     }
                 })
                 .bind(address).sync().channel();
@@ -83,6 +85,14 @@ public final class MetricsServer implements AutoCloseable {
         return (InetSocketAddress) server.localAddress();
     }
 
+    /**
+     * Serves the source's pages (e.g. {@code /stats}) beside {@code /metrics} from now on. Any
+     * thread; the server may start before what the pages show exists.
+     */
+    public void serve(PageSource source) {
+        pages = source;
+    }
+
     @Override
     public void close() {
         server.close().syncUninterruptibly();
@@ -92,9 +102,11 @@ public final class MetricsServer implements AutoCloseable {
     /** One request at a time per connection; keep-alive honoured. Only on the metrics thread. */
     private static final class ScrapeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final TrackerMetrics metrics;
+        private final MetricsServer owner;
 
-        ScrapeHandler(TrackerMetrics metrics) {
+        ScrapeHandler(TrackerMetrics metrics, MetricsServer owner) {
             this.metrics = metrics;
+            this.owner = owner;
         }
 
         @Override
@@ -102,10 +114,18 @@ public final class MetricsServer implements AutoCloseable {
             HttpMethod method = request.method();
             String path = new QueryStringDecoder(request.uri()).path();
             FullHttpResponse response;
+            PageSource source = owner.pages;
+            PageSource.Page page;
             if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
                 response = response(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
             } else if ("/metrics".equals(path)) {
                 response = response(HttpResponseStatus.OK, CONTENT_TYPE, metrics.scrape());
+            } else if (source != null && (page = source.page(path)) != null) {
+                response = response(HttpResponseStatus.OK, page.contentType(), page.body());
+                // pages are live numbers, and the stats page carries no script nor external asset
+                response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                response.headers().set("X-Content-Type-Options", "nosniff");
+                response.headers().set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
             } else {
                 response = response(HttpResponseStatus.NOT_FOUND, "text/plain", "not found: metrics are at /metrics\n");
             }
@@ -120,7 +140,10 @@ public final class MetricsServer implements AutoCloseable {
         }
 
         private static FullHttpResponse response(HttpResponseStatus status, String type, String body) {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            return response(status, type, body.getBytes(StandardCharsets.UTF_8));
+        }
+
+        private static FullHttpResponse response(HttpResponseStatus status, String type, byte[] bytes) {
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(bytes));
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);

@@ -14,5 +14,9 @@ public enum RequestStatus {
     /** A swarm queue was full: nothing was done (UDP drops, HTTP/WS answer "tracker busy"). */
     BUSY,
     /** The swarm worker failed on this request (a bug: counted and logged once per stack). */
-    INTERNAL_ERROR
+    INTERNAL_ERROR,
+    /** WebTorrent: the peer id is held in this swarm by another open connection (no takeover). */
+    PEER_ID_TAKEN,
+    /** WebTorrent: this connection already holds another peer id in this swarm (one per torrent). */
+    ONE_PEER_ID_PER_TORRENT
 }

@@ -10,7 +10,7 @@ package trackerd.swarm;
  * fields are only ever touched by one thread at a time. The front end fills the request fields
  * and {@link #context}; the swarm worker fills the result fields and touches nothing else.
  *
- * <p>Size: about 100 bytes of fields plus {@link #peers} ({@code swarm.max_response_peers} x 18
+ * <p>Size: about 130 bytes of fields plus {@link #peers} ({@code swarm.max_response_peers} x 18
  * bytes), so 1,016 bytes with the default 50 peers.
  */
 public final class SwarmRequest {
@@ -39,6 +39,23 @@ public final class SwarmRequest {
     public int numwant;
     /** The hashes of a scrape; null for an announce. */
     public ScrapeBlock scrape;
+
+    // ---- WebTorrent (webTorrent true): the peer is its peer id and its connection ----
+    /** A WebTorrent request: its own swarms ({@link WsSwarms}), keyed by peer id, not address. */
+    public boolean webTorrent;
+    /** The peer id as three big-endian words (bytes 0-7, 8-15, 16-19), like the info hash. */
+    public long peerId0;
+    public long peerId1;
+    public int peerId2;
+    /**
+     * The event loop the connection lives on, as the WebTorrent front end numbers its loops
+     * (0-65535): the shard stores it with the peer so relays to that peer go to that loop.
+     */
+    public int loopIndex;
+    /** The connection's token in that loop's {@code ConnectionRegistry} (slot and generation). */
+    public long connection;
+    /** Offers to place or an answer to route; null for every other request. */
+    public RelayBlock relay;
 
     // ---- front-end context, never read by the swarm ----
     /**
@@ -86,6 +103,8 @@ public final class SwarmRequest {
         seeder = false;
         numwant = -1;
         scrape = null;
+        webTorrent = false;
+        relay = null;
         context = 0;
         status = RequestStatus.OK;
         peerCount = 0;

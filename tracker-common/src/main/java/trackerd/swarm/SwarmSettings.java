@@ -5,15 +5,15 @@ import trackerd.config.TrackerConfig;
 
 /**
  * What the swarm rules read from the config: its {@code [swarm]} and {@code [limits]} sections,
- * nothing else, with the limits that the config leaves at 0 already derived from the heap
+ * nothing else, with the limits that the config leaves at 0 derived from the heap
  * ({@link MemoryBudget#resolve}). Each of the engine's shards takes an even part of the
  * tracker-wide limits.
  */
 public record SwarmSettings(TrackerConfig.Swarm swarm, TrackerConfig.Limits limits) {
 
-    /** With limits at 0 derived from this JVM's heap ({@link MemoryBudget#ofThisJvm()}). */
-    public static SwarmSettings ofThisJvm(TrackerConfig.Swarm swarm, TrackerConfig.Limits limits) {
-        return new SwarmSettings(swarm, MemoryBudget.ofThisJvm().resolve(limits));
+    /** Limits the config leaves at 0 are derived from this JVM's heap ({@link MemoryBudget#ofThisJvm()}). */
+    public SwarmSettings {
+        limits = MemoryBudget.ofThisJvm().resolve(limits);
     }
 
     /** Torrents one of {@code shards} shards may hold: {@code limits.max_torrents} split evenly. */

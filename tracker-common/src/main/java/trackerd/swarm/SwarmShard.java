@@ -42,6 +42,7 @@ public final class SwarmShard {
 
     private long purgedTorrents;
     private long emptyTorrentsDropped;
+    private long completedTotal;
 
     private int cleanCursor = -1;
     /** Torrents to remove during the next cleaning pass; null when there is nothing to purge. */
@@ -52,6 +53,9 @@ public final class SwarmShard {
     private final long maxPeersPerShard;
     private final int defaultNumwant;
     private final int maxResponsePeers;
+    private final WsSwarms ws;
+    /** Cleaning: the BitTorrent table's pass is done, the WebTorrent table's is under way. */
+    private boolean cleaningWs;
 
     /** @param shards how many shards share {@code limits.max_torrents} */
     public SwarmShard(SwarmSettings settings, int shards) {
@@ -64,6 +68,8 @@ public final class SwarmShard {
         store4 = new PeerStore(1, seeds.nextLong());
         store6 = new PeerStore(3, seeds.nextLong());
         random = seeds.nextLong();
+        ws = new WsSwarms(maxPeersPerTorrent, (settings.swarm().peerTimeoutSeconds() + PeerStore.TICK_SECONDS - 1)
+            / PeerStore.TICK_SECONDS + 1, seeds.nextLong());
         newTorrents = new NewTorrentBudget(settings.newTorrentBurstPerShard(shards),
             settings.newTorrentsPerSecondPerShard(shards), seeds.nextLong());
         timeoutTicks = (settings.swarm().peerTimeoutSeconds() + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
@@ -82,6 +88,15 @@ public final class SwarmShard {
     /** Answers one announce into the request's result fields. */
     public void announce(SwarmRequest r, int tick) {
         r.peerCount = 0;
+        if (r.webTorrent) {
+            // WS peers count 4 units against the shard's peer bound: a record is four words
+            ws.announce(r, tick, table.size() + ws.torrents() >= maxTorrents,
+                peers4 + 3 * peers6 + 4 * ws.peers() >= maxPeersPerShard, newTorrents, nextRandom());
+            if (r.status == RequestStatus.TOO_MANY_TORRENTS) rejectedTorrents++;
+            if (r.status == RequestStatus.TOO_MANY_PEERS) rejectedPeers++;
+            if (r.status == RequestStatus.TRACKER_FULL_OF_PEERS) rejectedShardPeers++;
+            return;
+        }
         PeerStore store = r.ipv6 ? store6 : store4;
         long k0 = r.ipv6 ? r.address0 : 0;
         long k1 = r.ipv6 ? r.address1 : 0;
@@ -102,7 +117,7 @@ public final class SwarmShard {
 
         boolean created = false;
         if (t < 0) {
-            if (table.size() >= maxTorrents) {
+            if (table.size() + ws.torrents() >= maxTorrents) {
                 rejectedTorrents++;
                 r.status = RequestStatus.TOO_MANY_TORRENTS;
                 return;
@@ -121,7 +136,7 @@ public final class SwarmShard {
         }
         boolean seeder = r.seeder || r.event == AnnounceEvent.COMPLETED;
         // with the shard's peers at their bound only known peers get in: a cap of 0 refuses every new one
-        boolean shardFull = peers4 + 3 * peers6 >= maxPeersPerShard;
+        boolean shardFull = peers4 + 3 * peers6 + 4 * ws.peers() >= maxPeersPerShard;
         long[] peers = store.upsert(table.peers(t, r.ipv6), k0, k1, key, seeder, tick,
             shardFull ? 0 : maxPeersPerTorrent);
         int previous = store.previous;
@@ -144,6 +159,7 @@ public final class SwarmShard {
         }
         if (r.event == AnnounceEvent.COMPLETED && previous != PeerStore.WAS_SEEDER) {
             table.countCompleted(t);
+            completedTotal++;
         }
         int want = Math.min(r.numwant < 0 ? defaultNumwant : r.numwant, maxResponsePeers);
         r.peerCount = store.select(peers, k0, k1, key, seeder, want, r.peers, 0, nextRandom());
@@ -155,6 +171,15 @@ public final class SwarmShard {
      * the engine has one shard); the other shards write the other results of the same block.
      */
     public void scrape(ScrapeBlock block, int shardIndex) {
+        scrape(block, shardIndex, false);
+    }
+
+    /** As {@link #scrape(ScrapeBlock, int)}, of the WebTorrent swarms when {@code webTorrent}. */
+    public void scrape(ScrapeBlock block, int shardIndex, boolean webTorrent) {
+        if (webTorrent) {
+            ws.scrape(block, shardIndex);
+            return;
+        }
         for (int i = 0, n = block.count(); i < n; i++) {
             if (block.shardOf(i) != shardIndex) continue;
             int t = table.find(block.hash0(i), block.hash1(i), block.hash2(i));
@@ -239,6 +264,24 @@ public final class SwarmShard {
     }
 
     /**
+     * Hands every torrent's counts to {@code sink}, in table order, until it returns false: for
+     * snapshots (an HTTP full scrape), run as a {@link ShardCommand} so it stays on this thread.
+     * One pass over the table; it allocates nothing.
+     */
+    public void forEachTorrent(TorrentCountSink sink) {
+        for (int t = table.next(-1); t < TorrentTable.END; t = table.next(t)) {
+            if (!table.used(t)) continue;
+            long[] v4 = table.peers(t, false);
+            long[] v6 = table.peers(t, true);
+            int seeders = PeerStore.seeders(v4) + PeerStore.seeders(v6);
+            int leechers = PeerStore.count(v4) + PeerStore.count(v6) - seeders;
+            if (!sink.accept(table.hash0(t), table.hash1(t), table.hash2(t), seeders, table.completed(t), leechers)) {
+                return;
+            }
+        }
+    }
+
+    /**
      * Marks the torrents {@code filter} names for removal during the next cleaning pass (its
      * worker starts one at once), e.g. those a reloaded access list forbids. A later purge
      * replaces one not yet started.
@@ -297,6 +340,12 @@ public final class SwarmShard {
      * pass has reached the end (the next call starts a new pass).
      */
     public boolean cleanSlice(int tick, int budget) {
+        if (cleaningWs) {
+            if (!ws.cleanSlice(tick, budget, purgeStarted ? purge : null)) return false;
+            cleaningWs = false;
+            if (purgeStarted) purge = null;
+            return true;
+        }
         if (cleanCursor < 0) {
             cleanCursor = table.next(-1);
             purgeStarted = purge != null;
@@ -333,10 +382,48 @@ public final class SwarmShard {
         }
         if (cleanCursor >= TorrentTable.END) {
             cleanCursor = -1;
-            if (purging != null && purge == purging) purge = null;
-            return true;
+            // the WebTorrent swarms are cleaned next, in slices of their own, with the same purge
+            cleaningWs = true;
+            if (purging == null || purge != purging) purgeStarted = false;
         }
         return false;
+    }
+
+    /**
+     * A WebTorrent connection closed on event loop {@code loop}: its peers in the torrents
+     * {@code hashes} names (three words per info hash, {@code count} of them) leave at once.
+     */
+    public void dropWsConnection(int loop, long connection, long[] hashes, int count) {
+        ws.dropConnection(loop, connection, hashes, count);
+    }
+
+    public int wsTorrents() {
+        return ws.torrents();
+    }
+
+    public long wsPeers() {
+        return ws.peers();
+    }
+
+    public long wsSeeders() {
+        return ws.seeders();
+    }
+
+    /** Offers relayed (one per recipient), answers relayed, answers refused (no pending offer). */
+    public long wsRelayedOffers() {
+        return ws.relayedOffers();
+    }
+
+    public long wsRelayedAnswers() {
+        return ws.relayedAnswers();
+    }
+
+    public long wsRefusedAnswers() {
+        return ws.refusedAnswers();
+    }
+
+    public long wsExpiredPeers() {
+        return ws.expired();
     }
 
     /** Removes a torrent with all its peers (purge). */
@@ -381,6 +468,11 @@ public final class SwarmShard {
     /** New peers refused by max_peers_per_torrent. */
     public long rejectedPeers() {
         return rejectedPeers;
+    }
+
+    /** Downloads counted since start (announces with event=completed from a non-seeder). */
+    public long completedTotal() {
+        return completedTotal;
     }
 
     /** Torrents removed by purges. */

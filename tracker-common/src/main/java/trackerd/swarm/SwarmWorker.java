@@ -184,7 +184,7 @@ final class SwarmWorker implements Runnable {
             if (request.kind == RequestKind.ANNOUNCE) {
                 shard.announce(request, tick);
             } else {
-                shard.scrape(request.scrape, shardIndex);
+                shard.scrape(request.scrape, shardIndex, request.webTorrent);
             }
         } catch (RuntimeException e) {
             request.status = RequestStatus.INTERNAL_ERROR;

@@ -342,7 +342,7 @@ class SwarmGatewayTest {
         assertEquals(10, loop.submit(() -> handler.answers).get(), "inline: answered by the end of the batch");
         // the duty cycle runs on the loop too: the shard's gauges are published within milliseconds
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (registry.get("tracker_peers").tags("ip_version", "4", "status", "leecher").gauge().value() != 10) {
+        while (registry.get("tracker_peers").tags("swarm_kind", "bittorrent", "ip_version", "4", "status", "leecher").gauge().value() != 10) {
             assertTrue(System.nanoTime() < deadline, "peers gauge never published");
             Thread.sleep(5);
         }

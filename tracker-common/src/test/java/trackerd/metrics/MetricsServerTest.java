@@ -81,6 +81,29 @@ class MetricsServerTest {
     }
 
     @Test
+    void shouldServeThePagesOfItsSourceOnceSetWithNoCachingAndAStrictContentPolicy() throws Exception {
+        int port = start("127.0.0.1").address().getPort();
+        HttpClient http = HttpClient.newHttpClient();
+        URI uri = URI.create("http://127.0.0.1:" + port + "/stats?x=1");
+        assertEquals(404, http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding())
+            .statusCode(), "no source yet");
+        server.serve(path -> "/stats".equals(path)
+            ? new PageSource.Page("text/html; charset=utf-8", "<p>\u00e9</p>".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            : null);
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertEquals("<p>\u00e9</p>", page.body());
+        assertEquals("text/html; charset=utf-8", page.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals("no-store", page.headers().firstValue("Cache-Control").orElseThrow());
+        assertEquals("default-src 'none'; style-src 'unsafe-inline'",
+            page.headers().firstValue("Content-Security-Policy").orElseThrow());
+        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/other")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode(), "a path the source does not know");
+        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+
+    @Test
     void addressInUseShouldThrowIoException() throws Exception {
         int port = start("127.0.0.1").address().getPort();
         IOException e = assertThrows(IOException.class, () -> new MetricsServer(metrics,

@@ -293,6 +293,24 @@ class SwarmShardTest {
     }
 
     @Test
+    void forEachTorrentShouldHandOverEveryTorrentsCountsUntilTold() {
+        announce(1, 1, EVENT_COMPLETED, true);
+        announce(1, 2, EVENT_NONE, false);
+        announce(shard, 1, true, 3, 6881, EVENT_NONE, false, -1, 0); // an IPv6 leecher of the same torrent
+        announce(2, 1, EVENT_NONE, false);
+        Map<Long, String> seen = new HashMap<>();
+        shard.forEachTorrent((h0, h1, h2, seeders, completed, leechers) -> {
+            assertEquals(h2 * 31L, h1, "the hash words of one torrent");
+            seen.put(h0, seeders + "/" + completed + "/" + leechers);
+            return true;
+        });
+        assertEquals(Map.of(0x1111_0000_0000_0001L, "1/1/2", 0x1111_0000_0000_0002L, "0/0/1"), seen);
+        int[] calls = {0};
+        shard.forEachTorrent((h0, h1, h2, seeders, completed, leechers) -> ++calls[0] < 1);
+        assertEquals(1, calls[0], "false stops the walk");
+    }
+
+    @Test
     void purgeShouldRemoveTheNamedTorrentsWithTheirPeersInTheNextCleaningPass() {
         for (int torrent = 1; torrent <= 50; torrent++) {
             announce(torrent, 1, EVENT_STARTED, true);

@@ -57,37 +57,37 @@ record LoadTestConfig(
                 case "ws" -> scheme.equals("ws") || scheme.equals("wss");
                 default -> scheme.equals(mode);
             };
-            if (!fits) throw new ConfigException("target.address", "a " + scheme + ":// URL cannot be loaded in " + mode + " mode");
+            if (!fits) throw new ConfigException(LoadTestSchema.TARGET_ADDRESS.path(), "a " + scheme + ":// URL cannot be loaded in " + mode + " mode");
         }
     }
 
     static LoadTestConfig load(Path file, List<String> sets) throws ConfigException {
         ConfigValues v = ConfigLoader.values(LoadTestSchema.SCHEMA, file, sets);
-        String json = v.string("run.json");
+        String json = v.get(LoadTestSchema.RUN_JSON);
         WorkloadConfig workload = new WorkloadConfig(
-            v.integer("workload.torrents"), v.integer("workload.zipf_exponent_milli") / 1000.0,
-            v.integer("workload.peers"), v.integer("workload.seeder_percent"), v.integer("workload.connect_weight"),
-            v.integer("workload.announce_weight"), v.integer("workload.scrape_weight"),
-            v.integer("workload.started_percent"), v.integer("workload.completed_percent"),
-            v.integer("workload.stopped_percent"), v.integer("workload.numwant"), v.integer("workload.scrape_hashes"),
-            v.longValue("workload.seed"));
+            v.get(LoadTestSchema.WORKLOAD_TORRENTS), v.get(LoadTestSchema.WORKLOAD_ZIPF_EXPONENT_MILLI) / 1000.0,
+            v.get(LoadTestSchema.WORKLOAD_PEERS), v.get(LoadTestSchema.WORKLOAD_SEEDER_PERCENT), v.get(LoadTestSchema.WORKLOAD_CONNECT_WEIGHT),
+            v.get(LoadTestSchema.WORKLOAD_ANNOUNCE_WEIGHT), v.get(LoadTestSchema.WORKLOAD_SCRAPE_WEIGHT),
+            v.get(LoadTestSchema.WORKLOAD_STARTED_PERCENT), v.get(LoadTestSchema.WORKLOAD_COMPLETED_PERCENT),
+            v.get(LoadTestSchema.WORKLOAD_STOPPED_PERCENT), v.get(LoadTestSchema.WORKLOAD_NUMWANT), v.get(LoadTestSchema.WORKLOAD_SCRAPE_HASHES),
+            v.get(LoadTestSchema.WORKLOAD_SEED));
         if (workload.connectWeight() + workload.announceWeight() + workload.scrapeWeight() == 0) {
-            throw new ConfigException("workload.announce_weight", "the request mix weights add up to 0");
+            throw new ConfigException(LoadTestSchema.WORKLOAD_ANNOUNCE_WEIGHT.path(), "the request mix weights add up to 0");
         }
         if (workload.scrapeHashes() > workload.torrents()) {
-            throw new ConfigException("workload.scrape_hashes", "more than workload.torrents: a scrape names distinct torrents");
+            throw new ConfigException(LoadTestSchema.WORKLOAD_SCRAPE_HASHES.path(), "more than workload.torrents: a scrape names distinct torrents");
         }
         if (workload.startedPercent() + workload.completedPercent() + workload.stoppedPercent() > 100) {
-            throw new ConfigException("workload.stopped_percent", "event percentages add up to more than 100");
+            throw new ConfigException(LoadTestSchema.WORKLOAD_STOPPED_PERCENT.path(), "event percentages add up to more than 100");
         }
         return new LoadTestConfig(
-            target(v.string("target.address"), v.bool("target.tls_verify")), v.integer("run.warmup_seconds"), v.integer("run.duration_seconds"), v.integer("run.drain_seconds"),
-            v.integer("run.workers"), v.longValue("run.rate"), json.isEmpty() ? null : Path.of(json),
-            v.bool("run.progress"), v.longValue("run.tracker_pid"), workload,
-            new Udp(v.integer("udp.sockets_per_worker"), v.integer("udp.window"), v.integer("udp.timeout_ms"),
-                v.integer("udp.connection_refresh_seconds"), v.bool("udp.gso")),
-            new Http(v.integer("http.connections_per_worker"), v.bool("http.keep_alive"), v.integer("http.timeout_ms")),
-            new Ws(v.integer("ws.connections_per_worker"), v.integer("ws.offers_per_announce"), v.integer("ws.timeout_ms")));
+            target(v.get(LoadTestSchema.TARGET_ADDRESS), v.get(LoadTestSchema.TARGET_TLS_VERIFY)), v.get(LoadTestSchema.RUN_WARMUP_SECONDS), v.get(LoadTestSchema.RUN_DURATION_SECONDS), v.get(LoadTestSchema.RUN_DRAIN_SECONDS),
+            v.get(LoadTestSchema.RUN_WORKERS), v.get(LoadTestSchema.RUN_RATE), json.isEmpty() ? null : Path.of(json),
+            v.get(LoadTestSchema.RUN_PROGRESS), v.get(LoadTestSchema.RUN_TRACKER_PID), workload,
+            new Udp(v.get(LoadTestSchema.UDP_SOCKETS_PER_WORKER), v.get(LoadTestSchema.UDP_WINDOW), v.get(LoadTestSchema.UDP_TIMEOUT_MS),
+                v.get(LoadTestSchema.UDP_CONNECTION_REFRESH_SECONDS), v.get(LoadTestSchema.UDP_GSO)),
+            new Http(v.get(LoadTestSchema.HTTP_CONNECTIONS_PER_WORKER), v.get(LoadTestSchema.HTTP_KEEP_ALIVE), v.get(LoadTestSchema.HTTP_TIMEOUT_MS)),
+            new Ws(v.get(LoadTestSchema.WS_CONNECTIONS_PER_WORKER), v.get(LoadTestSchema.WS_OFFERS_PER_ANNOUNCE), v.get(LoadTestSchema.WS_TIMEOUT_MS)));
     }
 
     /** IP:PORT, [IPv6]:PORT, HOST:PORT, or a tracker URL; a host name is resolved once, here. */
@@ -99,7 +99,7 @@ record LoadTestConfig(
         if (colonSlashes >= 0) {
             scheme = text.substring(0, colonSlashes).toLowerCase(java.util.Locale.ROOT);
             if (!List.of("udp", "http", "https", "ws", "wss").contains(scheme)) {
-                throw new ConfigException("target.address", "unknown scheme \"" + scheme + "\" (udp, http, https, ws, wss)");
+                throw new ConfigException(LoadTestSchema.TARGET_ADDRESS.path(), "unknown scheme \"" + scheme + "\" (udp, http, https, ws, wss)");
             }
             hostPort = text.substring(colonSlashes + 3);
             int slash = hostPort.indexOf('/');
@@ -111,7 +111,7 @@ record LoadTestConfig(
         try {
             return new Target(scheme, resolve(hostPort), path, tlsVerify);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("target.address", e.getMessage());
+            throw new ConfigException(LoadTestSchema.TARGET_ADDRESS.path(), e.getMessage());
         }
     }
 
@@ -131,7 +131,7 @@ record LoadTestConfig(
         try {
             return new InetSocketAddress(InetAddress.getByName(host), port);
         } catch (UnknownHostException e) {
-            throw new ConfigException("target.address", "cannot resolve host \"" + host + "\"");
+            throw new ConfigException(LoadTestSchema.TARGET_ADDRESS.path(), "cannot resolve host \"" + host + "\"");
         }
     }
 }

@@ -5,7 +5,10 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,13 +25,15 @@ import trackerd.config.TrackerConfig;
 import trackerd.metrics.MetricsServer;
 import trackerd.metrics.TrackerMetrics;
 import trackerd.net.SocketAddresses;
+import trackerd.stats.TrackerStats;
 import trackerd.runtime.WorkerThreadFactory;
 import trackerd.handoff.GatewaySizing;
+import trackerd.http.server.HttpFrontEnd;
 import trackerd.loop.LoopContexts;
+import trackerd.loop.SwarmCore;
 import trackerd.runtime.TrackerClock;
 import trackerd.swarm.InfoHashFilter;
 import trackerd.swarm.SwarmEngine;
-import trackerd.swarm.SwarmSettings;
 import trackerd.state.SecretFile;
 import trackerd.state.SwarmState;
 import trackerd.http.tls.ReloadableSslContext;
@@ -36,6 +41,7 @@ import trackerd.http.tls.ReloadableSslContext.TlsStartException;
 import trackerd.runtime.FileChangeWatcher;
 import trackerd.udp.protocol.ConnectionIds;
 import trackerd.udp.server.UdpFrontEnd;
+import trackerd.ws.server.WsFrontEnd;
 
 /**
  * The running tracker: metrics, access list, socket workers, swarm workers and front ends,
@@ -56,6 +62,9 @@ public final class Daemon implements AutoCloseable {
     private ReloadableSslContext tls;
     private MetricsServer metricsServer;
     private UdpFrontEnd udp;
+    private HttpFrontEnd http;
+    /** Null when ws.enabled is false. */
+    private WsFrontEnd ws;
     private LoopContexts loopContexts;
     private EventLoopGroup socketWorkers;
     private volatile boolean closing;
@@ -92,7 +101,7 @@ public final class Daemon implements AutoCloseable {
             closeInReverse.add(new AccessListWatcher(accessList, ACCESS_LIST_POLL_MILLIS,
                 new WorkerThreadFactory("access-list-watcher", onWorkerDeath)));
         }
-        if (!config.http().tls().listen().isEmpty()) {
+        if (!config.http().tls().listen().isEmpty() || !config.ws().tlsListen().isEmpty()) {
             TrackerConfig.Tls tlsConfig = config.http().tls();
             try {
                 tls = ReloadableSslContext.open(tlsConfig.certPath(), tlsConfig.keyPath(), tlsConfig.provider(),
@@ -117,42 +126,45 @@ public final class Daemon implements AutoCloseable {
             announce("metrics http://" + SocketAddresses.format(metricsServer.address()) + "/metrics");
         }
 
-        TrackerClock clock = TrackerClock.start();
         int loops = config.workers().socketWorkerThreads();
         EventLoopGroup group = socketWorkers(loops, onWorkerDeath);
         socketWorkers = group;
         // closed after the engine: loops must still run to send the answers the engine drains
         closeInReverse.add(() -> group.shutdownGracefully(100, 3_000, TimeUnit.MILLISECONDS).syncUninterruptibly());
-        MemoryBudget budget = MemoryBudget.ofThisJvm();
-        LOG.info(budget.describe(config.limits()));
-        SwarmEngine engine = new SwarmEngine(new SwarmSettings(config.swarm(), budget.resolve(config.limits())),
-            config.workers().swarmWorkers(), config.workers().queueCapacity(), metrics.bank(), clock,
-            new WorkerThreadFactory("swarm", onWorkerDeath));
-        SwarmState state = null;
-        if (config.state().path() != null) {
-            try {
-                state = new SwarmState(config.state().path(), config.state().saveIntervalSeconds(), engine, clock,
-                    metrics.registry(), new WorkerThreadFactory("state-saver", onWorkerDeath));
-            } catch (IOException e) {
-                throw new StartException(Main.EXIT_CONFIG, "state.path: cannot use " + config.state().path() + ": " + e);
-            }
-            state.load(); // before the engine's threads and before any socket: a bad file starts empty
+        LOG.info(MemoryBudget.ofThisJvm().describe(config.limits()));
+        SwarmState[] state = {null};
+        SwarmCore core;
+        try {
+            // the snapshot is loaded before the swarm workers start and before any socket opens
+            core = new SwarmCore(config, group, loops, metrics.bank(), new WorkerThreadFactory("swarm", onWorkerDeath),
+                (unstarted, engineClock) -> state[0] = loadState(config.state(), unstarted, engineClock, onWorkerDeath));
+        } catch (UncheckedIOException e) {
+            throw new StartException(Main.EXIT_CONFIG, "state.path: cannot use " + config.state().path() + ": "
+                + e.getCause());
         }
-        engine.start();
-        closeInReverse.add(engine);
-        if (state != null) {
-            state.start();
+        closeInReverse.add(core);
+        if (state[0] != null) {
+            state[0].start();
             // closed after the front ends stop reading and before the engine stops: the last snapshot
-            closeInReverse.add(state);
+            closeInReverse.add(state[0]);
+        }
+        SwarmEngine engine = core.engine();
+        TrackerClock clock = core.clock();
+        GatewaySizing sizing = core.sizing();
+        loopContexts = core.contexts();
+        if (metricsServer != null) {
+            TrackerStats stats = new TrackerStats(metrics.registry(), engine, Main.version(),
+                () -> ManagementFactory.getRuntimeMXBean().getUptime() / 1000, new WorkerThreadFactory("stats", onWorkerDeath))
+                .start();
+            closeInReverse.add(stats);
+            metricsServer.serve(stats);
+            announce("stats http://" + SocketAddresses.format(metricsServer.address()) + "/stats");
         }
         if (config.accessList().mode() != AccessMode.OFF) {
             // torrents a reloaded list forbids leave the swarms in the next cleaning pass
             InfoHashFilter forbidden = (h0, h1, h2) -> !accessList.permits(h0, h1, h2);
             accessList.onReloaded(() -> engine.executeOnAll(shard -> shard.purge(forbidden)));
         }
-        GatewaySizing sizing = GatewaySizing.forLoops(config.workers().queueCapacity(), loops,
-            Runtime.getRuntime().maxMemory(), config.swarm().maxResponsePeers(), config.limits().maxScrapeHashes());
-        loopContexts = new LoopContexts(group, engine, metrics.bank(), clock, sizing, config.ws().maxConnections());
         LOG.info("{} socket workers, {} swarm {}; {} requests in flight per socket worker ({} KiB each)",
             loops, engine.inline() ? "inline" : config.workers().swarmWorkers(),
             engine.inline() ? "engine" : "workers", sizing.requests(), sizing.loopBytes() / 1024);
@@ -170,9 +182,68 @@ public final class Daemon implements AutoCloseable {
                     + " sockets)");
             }
         }
-        if (config.http().enabled() || config.ws().enabled()) {
-            LOG.warn("http.enabled / ws.enabled: this build has no HTTP or WebTorrent front end yet; "
-                + "only UDP is served");
+        if (config.ws().enabled()) {
+            // also the HTTP front end's door for Upgrade: websocket requests (ws::open)
+            ReloadableSslContext wss = tls;
+            try {
+                ws = WsFrontEnd.start(config, group, loopContexts, accessList, metrics.bank(), engine,
+                    wss == null ? null : wss::current);
+            } catch (IOException e) {
+                throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
+            }
+            closeInReverse.add(ws);
+            for (InetSocketAddress address : ws.addresses()) announce("ws " + SocketAddresses.format(address));
+            for (InetSocketAddress address : ws.tlsAddresses()) announce("wss " + SocketAddresses.format(address));
+        }
+        if (config.http().enabled()) {
+            try {
+                // each new HTTPS connection takes the context in force (a reload does not touch open ones);
+                // Upgrade: websocket requests on the HTTP addresses go to the WebTorrent front end
+                ReloadableSslContext reloadable = tls;
+                WsFrontEnd webSockets = ws;
+                http = HttpFrontEnd.start(config, group, loopContexts, accessList, metrics.bank(), engine, clock,
+                    reloadable == null ? null : reloadable::current, webSockets == null ? null : webSockets::open,
+                    onWorkerDeath);
+            } catch (IOException e) {
+                throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
+            }
+            // first to close: stop accepting and reading; requests already read are answered while the engine drains
+            closeInReverse.add(http);
+            for (InetSocketAddress address : http.addresses()) {
+                announce("http " + SocketAddresses.format(address));
+            }
+            for (InetSocketAddress address : http.tlsAddresses()) {
+                announce("https " + SocketAddresses.format(address));
+            }
+            warnIfOverOpenFilesLimit(config.http().maxConnections());
+        }
+    }
+
+    /**
+     * Connections past the open-files limit fail in accept() (EMFILE), where Netty logs each
+     * failure, instead of being refused cleanly and counted: say so once at start.
+     */
+    private static void warnIfOverOpenFilesLimit(int maxConnections) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+            long limit = os.getMaxFileDescriptorCount();
+            if (maxConnections > limit - 1_000) {
+                LOG.warn("http.max_connections = {} but the process may open only {} files (ulimit -n, systemd "
+                    + "LimitNOFILE): lower http.max_connections below it, or raise the limit", maxConnections, limit);
+            }
+        }
+    }
+
+    /** The state directory's snapshot loaded into the unstarted engine; null when state.path is empty. */
+    private SwarmState loadState(TrackerConfig.State config, SwarmEngine engine, TrackerClock clock,
+                                 Thread.UncaughtExceptionHandler onWorkerDeath) {
+        if (config.path() == null) return null;
+        try {
+            SwarmState state = new SwarmState(config.path(), config.saveIntervalSeconds(), engine, clock,
+                metrics.registry(), new WorkerThreadFactory("state-saver", onWorkerDeath));
+            state.load(); // a bad file is moved aside and the swarms start empty
+            return state;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -219,9 +290,23 @@ public final class Daemon implements AutoCloseable {
         return socketWorkers;
     }
 
+    /** The bound ws:// and wss:// addresses (ports resolved), empty when WebTorrent is off. */
+    public List<InetSocketAddress> wsAddresses() {
+        return ws == null ? List.of() : ws.addresses();
+    }
+
+    public List<InetSocketAddress> wssAddresses() {
+        return ws == null ? List.of() : ws.tlsAddresses();
+    }
+
     /** The bound UDP addresses (ports resolved), empty when UDP is off. */
     public List<InetSocketAddress> udpAddresses() {
         return udp == null ? List.of() : udp.addresses();
+    }
+
+    /** The bound plain HTTP addresses (ports resolved), empty when HTTP is off. */
+    public List<InetSocketAddress> httpAddresses() {
+        return http == null ? List.of() : http.addresses();
     }
 
     private void announce(String listener) {

@@ -178,9 +178,9 @@ class MemoryFloodIT {
             assertResidentSwarmServed(swarm);
             awaitMetric(tracker, "tracker_swarm_rejected_total\\{limit=\"new_torrents_per_address\"\\}",
                 out.tooManyNewTorrents);
-            awaitMetric(tracker, "tracker_udp_errors_total\\{reason=\"too_many_new_torrents\"\\}",
+            awaitMetric(tracker, "tracker_errors_total\\{protocol=\"udp\",reason=\"too_many_new_torrents\"\\}",
                 out.tooManyNewTorrents);
-            assertTrue(metric(tracker, "tracker_torrents") <= 1_101);
+            assertTrue(metric(tracker, "tracker_torrents\\{swarm_kind=\"bittorrent\"\\}") <= 1_101);
         }
     }
 
@@ -210,9 +210,9 @@ class MemoryFloodIT {
             assertResidentSwarmServed(swarm);
             assertTrue(tracker.lines().stream().noneMatch(line -> line.contains("OutOfMemoryError")),
                 tracker.output());
-            awaitMetric(tracker, "tracker_torrents", maxTorrents);
+            awaitMetric(tracker, "tracker_torrents\\{swarm_kind=\"bittorrent\"\\}", maxTorrents);
             awaitMetric(tracker, "tracker_swarm_rejected_total\\{limit=\"max_torrents\"\\}", out.tooManyTorrents);
-            awaitMetric(tracker, "tracker_udp_errors_total\\{reason=\"too_many_torrents\"\\}", out.tooManyTorrents);
+            awaitMetric(tracker, "tracker_errors_total\\{protocol=\"udp\",reason=\"too_many_torrents\"\\}", out.tooManyTorrents);
         }
     }
 

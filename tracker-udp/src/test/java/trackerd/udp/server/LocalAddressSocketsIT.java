@@ -64,7 +64,7 @@ class LocalAddressSocketsIT {
             List.of("udp.listen=[\"0.0.0.0:" + port + "\", \"[::]:" + port + "\"]"));
         WorkerThreadFactory threads = new WorkerThreadFactory("test", (t, e) -> e.printStackTrace());
         group = epoll ? new EpollEventLoopGroup(2, threads) : new NioEventLoopGroup(2, threads);
-        TestTracker tracker = new TestTracker(config, group, 2, 1, () -> hostAddresses);
+        TestTracker tracker = new TestTracker(config, group, () -> hostAddresses);
         toClose.add(tracker);
         udp = tracker.udp;
     }

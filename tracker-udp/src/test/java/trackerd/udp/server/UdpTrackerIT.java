@@ -49,15 +49,14 @@ class UdpTrackerIT {
     }
 
     void startWith(String... sets) throws Exception {
-        List<String> all = List.of(sets);
+        // two loops and two shards unless a test asks for its own layout (inline: one and none)
+        List<String> all = new ArrayList<>(List.of("workers.socket_workers=2", "workers.swarm_workers=2"));
+        all.addAll(List.of(sets));
         TrackerConfig config = ConfigLoader.load(null, all);
         WorkerThreadFactory threads = new WorkerThreadFactory("test", (t, e) -> e.printStackTrace());
-        // two loops and two shards unless a test asks for its own layout (inline: one and none)
-        int loops = config.workers().socketWorkers() > 0 ? config.workers().socketWorkers() : 2;
-        int shards = all.stream().anyMatch(set -> set.startsWith("workers.swarm_workers"))
-            ? config.workers().swarmWorkers() : 2;
+        int loops = config.workers().socketWorkers();
         group = Epoll.isAvailable() && !nio ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
-        TestTracker tracker = new TestTracker(config, group, loops, shards, LocalAddressSockets::upAddresses);
+        TestTracker tracker = new TestTracker(config, group, LocalAddressSockets::upAddresses);
         toClose.add(tracker);
         registry = tracker.registry;
         udp = tracker.udp;
@@ -108,8 +107,8 @@ class UdpTrackerIT {
         v4.announce(HASH_A, 2, 1, 7001);
         v6.announce(HASH_A, 2, 1, 7002);
         assertEquals(20 + 6, v4b.announce(HASH_A, 2, 1, 7003).remaining(), "an IPv4 peer for the IPv4 client");
-        assertEquals(2.0, counter("tracker_udp_requests", "type", "announce", "ip_version", "4"));
-        assertEquals(1.0, counter("tracker_udp_requests", "type", "announce", "ip_version", "6"));
+        assertEquals(2.0, counter("tracker_requests", "protocol", "udp", "type", "announce", "ip_version", "4"));
+        assertEquals(1.0, counter("tracker_requests", "protocol", "udp", "type", "announce", "ip_version", "6"));
     }
 
     UdpTestClient connected(java.net.InetSocketAddress address) throws Exception {
@@ -158,7 +157,7 @@ class UdpTrackerIT {
         assertEquals(8 + 24, scrape.remaining());
         assertEquals(List.of(1, 0, 1, 0, 0, 0), List.of(scrape.getInt(8), scrape.getInt(12), scrape.getInt(16),
             scrape.getInt(20), scrape.getInt(24), scrape.getInt(28)));
-        assertEquals(2.0, counter("tracker_udp_requests", "type", "announce", "ip_version", "4"));
+        assertEquals(2.0, counter("tracker_requests", "protocol", "udp", "type", "announce", "ip_version", "4"));
     }
 
     @Test
@@ -171,7 +170,7 @@ class UdpTrackerIT {
         assertEquals(20 + 18, reply.remaining());
         assertEquals("00000000000000000000000000000001" + "1b59", HexFormat.of().formatHex(reply.array(),
             reply.arrayOffset() + 20, reply.arrayOffset() + 38));
-        assertEquals(2.0, counter("tracker_udp_responses", "type", "announce", "ip_version", "6"));
+        assertEquals(2.0, counter("tracker_responses", "protocol", "udp", "type", "announce", "ip_version", "6"));
     }
 
     @Test
@@ -182,8 +181,8 @@ class UdpTrackerIT {
         a.send(UdpTestClient.announce(0x41727101980L, 78, HASH_A, 2, 0, 0, -1, 6881));
         int tid = a.connect(); // loopback keeps order: had the forged ones been answered, this would fail
         assertTrue(tid > 0);
-        assertEquals(2.0, counter("tracker_udp_errors", "reason", "bad_connection_id"));
-        assertEquals(0.0, counter("tracker_udp_requests", "type", "announce", "ip_version", "4"));
+        assertEquals(2.0, counter("tracker_errors", "protocol", "udp", "reason", "bad_connection_id"));
+        assertEquals(0.0, counter("tracker_requests", "protocol", "udp", "type", "announce", "ip_version", "4"));
         ByteBuffer scrape = a.scrape(HASH_A);
         assertEquals(0, scrape.getInt(8) + scrape.getInt(12) + scrape.getInt(16), "the forged announce added no peer");
     }
@@ -213,7 +212,7 @@ class UdpTrackerIT {
         ByteBuffer scrape = a.scrape(HASH_A, HASH_B);
         assertEquals(0, scrape.getInt(8));
         assertEquals(1, scrape.getInt(20));
-        assertEquals(2.0, counter("tracker_udp_errors", "reason", "forbidden"));
+        assertEquals(2.0, counter("tracker_errors", "protocol", "udp", "reason", "forbidden"));
     }
 
     @Test
@@ -279,13 +278,13 @@ class UdpTrackerIT {
         }
         a.socket.setSoTimeout(5_000);
         a.connect();
-        assertEquals(0.0, counter("tracker_udp_errors", "reason", "internal"));
-        assertEquals(5.0 * 16, counter("tracker_udp_errors", "reason", "too_short"));
+        assertEquals(0.0, counter("tracker_errors", "protocol", "udp", "reason", "internal"));
+        assertEquals(5.0 * 16, counter("tracker_errors", "protocol", "udp", "reason", "too_short"));
         double requests = 0;
         for (String type : List.of("connect", "announce", "scrape")) {
-            requests += counter("tracker_udp_requests", "type", type, "ip_version", "4");
+            requests += counter("tracker_requests", "protocol", "udp", "type", type, "ip_version", "4");
         }
-        double errors = registry.find("tracker_udp_errors").functionCounters().stream()
+        double errors = registry.find("tracker_errors").tag("protocol", "udp").functionCounters().stream()
             .mapToDouble(c -> c.count()).sum();
         assertTrue(requests + errors >= sent, "every packet counted: " + requests + " + " + errors);
     }
@@ -302,6 +301,6 @@ class UdpTrackerIT {
         a.socket.setSoTimeout(300);
         a.send(ByteBuffer.allocate(15));
         assertNull(a.receiveOrNull());
-        assertEquals(1.0, counter("tracker_udp_errors", "reason", "too_short"));
+        assertEquals(1.0, counter("tracker_errors", "protocol", "udp", "reason", "too_short"));
     }
 }

@@ -1,0 +1,592 @@
+package trackerd.http.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import trackerd.http.protocol.HttpFailures;
+import trackerd.http.protocol.HttpTrackerRequest;
+import trackerd.http.protocol.HttpTrackerRequestDecoder;
+import trackerd.http.server.HttpMetrics.Reason;
+import trackerd.swarm.AnnounceEvent;
+import trackerd.swarm.SwarmRequest;
+
+/**
+ * One HTTP connection: reads request heads straight from the bytes ({@link HttpHeadScanner}),
+ * answers what it can at once (health, 404, failures) and hands announces and scrapes to the
+ * swarms through its loop's gateway ({@link HttpLoop}).
+ *
+ * <p><b>Input.</b> A read is parsed in place; only a partial request left at its end is kept, in
+ * a pooled cumulation buffer of this connection, released as soon as it is consumed (an idle
+ * keep-alive connection holds no buffer). A head longer than {@code http.max_request_bytes} gets
+ * 414 or 431, a body 413 (a tracker request has none, and reading one past its length would
+ * desynchronise the stream), a method other than GET/HEAD 405, a malformed head 400; the statuses
+ * that leave the stream in doubt (400, 413, 414, 431) close the connection after the answer.
+ *
+ * <p><b>Order.</b> Pipelined requests are answered strictly in request order, though announces
+ * to different shards come back in any order: each request takes the next sequence number and its
+ * answer goes into a ring slot; the ring is written out from its head while the head slot is
+ * ready. At most {@link HttpSettings#MAX_PIPELINED} requests may be unanswered: past that the
+ * connection is not read (auto-read off) until answers go out, so memory stays bounded whatever
+ * the client sends.
+ *
+ * <p><b>Closing.</b> {@code Connection: close} (and HTTP/1.0 without keep-alive) is honoured: no
+ * request after it is read, and the connection closes once its answer is written; so does a
+ * client that shuts its sending side (half-close) after its last request. When the
+ * connection closes with answers still out, they come back to {@link HttpLoop}, which sees
+ * {@link #closed} and releases them; buffers waiting in the ring are released here.
+ *
+ * <p><b>Timeouts.</b> An {@code IdleStateHandler} before this one reports a connection that sent
+ * nothing for {@code http.read_timeout_seconds}; a client that trickles a head slower than that
+ * (slowloris) is closed at its first read past the deadline.
+ *
+ * <p>Only on its event loop's thread.
+ */
+final class HttpConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpConnection.class);
+    private static final int INITIAL_RING = 4;
+
+    private final HttpSettings settings;
+    private final int maxRequestBytes;
+    private HttpLoop loop;
+    private HttpMetrics metrics;
+    private ChannelHandlerContext ctx;
+    private Channel channel;
+
+    // the TCP peer, fixed for the connection
+    private boolean peerIpv6;
+    private long peer0;
+    private long peer1;
+    private boolean peerIsTrustedProxy;
+
+    // input
+    private ByteBuf cumulation;
+    /** Bytes of the partial head at the reader index already searched for its end. */
+    private int searched;
+    /** When the partial head began (seconds since start), or -1 when none is pending. */
+    private long partialSince = -1;
+    /** No more requests are read: a close was asked for, or the stream is in doubt. */
+    private boolean stopReading;
+    /** Auto-read is off because too many answers are out. */
+    private boolean paused;
+    private boolean resumeScheduled;
+    private final Runnable resume = this::resume;
+
+    // answers, in request order
+    private ByteBuf[] ring = new ByteBuf[INITIAL_RING];
+    /** The oldest request not yet written, and the next sequence number to give out. */
+    private long headSeq;
+    private long nextSeq;
+    /** The request whose answer closes the connection, or -1. */
+    private long closeAfterSeq = -1;
+    private boolean closed;
+    private boolean wroteSinceFlush;
+    /** In its loop's list of connections to flush at the end of the batch. */
+    boolean dirty;
+
+    HttpConnection(HttpSettings settings) {
+        this.settings = settings;
+        this.maxRequestBytes = settings.http().maxRequestBytes();
+    }
+
+    /** The loop's shared state; set by the initializer before the channel is active. */
+    void attach(HttpLoop httpLoop) {
+        this.loop = httpLoop;
+        this.metrics = httpLoop.metrics;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        ctx = context;
+        channel = context.channel();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext context) throws Exception {
+        InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
+        ClientAddress client = loop.client;
+        client.setPeer(remote.getAddress());
+        peerIpv6 = client.ipv6;
+        peer0 = client.address0;
+        peer1 = client.address1;
+        peerIsTrustedProxy = settings.proxyHeader() != null
+            && settings.trustedProxies().contains(peerIpv6, peer0, peer1);
+        super.channelActive(context);
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    boolean peerIpv6() {
+        return peerIpv6;
+    }
+
+    ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    // ---------------------------------------------------------------- input
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object msg) {
+        if (!(msg instanceof ByteBuf in)) {
+            context.fireChannelRead(msg);
+            return;
+        }
+        metrics.received(peerIpv6, in.readableBytes());
+        if (stopReading || closed) {
+            in.release();
+            return;
+        }
+        try {
+            if (cumulation == null) {
+                process(in);
+                if (in.isReadable() && !stopReading && !closed) {
+                    cumulation = channel.alloc().buffer(Math.max(256, in.readableBytes()));
+                    cumulation.writeBytes(in);
+                }
+            } else {
+                cumulation.writeBytes(in);
+                process(cumulation);
+            }
+        } catch (RuntimeException e) {
+            // a bug, not bad input (the scanner and decoder never throw): close this connection only
+            metrics.error(Reason.INTERNAL);
+            LOG.error("HTTP request failed (connection closed; the server goes on)", e);
+            stopReading = true;
+            channel.close();
+        } finally {
+            in.release();
+            tidyCumulation();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        flush();
+        loop.context.endReadBatch();
+    }
+
+    /** Drops the cumulation once consumed, so an idle connection holds no buffer. */
+    private void tidyCumulation() {
+        if (cumulation == null) return;
+        if (!cumulation.isReadable() || stopReading || closed) {
+            cumulation.release();
+            cumulation = null;
+            searched = 0;
+        } else if (cumulation.readerIndex() > 0) {
+            cumulation.discardReadBytes();
+        }
+    }
+
+    /** Reads every whole request in {@code in} (moving its reader index), unless paused or stopped. */
+    private void process(ByteBuf in) {
+        while (!stopReading && !paused && !closed) {
+            int from = HttpHeadScanner.skipEmptyLines(in, in.readerIndex(), in.writerIndex());
+            if (from != in.readerIndex()) {
+                in.readerIndex(from);
+                searched = 0;
+            }
+            int to = in.writerIndex();
+            if (from == to) {
+                partialSince = -1;
+                return;
+            }
+            if (nextSeq - headSeq >= HttpSettings.MAX_PIPELINED) {
+                pause();
+                return;
+            }
+            HttpRequestHead head = loop.head;
+            int status = HttpHeadScanner.scan(in, from, from + searched, to, maxRequestBytes, settings.proxyHeader(), head);
+            if (status == HttpHeadScanner.INCOMPLETE) {
+                searched = to - from;
+                long now = loop.context.nowSeconds();
+                if (partialSince < 0) {
+                    partialSince = now;
+                } else if (now - partialSince >= settings.http().readTimeoutSeconds()) {
+                    metrics.error(Reason.READ_TIMEOUT); // a head trickled in too slowly
+                    stopReading = true;
+                    channel.close();
+                }
+                return;
+            }
+            searched = 0;
+            partialSince = -1;
+            switch (status) {
+                case HttpHeadScanner.OK -> {
+                    in.readerIndex(head.end);
+                    onRequest(in, head);
+                }
+                case HttpHeadScanner.URI_TOO_LONG -> refuse(Reason.URI_TOO_LONG, HttpResponses.URI_TOO_LONG,
+                    HttpResponses.URI_TOO_LONG_BODY);
+                case HttpHeadScanner.HEADERS_TOO_LARGE -> refuse(Reason.HEADERS_TOO_LARGE,
+                    HttpResponses.HEADERS_TOO_LARGE, HttpResponses.HEADERS_TOO_LARGE_BODY);
+                default -> refuse(Reason.MALFORMED_HEAD, HttpResponses.BAD_REQUEST, HttpResponses.BAD_REQUEST_BODY);
+            }
+        }
+    }
+
+    /** Answers with an error status, reads nothing more, and closes after the answer. */
+    private void refuse(Reason reason, int status, byte[] body) {
+        metrics.error(reason);
+        metrics.response(HttpMetrics.ERROR, peerIpv6);
+        stopReading = true;
+        long seq = nextSeq++;
+        closeAfterSeq = seq;
+        complete(seq, HttpResponses.whole(channel.alloc(), status, body, false, HttpResponses.CLOSE));
+    }
+
+    /** One whole head; its target is still readable in {@code in} at the head's indexes. */
+    private void onRequest(ByteBuf in, HttpRequestHead head) {
+        if (head.hasBody) {
+            refuse(Reason.BODY, HttpResponses.CONTENT_TOO_LARGE, HttpResponses.CONTENT_TOO_LARGE_BODY);
+            return;
+        }
+        boolean keepAlive = head.keepAlive();
+        int connection = !keepAlive ? HttpResponses.CLOSE
+            : head.minorVersion == 0 ? HttpResponses.KEEP_ALIVE_1_0 : HttpResponses.KEEP_ALIVE;
+        if (head.webSocketUpgrade() && head.method == HttpRequestHead.GET && settings.webSocketDoor() != null
+                && nextSeq == headSeq) {
+            upgrade(in, head);
+            return;
+        }
+        if (connection == HttpResponses.CLOSE) {
+            // every path below answers with exactly one sequence number: this one
+            stopReading = true;
+            closeAfterSeq = nextSeq;
+        }
+        if (head.webSocketUpgrade()) {
+            metrics.error(Reason.WEBSOCKET_NOT_ENABLED);
+            answerNow(HttpResponses.BAD_REQUEST, HttpResponses.WEBSOCKET_NOT_ENABLED_BODY, false, connection,
+                HttpMetrics.ERROR, peerIpv6);
+            return;
+        }
+        if (head.method == HttpRequestHead.OTHER_METHOD) {
+            metrics.error(Reason.METHOD_NOT_ALLOWED);
+            answerNow(HttpResponses.METHOD_NOT_ALLOWED, HttpResponses.METHOD_NOT_ALLOWED_BODY, false, connection,
+                HttpMetrics.ERROR, peerIpv6);
+            return;
+        }
+        boolean headOnly = head.method == HttpRequestHead.HEAD;
+        HttpTrackerRequest request = loop.request;
+        int status = HttpTrackerRequestDecoder.decode(in, head.targetFrom, head.targetTo, request);
+        ClientAddress client = loop.client;
+        switch (request.kind) {
+            case HttpTrackerRequest.ANNOUNCE, HttpTrackerRequest.SCRAPE -> {
+                clientAddress(in, head, client);
+                if (status != HttpTrackerRequestDecoder.OK) {
+                    metrics.error(reasonOf(status));
+                    answerNow(HttpResponses.OK, HttpFailures.forStatus(status), headOnly, connection,
+                        HttpMetrics.FAILURE, client.ipv6);
+                } else if (request.kind == HttpTrackerRequest.ANNOUNCE) {
+                    announce(request, client, headOnly, connection);
+                } else {
+                    scrape(request, client, headOnly, connection);
+                }
+            }
+            case HttpTrackerRequest.HEALTH -> {
+                metrics.request(HttpMetrics.HEALTH, peerIpv6);
+                answerNow(HttpResponses.OK, HttpResponses.HEALTH_BODY, headOnly, connection, HttpMetrics.HEALTH,
+                    peerIpv6);
+            }
+            default -> {
+                metrics.error(Reason.NOT_FOUND);
+                answerNow(HttpResponses.NOT_FOUND, HttpFailures.NOT_FOUND, headOnly, connection, HttpMetrics.ERROR,
+                    peerIpv6);
+            }
+        }
+    }
+
+    /** The client: the TCP peer, or the address a trusted proxy's header names. */
+    private void clientAddress(ByteBuf in, HttpRequestHead head, ClientAddress client) {
+        client.set(peerIpv6, peer0, peer1);
+        byte[] proxyHeader = settings.proxyHeader();
+        if (proxyHeader == null) return;
+        if (!peerIsTrustedProxy) {
+            if (head.proxyFrom >= 0) metrics.proxyHeaderIgnored();
+            return;
+        }
+        boolean parsed = head.proxyFrom >= 0 && (proxyHeader.length == 15 // x-forwarded-for
+            ? client.parseForwardedFor(in, head.proxyFrom, head.proxyTo, settings.trustedProxies())
+            : client.parseOne(in, head.proxyFrom, head.proxyTo));
+        if (!parsed) {
+            client.set(peerIpv6, peer0, peer1);
+            metrics.error(Reason.BAD_PROXY_HEADER);
+        }
+    }
+
+    private void announce(HttpTrackerRequest request, ClientAddress client, boolean headOnly, int connection) {
+        boolean ipv6 = client.ipv6;
+        metrics.request(HttpMetrics.ANNOUNCE, ipv6);
+        if (!settings.accessList().permits(request.infoHash0, request.infoHash1, request.infoHash2)) {
+            failNow(Reason.FORBIDDEN, HttpFailures.FORBIDDEN, headOnly, connection, ipv6);
+            return;
+        }
+        SwarmRequest r = loop.gateway.acquire();
+        if (r == null) {
+            failNow(Reason.BUSY, settings.busyBody(), headOnly, connection, ipv6);
+            return;
+        }
+        r.infoHash0 = request.infoHash0;
+        r.infoHash1 = request.infoHash1;
+        r.infoHash2 = request.infoHash2;
+        r.ipv6 = ipv6;
+        r.address0 = client.address0;
+        r.address1 = client.address1;
+        if (settings.swarm().trustClientIp()) {
+            // BEP 7: only an address of the request's own family (a peer is handed its own family)
+            if (!ipv6 && request.hasIpv4) {
+                r.address0 = request.ipv4 & 0xFFFF_FFFFL;
+            } else if (ipv6 && request.hasIpv6) {
+                r.address0 = request.ipv6High;
+                r.address1 = request.ipv6Low;
+            }
+        }
+        r.port = request.port;
+        // BEP 21 paused: no event of its own, counted as a seeder (seeder() says so)
+        r.event = request.event == HttpTrackerRequest.EVENT_PAUSED ? AnnounceEvent.NONE
+            : AnnounceEvent.ofBep15(request.event);
+        r.seeder = request.seeder();
+        r.numwant = request.numwant;
+        int flags = (request.compact ? HttpLoop.COMPACT : 0) | (headOnly ? HttpLoop.HEAD_ONLY : 0)
+            | (ipv6 ? HttpLoop.IPV6 : 0) | connection << HttpLoop.CONNECTION_SHIFT;
+        submit(r, flags, headOnly, connection, ipv6);
+    }
+
+    private void scrape(HttpTrackerRequest request, ClientAddress client, boolean headOnly, int connection) {
+        boolean ipv6 = client.ipv6;
+        int flags = (headOnly ? HttpLoop.HEAD_ONLY : 0) | (ipv6 ? HttpLoop.IPV6 : 0)
+            | connection << HttpLoop.CONNECTION_SHIFT;
+        if (request.scrapeCount == 0) {
+            metrics.request(HttpMetrics.FULL_SCRAPE, ipv6);
+            if (settings.fullScrapes() == null) {
+                failNow(Reason.FULL_SCRAPE_DISABLED, HttpFailures.FULL_SCRAPE_DISABLED, headOnly, connection, ipv6);
+                return;
+            }
+            long seq = nextSeq++;
+            ByteBuf out = loop.fullScrape(this, seq, flags);
+            if (out != null) {
+                metrics.response(HttpMetrics.FULL_SCRAPE, ipv6);
+                complete(seq, out);
+            }
+            return;
+        }
+        metrics.request(HttpMetrics.SCRAPE, ipv6);
+        SwarmRequest r = loop.gateway.acquireScrape();
+        if (r == null) {
+            failNow(Reason.BUSY, settings.busyBody(), headOnly, connection, ipv6);
+            return;
+        }
+        long[] hashes = request.scrapeHashes;
+        for (int i = 0; i < request.scrapeCount; i++) {
+            r.scrape.add(hashes[3 * i], hashes[3 * i + 1], (int) hashes[3 * i + 2]);
+        }
+        r.ipv6 = ipv6;
+        submit(r, flags, headOnly, connection, ipv6);
+    }
+
+    private void submit(SwarmRequest r, int flags, boolean headOnly, int connection, boolean ipv6) {
+        long seq = nextSeq++;
+        if (!loop.submit(r, this, seq, flags)) {
+            loop.gateway.release(r);
+            metrics.response(HttpMetrics.FAILURE, ipv6);
+            complete(seq, loop.failure(channel.alloc(), Reason.BUSY, settings.busyBody(), headOnly, connection));
+        }
+    }
+
+    private void failNow(Reason reason, byte[] body, boolean headOnly, int connection, boolean ipv6) {
+        metrics.error(reason);
+        answerNow(HttpResponses.OK, body, headOnly, connection, HttpMetrics.FAILURE, ipv6);
+    }
+
+    private void answerNow(int status, byte[] body, boolean headOnly, int connection, int type, boolean ipv6) {
+        metrics.response(type, ipv6);
+        complete(nextSeq++, HttpResponses.whole(channel.alloc(), status, body, headOnly, connection));
+    }
+
+    private static Reason reasonOf(int decoderStatus) {
+        return switch (decoderStatus) {
+            case HttpTrackerRequestDecoder.MISSING_INFO_HASH -> Reason.MISSING_INFO_HASH;
+            case HttpTrackerRequestDecoder.BAD_INFO_HASH -> Reason.BAD_INFO_HASH;
+            case HttpTrackerRequestDecoder.MISSING_PEER_ID -> Reason.MISSING_PEER_ID;
+            case HttpTrackerRequestDecoder.BAD_PEER_ID -> Reason.BAD_PEER_ID;
+            case HttpTrackerRequestDecoder.MISSING_PORT -> Reason.MISSING_PORT;
+            case HttpTrackerRequestDecoder.BAD_PORT -> Reason.BAD_PORT;
+            case HttpTrackerRequestDecoder.TOO_MANY_HASHES -> Reason.TOO_MANY_HASHES;
+            case HttpTrackerRequestDecoder.NOT_FOUND -> Reason.NOT_FOUND;
+            default -> Reason.BAD_PARAMETER;
+        };
+    }
+
+    // ---------------------------------------------------------------- WebSocket door
+
+    /** Hands the connection, from this request on, to the WebTorrent front end. */
+    private void upgrade(ByteBuf in, HttpRequestHead head) {
+        in.readerIndex(head.start);
+        ByteBuf request = in.readRetainedSlice(in.readableBytes());
+        stopReading = true; // nothing more for this handler
+        settings.webSocketDoor().open(ctx, request);
+        ctx.fireChannelRead(request);
+        ctx.pipeline().remove(this);
+    }
+
+    // ---------------------------------------------------------------- output
+
+    /** The answer to request {@code seq}: written now if every earlier one is out, else kept in order. */
+    void complete(long seq, ByteBuf out) {
+        if (closed) {
+            out.release();
+            return;
+        }
+        if (seq == headSeq) {
+            write(out, seq);
+            headSeq++;
+            drainReady();
+            return;
+        }
+        int index = slot(seq);
+        ring[index] = out;
+    }
+
+    /** Writes ready answers from the ring's head. */
+    private void drainReady() {
+        while (headSeq < nextSeq && !closed) {
+            int index = (int) (headSeq & (ring.length - 1));
+            ByteBuf out = ring[index];
+            if (out == null) break;
+            ring[index] = null;
+            write(out, headSeq);
+            headSeq++;
+        }
+        if (paused && nextSeq - headSeq <= HttpSettings.MAX_PIPELINED / 2 && !resumeScheduled) {
+            resumeScheduled = true;
+            channel.eventLoop().execute(resume);
+        }
+    }
+
+    /** The ring index for {@code seq}, growing the ring (a power of two) if it is not yet that deep. */
+    private int slot(long seq) {
+        int depth = (int) (nextSeq - headSeq);
+        if (depth > ring.length) {
+            int length = ring.length;
+            while (length < depth) length *= 2;
+            ByteBuf[] grown = new ByteBuf[length];
+            for (long s = headSeq; s < nextSeq; s++) {
+                grown[(int) (s & (length - 1))] = ring[(int) (s & (ring.length - 1))];
+            }
+            ring = grown;
+        }
+        return (int) (seq & (ring.length - 1));
+    }
+
+    private void write(ByteBuf out, long seq) {
+        metrics.sent(peerIpv6, out.readableBytes());
+        if (seq == closeAfterSeq) {
+            ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+            wroteSinceFlush = false;
+            markClosed();
+            return;
+        }
+        ctx.write(out, ctx.voidPromise());
+        wroteSinceFlush = true;
+    }
+
+    void flush() {
+        if (wroteSinceFlush) {
+            wroteSinceFlush = false;
+            ctx.flush();
+        }
+    }
+
+    private void pause() {
+        paused = true;
+        channel.config().setAutoRead(false);
+    }
+
+    /** Answers went out after a pause: read what is buffered, then the socket again. */
+    private void resume() {
+        resumeScheduled = false;
+        if (closed || !paused) return;
+        paused = false;
+        if (cumulation != null) {
+            try {
+                process(cumulation);
+            } finally {
+                tidyCumulation();
+            }
+        }
+        flush();
+        loop.context.endReadBatch();
+        if (!paused && !stopReading && !closed) channel.config().setAutoRead(true);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) throws Exception {
+        if (event instanceof ChannelInputShutdownEvent) {
+            // the client sent its last request and shut its side (shutdown(SHUT_WR), "nc -N"):
+            // answer what it asked, then close
+            stopReading = true;
+            if (nextSeq == headSeq) {
+                channel.close();
+            } else if (closeAfterSeq < 0) {
+                closeAfterSeq = nextSeq - 1;
+            }
+            return;
+        }
+        if (event instanceof IdleStateEvent) {
+            // an idle keep-alive connection, or a client that stopped mid-head; not one waiting for answers
+            if (nextSeq == headSeq || cumulation != null) {
+                metrics.error(Reason.READ_TIMEOUT);
+                stopReading = true;
+                channel.close();
+            }
+            return;
+        }
+        super.userEventTriggered(context, event);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) throws Exception {
+        markClosed();
+        super.channelInactive(context);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext context) {
+        markClosed();
+    }
+
+    /** From now on answers are dropped; what the ring and cumulation hold is released. */
+    private void markClosed() {
+        if (closed) return;
+        closed = true;
+        stopReading = true;
+        for (int i = 0; i < ring.length; i++) {
+            if (ring[i] != null) {
+                ring[i].release();
+                ring[i] = null;
+            }
+        }
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        // connection resets and the like: the peer's doing, not ours
+        markClosed();
+        context.close();
+    }
+}

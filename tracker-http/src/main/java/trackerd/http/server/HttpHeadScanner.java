@@ -1,0 +1,211 @@
+package trackerd.http.server;
+
+import io.netty.buffer.ByteBuf;
+import trackerd.http.protocol.Bencode;
+import trackerd.http.protocol.HeaderNames;
+
+/**
+ * Finds and reads an HTTP/1.x request head (RFC 9112) straight from the bytes, so the tracker
+ * needs neither Netty's {@code HttpServerCodec} nor its per-request message and header objects:
+ * the request line (method, target range, version) and the few headers the tracker acts on
+ * ({@code Connection}, {@code Upgrade}, {@code Content-Length}/{@code Transfer-Encoding} to refuse
+ * a body, the configured proxy header). Every other header is skipped unread.
+ *
+ * <p>Lines end with CRLF or a bare LF (RFC 9112 2.2 lets a server accept one); empty lines before
+ * the request line are skipped. Never throws on any bytes: every outcome is a status.
+ *
+ * <p>Limits ({@code http.max_request_bytes}): a head longer than the limit is
+ * {@link #URI_TOO_LONG} (414) when the request line alone does not fit, else
+ * {@link #HEADERS_TOO_LARGE} (431); either way the server answers and closes.
+ *
+ * <p>Stateless and thread-safe; the {@link HttpRequestHead} is not.
+ */
+final class HttpHeadScanner {
+    /** A whole head was read into the {@link HttpRequestHead}. */
+    static final int OK = 0;
+    /** No end of head yet and still within the limit: wait for more bytes. */
+    static final int INCOMPLETE = 1;
+    /** The request line alone is longer than the limit: 414. */
+    static final int URI_TOO_LONG = 2;
+    /** Request line plus headers are longer than the limit: 431. */
+    static final int HEADERS_TOO_LARGE = 3;
+    /** Not an HTTP/1.0 or 1.1 request line, or a header line without a colon, or line folding: 400. */
+    static final int BAD_REQUEST = 4;
+
+    private static final byte[] CONTENT_LENGTH = Bencode.ascii("content-length");
+    private static final byte[] TRANSFER_ENCODING = Bencode.ascii("transfer-encoding");
+    private static final byte[] CLOSE = Bencode.ascii("close");
+    private static final byte[] KEEP_ALIVE = Bencode.ascii("keep-alive");
+    private static final byte[] UPGRADE = Bencode.ascii("upgrade");
+    private static final byte[] WEBSOCKET = Bencode.ascii("websocket");
+    private static final byte[] HTTP_1_ = Bencode.ascii("HTTP/1.");
+
+    private HttpHeadScanner() {}
+
+    /** Skips the CR and LF bytes a client may send between requests; returns the first other index. */
+    static int skipEmptyLines(ByteBuf in, int from, int to) {
+        int i = from;
+        while (i < to) {
+            byte b = in.getByte(i);
+            if (b != '\r' && b != '\n') break;
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * The index just past the blank line that ends the head starting at {@code from}, or -1.
+     *
+     * @param searchFrom where to resume a search that already looked at {@code [from, searchFrom)}
+     *     of the same bytes without finding the end (pass {@code from} the first time)
+     */
+    static int findEnd(ByteBuf in, int from, int searchFrom, int to) {
+        int i = Math.max(from, searchFrom - 2); // the blank line may straddle the old end
+        while (i < to) {
+            int lf = in.indexOf(i, to, (byte) '\n');
+            if (lf < 0) return -1;
+            // LF LF, or LF CR LF: an empty line
+            if (lf > from && (in.getByte(lf - 1) == '\n'
+                    || (lf - 1 > from && in.getByte(lf - 1) == '\r' && in.getByte(lf - 2) == '\n'))) {
+                return lf + 1;
+            }
+            i = lf + 1;
+        }
+        return -1;
+    }
+
+    /**
+     * Scans the head at {@code from} (the first byte of the request line) in {@code [from, to)}.
+     *
+     * @param maxBytes {@code http.max_request_bytes}: most bytes of request line plus headers
+     * @param searchFrom see {@link #findEnd}
+     * @param proxyHeader the lower-case name of the proxy header to locate, or null
+     * @return a status constant; on {@link #OK} {@code out} holds the head and {@code out.end}
+     */
+    static int scan(ByteBuf in, int from, int searchFrom, int to, int maxBytes, byte[] proxyHeader,
+                    HttpRequestHead out) {
+        out.reset();
+        out.start = from;
+        int end = findEnd(in, from, searchFrom, Math.min(to, from + maxBytes + 1));
+        if (end < 0 || end - from > maxBytes) {
+            if (end < 0 && to - from <= maxBytes) return INCOMPLETE;
+            int lineEnd = in.indexOf(from, Math.min(to, from + maxBytes), (byte) '\n');
+            return lineEnd < 0 ? URI_TOO_LONG : HEADERS_TOO_LARGE;
+        }
+        out.end = end;
+        int lineEnd = in.indexOf(from, end, (byte) '\n');
+        if (!requestLine(in, from, trimCr(in, from, lineEnd), out)) return BAD_REQUEST;
+        int line = lineEnd + 1;
+        while (line < end) {
+            int lf = in.indexOf(line, end, (byte) '\n');
+            int stop = trimCr(in, line, lf);
+            if (stop == line) break; // the blank line
+            if (!header(in, line, stop, proxyHeader, out)) return BAD_REQUEST;
+            line = lf + 1;
+        }
+        return OK;
+    }
+
+    /** The end of a line's content: {@code lf}, or one less when a CR precedes it. */
+    private static int trimCr(ByteBuf in, int from, int lf) {
+        return lf > from && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+    }
+
+    /** {@code METHOD SP target SP HTTP/1.x}. */
+    private static boolean requestLine(ByteBuf in, int from, int to, HttpRequestHead out) {
+        int sp1 = in.indexOf(from, to, (byte) ' ');
+        if (sp1 <= from) return false;
+        int sp2 = in.indexOf(sp1 + 1, to, (byte) ' ');
+        if (sp2 < 0 || sp2 == sp1 + 1 || to - sp2 - 1 != HTTP_1_.length + 1) return false;
+        for (int i = 0; i < HTTP_1_.length; i++) {
+            if (in.getByte(sp2 + 1 + i) != HTTP_1_[i]) return false;
+        }
+        byte minor = in.getByte(to - 1);
+        if (minor != '0' && minor != '1') return false;
+        out.minorVersion = minor - '0';
+        int methodLength = sp1 - from;
+        if (methodLength == 3 && in.getByte(from) == 'G' && in.getByte(from + 1) == 'E' && in.getByte(from + 2) == 'T') {
+            out.method = HttpRequestHead.GET;
+        } else if (methodLength == 4 && in.getByte(from) == 'H' && in.getByte(from + 1) == 'E'
+                && in.getByte(from + 2) == 'A' && in.getByte(from + 3) == 'D') {
+            out.method = HttpRequestHead.HEAD;
+        } else {
+            out.method = HttpRequestHead.OTHER_METHOD;
+        }
+        out.targetFrom = sp1 + 1;
+        out.targetTo = sp2;
+        return true;
+    }
+
+    /** One {@code name: value} line in {@code [from, to)}. */
+    private static boolean header(ByteBuf in, int from, int to, byte[] proxyHeader, HttpRequestHead out) {
+        byte first = in.getByte(from);
+        if (first == ' ' || first == '\t') return false; // obsolete line folding (RFC 9112 5.2)
+        int colon = in.indexOf(from, to, (byte) ':');
+        if (colon <= from) return false;
+        int nameLength = colon - from;
+        int v = colon + 1;
+        while (v < to && isSpace(in.getByte(v))) v++;
+        int vEnd = to;
+        while (vEnd > v && isSpace(in.getByte(vEnd - 1))) vEnd--;
+        switch (nameLength) {
+            case 7:
+                if (HeaderNames.matches(in, from, nameLength, HeaderNames.UPGRADE)) {
+                    out.upgradeWebSocket |= hasToken(in, v, vEnd, WEBSOCKET);
+                    return true;
+                }
+                break;
+            case 10:
+                if (HeaderNames.matches(in, from, nameLength, HeaderNames.CONNECTION)) {
+                    out.connectionClose |= hasToken(in, v, vEnd, CLOSE);
+                    out.connectionKeepAlive |= hasToken(in, v, vEnd, KEEP_ALIVE);
+                    out.connectionUpgrade |= hasToken(in, v, vEnd, UPGRADE);
+                    return true;
+                }
+                break;
+            case 14:
+                if (HeaderNames.matches(in, from, nameLength, CONTENT_LENGTH)) {
+                    // anything but a run of zeros is a body (or a lie): refused either way
+                    for (int i = v; i < vEnd; i++) {
+                        if (in.getByte(i) != '0') out.hasBody = true;
+                    }
+                    if (v == vEnd) out.hasBody = true;
+                    return true;
+                }
+                break;
+            case 17:
+                if (HeaderNames.matches(in, from, nameLength, TRANSFER_ENCODING)) {
+                    out.hasBody = true;
+                    return true;
+                }
+                break;
+            default:
+                break;
+        }
+        if (proxyHeader != null && HeaderNames.matches(in, from, nameLength, proxyHeader)) {
+            out.proxyFrom = v; // the last line wins: a proxy appends its own line last
+            out.proxyTo = vEnd;
+        }
+        return true;
+    }
+
+    private static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t';
+    }
+
+    /** Whether the comma-separated list in {@code [from, to)} holds {@code token}, ignoring case. */
+    static boolean hasToken(ByteBuf in, int from, int to, byte[] token) {
+        int i = from;
+        while (i < to) {
+            int comma = in.indexOf(i, to, (byte) ',');
+            int end = comma < 0 ? to : comma;
+            int s = i;
+            while (s < end && isSpace(in.getByte(s))) s++;
+            int e = end;
+            while (e > s && isSpace(in.getByte(e - 1))) e--;
+            if (HeaderNames.matches(in, s, e - s, token)) return true;
+            i = end + 1;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,267 @@
+package trackerd.http.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import java.util.Arrays;
+import trackerd.handoff.ResponseHandler;
+import trackerd.handoff.SwarmGateway;
+import trackerd.http.protocol.HttpFailures;
+import trackerd.http.protocol.HttpTrackerRequest;
+import trackerd.http.protocol.HttpTrackerResponseEncoder;
+import trackerd.http.server.HttpMetrics.Reason;
+import trackerd.loop.LoopContext;
+import trackerd.swarm.RequestKind;
+import trackerd.swarm.RequestStatus;
+import trackerd.swarm.ScrapeBlock;
+import trackerd.swarm.SwarmRequest;
+
+/**
+ * What the HTTP connections of one event loop share: the loop's gateway and metric writer, one
+ * reused request head and decoded request, scrape scratch, and the loop's {@link ResponseHandler}:
+ * a swarm answer names its connection in a side table indexed by request, is encoded here and
+ * put into that connection's answer ring ({@link HttpConnection#complete}); connections that got
+ * answers are flushed once at the end of the batch. An answer whose connection has closed is
+ * released and dropped (the connection object is never reused, so it cannot reach a stranger).
+ *
+ * <p>Only on its event loop's thread.
+ */
+final class HttpLoop implements ResponseHandler {
+    /** Flags kept per request in flight. */
+    static final int COMPACT = 1;
+    static final int HEAD_ONLY = 2;
+    /** The client is an IPv6 peer (for the metrics of a parked full scrape). */
+    static final int IPV6 = 16;
+    /** Two bits: {@link HttpResponses#KEEP_ALIVE}, {@code CLOSE} or {@code KEEP_ALIVE_1_0}. */
+    static final int CONNECTION_SHIFT = 2;
+    static final int CONNECTION_MASK = 3;
+
+    final HttpSettings settings;
+    final LoopContext context;
+    final SwarmGateway gateway;
+    final HttpMetrics metrics;
+    final EventLoop loop;
+    final HttpRequestHead head = new HttpRequestHead();
+    final HttpTrackerRequest request;
+    final ClientAddress client = new ClientAddress();
+    final int intervalSeconds;
+    final int minIntervalSeconds;
+
+    private final HttpConnection[] owners;
+    private final byte[] flags;
+    private final long[] scrapeHashes;
+    private final int[] scrapeResults;
+    private final int[] scrapeOrder;
+    private HttpConnection[] dirty = new HttpConnection[16];
+    private int dirtyCount;
+
+    // full scrapes waiting for a snapshot
+    private HttpConnection[] waiters = new HttpConnection[4];
+    private long[] waiterSeqs = new long[4];
+    private int[] waiterFlags = new int[4];
+    private int waiterCount;
+    private boolean awaiting;
+    private final Runnable onSnapshot;
+
+    HttpLoop(HttpSettings settings, LoopContext context) {
+        this.settings = settings;
+        this.context = context;
+        this.gateway = context.gateway();
+        this.loop = context.loop();
+        this.metrics = new HttpMetrics(settings.metrics(), context.metrics());
+        int maxHashes = settings.limits().maxScrapeHashes();
+        this.request = new HttpTrackerRequest(maxHashes);
+        this.intervalSeconds = settings.swarm().announceIntervalSeconds();
+        this.minIntervalSeconds = settings.swarm().minAnnounceIntervalSeconds();
+        owners = new HttpConnection[gateway.capacity()];
+        flags = new byte[gateway.capacity()];
+        scrapeHashes = new long[3 * maxHashes];
+        scrapeResults = new int[3 * maxHashes];
+        scrapeOrder = new int[maxHashes];
+        Runnable answerWaiters = this::answerFullScrapes;
+        onSnapshot = () -> loop.execute(answerWaiters);
+    }
+
+    /** Sends a decoded request to the swarm; false when the queue is full (the request is still the caller's). */
+    boolean submit(SwarmRequest r, HttpConnection connection, long seq, int requestFlags) {
+        owners[r.index()] = connection;
+        flags[r.index()] = (byte) requestFlags;
+        r.context = seq;
+        boolean queued = r.kind == RequestKind.SCRAPE
+            ? gateway.submitScrape(r, this) : gateway.submitAnnounce(r, this);
+        if (!queued) owners[r.index()] = null;
+        return queued;
+    }
+
+    @Override
+    public void onResponse(SwarmRequest answered) {
+        HttpConnection connection = owners[answered.index()];
+        owners[answered.index()] = null;
+        try {
+            if (connection == null || connection.closed()) {
+                metrics.error(Reason.ANSWER_FOR_CLOSED_CONNECTION);
+                return;
+            }
+            int f = flags[answered.index()];
+            ByteBuf out = encode(connection.alloc(), answered, f);
+            metrics.response(answered.status != RequestStatus.OK ? HttpMetrics.FAILURE
+                : answered.kind == RequestKind.SCRAPE ? HttpMetrics.SCRAPE : HttpMetrics.ANNOUNCE, answered.ipv6);
+            connection.complete(answered.context, out);
+            markDirty(connection);
+        } finally {
+            gateway.release(answered);
+        }
+    }
+
+    void markDirty(HttpConnection connection) {
+        if (connection.dirty) return;
+        connection.dirty = true;
+        if (dirtyCount == dirty.length) dirty = Arrays.copyOf(dirty, dirtyCount * 2);
+        dirty[dirtyCount++] = connection;
+    }
+
+    @Override
+    public void onBatchEnd() {
+        for (int i = 0; i < dirtyCount; i++) {
+            HttpConnection connection = dirty[i];
+            dirty[i] = null;
+            connection.dirty = false;
+            connection.flush();
+        }
+        dirtyCount = 0;
+    }
+
+    private ByteBuf encode(ByteBufAllocator alloc, SwarmRequest r, int f) {
+        boolean headOnly = (f & HEAD_ONLY) != 0;
+        int connection = (f >>> CONNECTION_SHIFT) & CONNECTION_MASK;
+        switch (r.status) {
+            case OK:
+                break;
+            case TOO_MANY_TORRENTS:
+                return failure(alloc, Reason.TOO_MANY_TORRENTS, HttpFailures.TOO_MANY_TORRENTS, headOnly, connection);
+            case TOO_MANY_PEERS:
+                return failure(alloc, Reason.TOO_MANY_PEERS, HttpFailures.TOO_MANY_PEERS, headOnly, connection);
+            case BUSY:
+                return failure(alloc, Reason.BUSY, settings.busyBody(), headOnly, connection);
+            default:
+                return failure(alloc, Reason.INTERNAL, HttpFailures.INTERNAL_ERROR, headOnly, connection);
+        }
+        if (r.kind == RequestKind.SCRAPE) return encodeScrape(alloc, r.scrape, headOnly, connection);
+        boolean ipv6 = r.ipv6;
+        if ((f & COMPACT) != 0) {
+            int length = HttpTrackerResponseEncoder.announceLength(r.seeders, r.completed, r.leechers, intervalSeconds,
+                minIntervalSeconds, r.peerCount, ipv6);
+            ByteBuf out = HttpResponses.start(alloc, HttpResponses.OK, length, headOnly ? 0 : length, connection);
+            if (!headOnly) {
+                HttpTrackerResponseEncoder.writeAnnounce(out, r.seeders, r.completed, r.leechers, intervalSeconds,
+                    minIntervalSeconds, r.peers, r.peerCount, ipv6);
+            }
+            return out;
+        }
+        int length = HttpTrackerResponseEncoder.announceNonCompactLength(r.seeders, r.completed, r.leechers,
+            intervalSeconds, minIntervalSeconds, r.peers, r.peerCount, ipv6);
+        ByteBuf out = HttpResponses.start(alloc, HttpResponses.OK, length, headOnly ? 0 : length, connection);
+        if (!headOnly) {
+            HttpTrackerResponseEncoder.writeAnnounceNonCompact(out, r.seeders, r.completed, r.leechers,
+                intervalSeconds, minIntervalSeconds, r.peers, r.peerCount, ipv6);
+        }
+        return out;
+    }
+
+    /** BEP 48 reply; hashes the access list forbids are scraped as zeros (and counted), as over UDP. */
+    private ByteBuf encodeScrape(ByteBufAllocator alloc, ScrapeBlock block, boolean headOnly, int connection) {
+        int n = block.count();
+        for (int i = 0; i < n; i++) {
+            long h0 = block.hash0(i);
+            long h1 = block.hash1(i);
+            int h2 = block.hash2(i);
+            scrapeHashes[3 * i] = h0;
+            scrapeHashes[3 * i + 1] = h1;
+            scrapeHashes[3 * i + 2] = h2;
+            if (settings.accessList().permits(h0, h1, h2)) {
+                scrapeResults[3 * i] = block.seeders(i);
+                scrapeResults[3 * i + 1] = block.completed(i);
+                scrapeResults[3 * i + 2] = block.leechers(i);
+            } else {
+                metrics.error(Reason.FORBIDDEN);
+                scrapeResults[3 * i] = 0;
+                scrapeResults[3 * i + 1] = 0;
+                scrapeResults[3 * i + 2] = 0;
+            }
+        }
+        int unique = HttpTrackerResponseEncoder.sortScrape(scrapeHashes, n, scrapeOrder);
+        int length = HttpTrackerResponseEncoder.scrapeLength(scrapeResults, scrapeOrder, unique);
+        ByteBuf out = HttpResponses.start(alloc, HttpResponses.OK, length, headOnly ? 0 : length, connection);
+        if (!headOnly) HttpTrackerResponseEncoder.writeScrape(out, scrapeHashes, scrapeResults, scrapeOrder, unique);
+        return out;
+    }
+
+    /** A 200 with a bencoded failure reason, counted under {@code reason}. */
+    ByteBuf failure(ByteBufAllocator alloc, Reason reason, byte[] body, boolean headOnly, int connection) {
+        metrics.error(reason);
+        return HttpResponses.whole(alloc, HttpResponses.OK, body, headOnly, connection);
+    }
+
+    // ---------------------------------------------------------------- full scrape
+
+    /**
+     * A full scrape: answered now from a fresh snapshot, or parked until the next one is built.
+     *
+     * @return the response, or null when parked (the connection's slot {@code seq} stays pending)
+     */
+    ByteBuf fullScrape(HttpConnection connection, long seq, int requestFlags) {
+        FullScrapes scrapes = settings.fullScrapes();
+        byte[] body = scrapes.fresh(context.nowSeconds());
+        if (body != null) return fullScrapeResponse(connection.alloc(), body, requestFlags);
+        if (waiterCount == waiters.length) {
+            waiters = Arrays.copyOf(waiters, waiterCount * 2);
+            waiterSeqs = Arrays.copyOf(waiterSeqs, waiterCount * 2);
+            waiterFlags = Arrays.copyOf(waiterFlags, waiterCount * 2);
+        }
+        waiters[waiterCount] = connection;
+        waiterSeqs[waiterCount] = seq;
+        waiterFlags[waiterCount] = requestFlags;
+        waiterCount++;
+        if (!awaiting) {
+            awaiting = true;
+            scrapes.await(onSnapshot);
+        }
+        return null;
+    }
+
+    /** A snapshot was published: answer the parked full scrapes (on this loop). */
+    private void answerFullScrapes() {
+        awaiting = false;
+        FullScrapes.Snapshot snapshot = settings.fullScrapes().latest();
+        for (int i = 0; i < waiterCount; i++) {
+            HttpConnection connection = waiters[i];
+            waiters[i] = null;
+            if (connection.closed()) {
+                metrics.error(Reason.ANSWER_FOR_CLOSED_CONNECTION);
+                continue;
+            }
+            int f = waiterFlags[i];
+            boolean failed = snapshot == null || snapshot.body() == null;
+            ByteBuf out = failed
+                ? failure(connection.alloc(), Reason.BUSY, settings.busyBody(), (f & HEAD_ONLY) != 0, (f >>> CONNECTION_SHIFT) & CONNECTION_MASK)
+                : fullScrapeResponse(connection.alloc(), snapshot.body(), f);
+            metrics.response(failed ? HttpMetrics.FAILURE : HttpMetrics.FULL_SCRAPE, (f & IPV6) != 0);
+            connection.complete(waiterSeqs[i], out);
+            markDirty(connection);
+        }
+        waiterCount = 0;
+        onBatchEnd();
+    }
+
+    /** The head in a pooled buffer, the shared snapshot body wrapped (read-only, never copied). */
+    private ByteBuf fullScrapeResponse(ByteBufAllocator alloc, byte[] body, int f) {
+        boolean headOnly = (f & HEAD_ONLY) != 0;
+        ByteBuf head = HttpResponses.start(alloc, HttpResponses.OK, body.length, 0, (f >>> CONNECTION_SHIFT) & CONNECTION_MASK);
+        if (headOnly) return head;
+        CompositeByteBuf out = alloc.compositeBuffer(2);
+        out.addComponents(true, head, Unpooled.wrappedBuffer(body));
+        return out;
+    }
+}

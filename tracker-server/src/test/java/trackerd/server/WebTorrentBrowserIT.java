@@ -1,0 +1,63 @@
+package trackerd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end with real browsers (issue 12): the packaged tracker serves WebTorrent on ws:// (IPv4
+ * and IPv6) and wss:// (a certificate made here with openssl); two headless Chromium processes
+ * load the npm {@code webtorrent} bundle, one seeds a generated 2 MiB blob, the other downloads it
+ * through the tracker alone, and the bytes must match (src/test/browser/transfer.mjs; Chromium and
+ * the npm packages come from scripts/install-test-deps).
+ */
+@Timeout(300)
+class WebTorrentBrowserIT {
+    static final Path BROWSER = Path.of("src", "test", "browser");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoBrowsersShouldTransferABlobThroughTheTrackerOverWsWs6AndWss() throws Exception {
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/chromium")), "chromium missing: run scripts/install-test-deps");
+        assertTrue(Files.isDirectory(BROWSER.resolve("node_modules").resolve("playwright-core")),
+            "npm playwright-core/webtorrent missing: run scripts/install-test-deps");
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        TlsReloadIT.makePair("localhost", cert, key);
+        try (TrackerProcess tracker = TrackerProcess.startOnLoopback(
+                "--set", "ws.listen=[\"127.0.0.1:0\", \"[::1]:0\"]",
+                "--set", "ws.tls_listen=[\"127.0.0.1:0\"]",
+                "--set", "http.tls.cert_path=\"" + cert + "\"", "--set", "http.tls.key_path=\"" + key + "\"")) {
+            int ws4 = port(tracker, "ws 127\\.0\\.0\\.1");
+            int ws6 = port(tracker, "ws \\[::1\\]");
+            int wss = port(tracker, "wss 127\\.0\\.0\\.1");
+            transfer("ws://127.0.0.1:" + ws4);
+            transfer("ws://[::1]:" + ws6);
+            transfer("wss://127.0.0.1:" + wss);
+        }
+    }
+
+    static int port(TrackerProcess tracker, String what) {
+        return Integer.parseInt(tracker.await(Pattern.compile("listening " + what + ":(\\d+)"), Duration.ofSeconds(20))
+            .group(1));
+    }
+
+    static void transfer(String trackerUrl) throws Exception {
+        Process node = new ProcessBuilder("node", "transfer.mjs", trackerUrl).directory(BROWSER.toFile())
+            .redirectErrorStream(true).start();
+        String output = new String(node.getInputStream().readAllBytes());
+        assertTrue(node.waitFor(120, TimeUnit.SECONDS), "transfer through " + trackerUrl + " did not end");
+        assertEquals(0, node.exitValue(), "transfer through " + trackerUrl + " failed:\n" + output);
+        assertTrue(output.contains("downloaded 2097152 bytes"), output);
+    }
+}
