@@ -218,7 +218,7 @@ public final class SwarmShard {
                            long[] words6, int count6) {
         int t = table.find(h0, h1, h2);
         if (t < 0) {
-            if (table.size() >= maxTorrents || (t = table.insert(h0, h1, h2)) < 0) {
+            if (table.size() + ws.torrents() >= maxTorrents || (t = table.insert(h0, h1, h2)) < 0) {
                 rejectedTorrents++;
                 return false;
             }
@@ -247,7 +247,7 @@ public final class SwarmShard {
             long k0 = ipv6 ? words[base] : 0;
             long k1 = ipv6 ? words[base + 1] : 0;
             boolean seeder = (last & PeerStore.SEEDER_BIT) != 0;
-            boolean shardFull = peers4 + 3 * peers6 >= maxPeersPerShard;
+            boolean shardFull = peers4 + 3 * peers6 + 4 * ws.peers() >= maxPeersPerShard;
             peers = store.upsert(peers, k0, k1, last & ~0xFFFFL, seeder, (int) last & PeerStore.TICK_MASK,
                 shardFull ? 0 : maxPeersPerTorrent);
             int previous = store.previous;

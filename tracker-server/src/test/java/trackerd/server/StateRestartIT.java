@@ -177,6 +177,23 @@ class StateRestartIT {
         }
     }
 
+    /** With workers.swarm_workers = 0 the shard runs on the event loop: saving and loading go through it too. */
+    @Test
+    void inlineEngineShouldSaveAndLoadAsWell() throws Exception {
+        Path state = dir.resolve("state");
+        String[] inline = {"--set", "workers.swarm_workers=0", "--set", "workers.socket_workers=1"};
+        try (TrackerProcess first = start(state, inline); Client client = new Client(first.port("udp"))) {
+            populate(client);
+            stop(first);
+            first.await(Pattern.compile("state: saved 2 torrents and 3 peers"), WAIT);
+        }
+        try (TrackerProcess second = start(state, inline); Client client = new Client(second.port("udp"))) {
+            client.connect();
+            assertEquals(List.of(List.of(1, 1, 2), List.of(0, 1, 0)), client.scrape(SWARM, EMPTIED));
+            stop(second);
+        }
+    }
+
     /** Makes a good snapshot with a real tracker: two torrents, three peers. */
     Path goodSnapshot(Path state) throws Exception {
         try (TrackerProcess tracker = start(state); Client client = new Client(tracker.port("udp"))) {
