@@ -60,6 +60,11 @@ public final class ConfigValues {
     }
 
     @SuppressWarnings("unchecked")
+    public List<String> strings(String path) {
+        return (List<String>) get(path);
+    }
+
+    @SuppressWarnings("unchecked")
     public List<Cidr> cidrs(String path) {
         return (List<Cidr>) get(path);
     }

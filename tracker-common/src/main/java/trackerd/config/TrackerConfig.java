@@ -10,7 +10,7 @@ import trackerd.net.Cidr;
 /** The whole validated configuration, immutable. Built only by {@link ConfigLoader}. */
 public record TrackerConfig(
         Log log, Workers workers, Swarm swarm, Limits limits, Udp udp, Http http, Ws ws,
-        AccessList accessList, Metrics metrics) {
+        AccessList accessList, Metrics metrics, Cluster cluster) {
 
     public record Log(String level) {}
 
@@ -54,6 +54,24 @@ public record TrackerConfig(
     public record AccessList(AccessMode mode, Path path) {}
 
     public record Metrics(boolean enabled, InetSocketAddress listen) {}
+
+    /**
+     * Cluster sync through Redis (issue 14).
+     *
+     * @param redis one URL, or several seed URLs of one Redis Cluster
+     * @param nodeId this node's name, 1-64 UTF-8 bytes (the default is resolved here: host name
+     *     plus a random suffix)
+     */
+    public record Cluster(boolean enabled, List<String> redis, String nodeId, int publishIntervalMs,
+                          int heartbeatSeconds) {
+        /** Longest node id: it travels in every message, behind a one-byte length. */
+        public static final int MAX_NODE_ID_BYTES = 64;
+
+        /** Several URLs: a Redis Cluster (sharded pub/sub). */
+        public boolean redisCluster() {
+            return redis.size() > 1;
+        }
+    }
 
     public static TrackerConfig from(ConfigValues v) throws ConfigException {
         if (v.integer("workers.swarm_workers") == 0 && v.integer("workers.socket_workers") != 1) {
@@ -112,7 +130,41 @@ public record TrackerConfig(
                 v.integer("ws.max_offers_per_announce"), v.integer("ws.max_connections"),
                 v.integer("ws.idle_timeout_seconds"), v.integer("ws.ping_interval_seconds")),
             access,
-            new Metrics(v.bool("metrics.enabled"), v.address("metrics.listen")));
+            new Metrics(v.bool("metrics.enabled"), v.address("metrics.listen")),
+            cluster(v));
+    }
+
+    private static Cluster cluster(ConfigValues v) throws ConfigException {
+        String nodeId = v.string("cluster.node_id");
+        if (nodeId.isEmpty() && v.bool("cluster.enabled")) nodeId = defaultNodeId();
+        if (nodeId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Cluster.MAX_NODE_ID_BYTES) {
+            throw new ConfigException("cluster.node_id", "at most " + Cluster.MAX_NODE_ID_BYTES + " bytes, got \""
+                + nodeId + "\"");
+        }
+        Cluster cluster = new Cluster(v.bool("cluster.enabled"), v.strings("cluster.redis"), nodeId,
+            v.integer("cluster.publish_interval_ms"), v.integer("cluster.heartbeat_seconds"));
+        if (cluster.publishIntervalMs() > cluster.heartbeatSeconds() * 1000L) {
+            throw new ConfigException("cluster.publish_interval_ms",
+                "must not exceed cluster.heartbeat_seconds (" + cluster.heartbeatSeconds() + " s): each publish is"
+                    + " also a heartbeat");
+        }
+        return cluster;
+    }
+
+    /**
+     * Host name (or "node") plus 6 random hex digits: unique per start. The kernel's host name,
+     * not InetAddress.getLocalHost(), which may wait for DNS.
+     */
+    private static String defaultNodeId() {
+        String host;
+        try {
+            host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (java.io.IOException | RuntimeException e) {
+            host = "";
+        }
+        if (host.isEmpty()) host = "node";
+        if (host.length() > 48) host = host.substring(0, 48);
+        return host + "-" + String.format("%06x", new java.security.SecureRandom().nextInt(1 << 24));
     }
 
     private static Path optionalPath(ConfigValues v, String key) {
