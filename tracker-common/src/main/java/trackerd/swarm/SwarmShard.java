@@ -20,6 +20,8 @@ import trackerd.net.InfoHashes;
  * </ul>
  */
 public final class SwarmShard {
+    /** Largest origin index of a remote peer ({@link #applyRemote}). */
+    public static final int MAX_ORIGIN = RemotePeers.MAX_ORIGIN;
     private final TorrentTable table = new TorrentTable();
     private final PeerStore store4;
     private final PeerStore store6;
