@@ -35,6 +35,7 @@ class ClusterNodeTest {
     @TempDir
     Path dir;
     RedisServer redis;
+    List<RedisServer> redisCluster = List.of();
     Node a;
     Node b;
 
@@ -46,11 +47,15 @@ class ClusterNodeTest {
         final MetricBank bank = new MetricBank(new SimpleMeterRegistry());
 
         Node(String id, String redisUrl) {
+            this(id, List.of(redisUrl));
+        }
+
+        Node(String id, List<String> redisUrls) {
             SwarmSettings settings = new SwarmSettings(new TrackerConfig.Swarm(30, 15, 60, 50, 50, 60, false),
                 new TrackerConfig.Limits(10_000, 1_000, 64, 100_000, 0, 1));
             engine = new SwarmEngine(settings, 2, 256, bank, clock, new WorkerThreadFactory("swarm-" + id, null));
             engine.start();
-            cluster = ClusterNode.start(new TrackerConfig.Cluster(true, List.of(redisUrl), id, 20, HEARTBEAT_SECONDS),
+            cluster = ClusterNode.start(new TrackerConfig.Cluster(true, redisUrls, id, 20, HEARTBEAT_SECONDS),
                 engine, clock, bank, new WorkerThreadFactory("cluster-" + id, null));
         }
 
@@ -137,6 +142,20 @@ class ClusterNodeTest {
         if (a != null) a.close();
         if (b != null) b.close();
         if (redis != null) redis.close();
+        for (RedisServer master : redisCluster) master.close();
+    }
+
+    @Test
+    void nodesShouldSyncThroughARedisClusterWithShardedPubSub() throws Exception {
+        redisCluster = RedisServer.startCluster(dir);
+        List<String> seeds = redisCluster.stream().map(RedisServer::url).toList();
+        a = new Node("a", seeds);
+        b = new Node("b", seeds);
+        awaitEachOther(a, b);
+        for (int t = 10; t < 20; t++) a.announce(t, 1, AnnounceEvent.STARTED, true);
+        for (int t = 10; t < 20; t++) awaitPeers(b, t, 1, 5_000);
+        b.announce(10, 2, AnnounceEvent.STARTED, false);
+        awaitPeers(a, 10, 2, 5_000);
     }
 
     @Test

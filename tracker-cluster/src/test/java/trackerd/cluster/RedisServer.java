@@ -44,11 +44,12 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void launch() throws IOException {
+        Path own = java.nio.file.Files.createDirectories(dir.resolve("redis-" + port)); // cluster config lives here
         List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
-            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", own.toString()));
         command.addAll(extra);
         process = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start();
+            .redirectOutput(own.resolve("redis.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!"+PONG".equals(command("PING"))) {
             if (System.nanoTime() - deadline > 0 || !process.isAlive()) {
@@ -78,6 +79,48 @@ public final class RedisServer implements AutoCloseable {
             return reply.toString();
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /**
+     * Three masters made one Redis Cluster with {@code redis-cli --cluster create} (no replicas),
+     * returned once every node reports {@code cluster_state:ok}.
+     */
+    public static List<RedisServer> startCluster(Path dir) throws IOException, InterruptedException {
+        List<RedisServer> masters = new ArrayList<>();
+        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        for (int i = 0; i < 3; i++) {
+            RedisServer server = start(dir, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", "2000");
+            masters.add(server);
+            create.add("127.0.0.1:" + server.port());
+        }
+        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        Process cli = new ProcessBuilder(create).redirectErrorStream(true).start();
+        String out = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!cli.waitFor(30, TimeUnit.SECONDS) || cli.exitValue() != 0) {
+            throw new IOException("redis-cli --cluster create failed:\n" + out);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (RedisServer server : masters) {
+            while (!server.clusterOk()) {
+                if (System.nanoTime() - deadline > 0) throw new IOException("cluster not ok:\n" + out);
+                Thread.sleep(50); // polling, bounded by the deadline
+            }
+        }
+        return masters;
+    }
+
+    private boolean clusterOk() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+            socket.setSoTimeout(2_000);
+            socket.getOutputStream().write("CLUSTER INFO\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] buffer = new byte[4096];
+            int n = socket.getInputStream().read(buffer);
+            return n > 0 && new String(buffer, 0, n, StandardCharsets.US_ASCII).contains("cluster_state:ok");
+        } catch (IOException e) {
+            return false;
         }
     }
 
