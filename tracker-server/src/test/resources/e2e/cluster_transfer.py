@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import libtorrent as lt
 
@@ -32,7 +33,7 @@ def main():
     leech_dir = os.path.join(work, "leech")
     os.makedirs(leech_dir)
     env = dict(os.environ, HOLD_FILE=hold)
-    me = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libtorrent_transfer.py")
+    me = os.path.abspath(__file__)
 
     def start(role, torrent, save_path):
         return subprocess.Popen([sys.executable, "-X", "faulthandler", me, "--peer", role, torrent, save_path,
@@ -55,5 +56,25 @@ def main():
     print(json.dumps({"leecher": leech, "seeder": seed, "same_hash": same}), flush=True)
 
 
+def run_peer(role, torrent, save_path, bind_ip):
+    plain = base.alerts
+    last = [time.time()]
+
+    def alerts(ses):
+        # run_peer's loop calls this every 200 ms at most
+        if time.time() - last[0] >= 2:
+            last[0] = time.time()
+            for handle in ses.get_torrents():
+                if handle.status().num_peers == 0:
+                    handle.force_reannounce(0, -1, lt.reannounce_flags_t.ignore_min_interval)
+        return plain(ses)
+
+    base.alerts = alerts
+    base.run_peer(role, torrent, save_path, bind_ip)
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1] == "--peer":
+        run_peer(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
+    else:
+        main()

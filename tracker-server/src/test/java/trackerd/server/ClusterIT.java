@@ -43,10 +43,16 @@ class ClusterIT {
     private final HttpClient http = HttpClient.newHttpClient();
 
     static TrackerProcess node(String id, RedisServer redis) throws IOException {
+        return node(id, List.of(redis));
+    }
+
+    /** A node on one Redis, or with several URLs on a Redis Cluster. */
+    static TrackerProcess node(String id, List<RedisServer> redis) throws IOException {
+        String urls = String.join(", ", redis.stream().map(r -> "\"" + r.url() + "\"").toList());
         TrackerProcess node = TrackerProcess.startOnLoopback(
             "--set", "udp.listen=[\"127.0.0.1:0\"]",
             "--set", "cluster.enabled=true",
-            "--set", "cluster.redis=[\"" + redis.url() + "\"]",
+            "--set", "cluster.redis=[" + urls + "]",
             "--set", "cluster.node_id=\"" + id + "\"",
             "--set", "cluster.publish_interval_ms=50",
             "--set", "cluster.heartbeat_seconds=" + HEARTBEAT_SECONDS);
@@ -102,6 +108,31 @@ class ClusterIT {
             }
             awaitScrape(udpC, after, 1, 0, Duration.ofSeconds(10));
             awaitScrape(udpC, hash, 0, 1, Duration.ofSeconds(1)); // what C had it kept through the outage
+        }
+    }
+
+    /** The same three nodes on a three-master Redis Cluster (sharded pub/sub). */
+    @Test
+    void threeNodesShouldShareSwarmsThroughARedisCluster() throws Exception {
+        List<RedisServer> masters = RedisServer.startCluster(dir);
+        try (TrackerProcess a = node("a", masters);
+             TrackerProcess b = node("b", masters);
+             TrackerProcess c = node("c", masters)) {
+            for (TrackerProcess node : List.of(a, b, c)) awaitMetric(node, "tracker_cluster_nodes", 2);
+            InetSocketAddress udpA = new InetSocketAddress("127.0.0.1", a.port("udp"));
+            InetSocketAddress udpB = new InetSocketAddress("127.0.0.1", b.port("udp"));
+            InetSocketAddress udpC = new InetSocketAddress("127.0.0.1", c.port("udp"));
+            libtorrentTransferThroughTwoNodes(udpA, udpB, udpC);
+            byte[] hash = HexFormat.of().parseHex("a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4");
+            try (MemoryFloodIT.Source seeder = new MemoryFloodIT.Source(MemoryFloodIT.loopback(0, 0, 5), udpA)) {
+                assertEquals(1, seeder.announce(hash, 0, 1111).getInt(0));
+            }
+            awaitScrape(udpC, hash, 1, 0, Duration.ofSeconds(10));
+            a.signal("KILL");
+            a.waitForExit(Duration.ofSeconds(10));
+            awaitScrape(udpC, hash, 0, 0, Duration.ofSeconds(3L * HEARTBEAT_SECONDS + 1));
+        } finally {
+            for (RedisServer master : masters) master.close();
         }
     }
 
