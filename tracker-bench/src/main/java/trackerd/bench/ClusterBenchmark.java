@@ -27,6 +27,8 @@ import trackerd.swarm.SwarmShard;
  * with its own clients). {@code applyRefresh}: the batch's peers are already there (a re-announce,
  * the common case); {@code applyNew}: every change is a new remote peer in one of 100,000
  * torrents (the shard is rebuilt every {@value #ROUNDS} batches). Bytes per change: printed at setup.
+ * {@code announceAlone} / {@code announceCaptured}: a re-announce (ten peers a torrent, 50 asked)
+ * without and with change capture, for the cost a cluster adds to the announce path.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,6 +52,11 @@ public class ClusterBenchmark {
     private int round;
     private SwarmShard refreshShard;
     private SwarmShard newShard;
+    private SwarmShard plainShard;
+    private SwarmShard capturingShard;
+    private ChangeBuffer capture;
+    private final trackerd.swarm.SwarmRequest slot = trackerd.swarm.SwarmRequest.detached(50);
+    private int next;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -64,6 +71,43 @@ public class ClusterBenchmark {
         refreshShard = new SwarmShard(AnnounceBenchmark.settings(), 1);
         apply(refreshShard, message);
         newShard = new SwarmShard(AnnounceBenchmark.settings(), 1);
+        plainShard = new SwarmShard(AnnounceBenchmark.settings(), 1);
+        capturingShard = new SwarmShard(AnnounceBenchmark.settings(), 1);
+        capture = new ChangeBuffer(1 << 16);
+        capturingShard.swapChanges(capture);
+        for (int i = 0; i < 1 << 20; i++) {
+            announce(plainShard, i);
+            announce(capturingShard, i);
+            capture.clear();
+        }
+    }
+
+    /** Announce of peer i of 1,048,576 (about ten a torrent), as a refresh once the setup added it. */
+    private int announce(SwarmShard shard, int i) {
+        int t = i % torrents;
+        trackerd.swarm.SwarmRequest r = slot;
+        AnnounceBenchmark.torrent(r, t);
+        r.ipv6 = false;
+        r.address0 = 0x0A00_0000L + i;
+        r.port = 6881;
+        r.seeder = (i & 3) == 0;
+        r.event = trackerd.swarm.AnnounceEvent.NONE;
+        r.numwant = -1;
+        shard.announce(r, 0);
+        return r.peerCount;
+    }
+
+    /** Baseline: a re-announce on a shard without a cluster. */
+    @Benchmark
+    public int announceAlone() {
+        return announce(plainShard, next++ & ((1 << 20) - 1));
+    }
+
+    /** The same re-announce with the change captured for the publisher (the cluster's hot-path cost). */
+    @Benchmark
+    public int announceCaptured() {
+        if (capture.count() == 16_000) capture.clear(); // the publisher's part, every 16,000 changes
+        return announce(capturingShard, next++ & ((1 << 20) - 1));
     }
 
     private ChangeBuffer batch(SplittableRandom random) {
