@@ -57,7 +57,7 @@ public final class ClusterNode implements AutoCloseable {
     private final ChangeCollector collector;
     private final NodeDirectory directory = new NodeDirectory();
     private final ChangeBatchCodec.Writer writer;
-    private final ChangeBatchCodec.Header header = new ChangeBatchCodec.Header(); // Lettuce I/O thread only
+    private final ChangeBatchCodec.Header header = new ChangeBatchCodec.Header(); // guarded by onMessage
     private final DistinctErrorLog errors = new DistinctErrorLog(LOG);
     private final Thread publisher;
     private final long intervalNanos;
@@ -241,8 +241,12 @@ public final class ClusterNode implements AutoCloseable {
         return config.redis().stream().map(u -> u.replaceAll("//[^@/]*@", "//***@")).toList();
     }
 
-    /** Lettuce's I/O thread: a message from the channel. */
-    private void onMessage(byte[] message) {
+    /**
+     * Lettuce's I/O thread: a message from the channel. Synchronized because a Redis Cluster
+     * subscription may deliver from more than one connection (after a topology change); a few
+     * messages per interval, so the lock is never contended in practice.
+     */
+    private synchronized void onMessage(byte[] message) {
         try {
             int status = ChangeBatchCodec.read(message, header);
             if (status != ChangeBatchCodec.OK) {

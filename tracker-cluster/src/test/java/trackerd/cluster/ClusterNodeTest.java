@@ -146,6 +146,19 @@ class ClusterNodeTest {
     }
 
     @Test
+    void aNodeStartedWhileRedisIsDownShouldServeAndJoinWhenRedisComes() throws Exception {
+        redis = RedisServer.notStarted(dir);
+        a = new Node("a", redis.url());
+        a.announce(3, 1, AnnounceEvent.STARTED, false);
+        assertEquals(1, a.peers(3), "a serves alone");
+        redis.restart();
+        b = new Node("b", redis.url());
+        awaitEachOther(a, b); // a connected on its own (backoff at most 5 s)
+        a.announce(3, 2, AnnounceEvent.STARTED, false);
+        awaitPeers(b, 3, 1, 5_000); // host 2; host 1 comes with the snapshot resync or its next announce
+    }
+
+    @Test
     void nodesShouldSyncThroughARedisClusterWithShardedPubSub() throws Exception {
         redisCluster = RedisServer.startCluster(dir);
         List<String> seeds = redisCluster.stream().map(RedisServer::url).toList();

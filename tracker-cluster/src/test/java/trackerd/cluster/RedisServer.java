@@ -35,6 +35,11 @@ public final class RedisServer implements AutoCloseable {
         return server;
     }
 
+    /** One with a free port, not started yet: {@link #restart} starts it (Redis down at first). */
+    public static RedisServer notStarted(Path dir) throws IOException {
+        return new RedisServer(freePort(), dir, List.of());
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
