@@ -13,7 +13,8 @@ import trackerd.swarm.SwarmShard;
  * offset  size  field
  *  0      1     version = 1
  *  1      1     flags: bit 0 LOST = the sender dropped changes since its previous message
- *                      (its change buffer overflowed, or a publish failed): resync it
+ *                      (its change buffer overflowed, or a publish failed): resync it;
+ *                      bit 1 LEAVING = the sender is shutting down: drop its peers now
  *  2      1     n = node id length, 1..64
  *  3      n     node id, UTF-8
  *  3+n    8     sequence number: 1 for the sender's first message, +1 for each after it
@@ -33,6 +34,7 @@ import trackerd.swarm.SwarmShard;
 public final class ChangeBatchCodec {
     public static final int VERSION = 1;
     public static final int FLAG_LOST = 1;
+    public static final int FLAG_LEAVING = 2;
     public static final int IPV4_CHANGE_BYTES = 29;
     public static final int IPV6_CHANGE_BYTES = 41;
     /** Most changes in one message (the count is 16 bits). */
@@ -66,10 +68,15 @@ public final class ChangeBatchCodec {
 
         /** Starts a message; changes follow with {@link #add}. */
         public void begin(long sequence, boolean lost) {
+            begin(sequence, lost ? FLAG_LOST : 0);
+        }
+
+        /** Starts a message with header flags ({@link #FLAG_LOST}, {@link #FLAG_LEAVING}). */
+        public void begin(long sequence, int flags) {
             size = 0;
             count = 0;
             put8(VERSION);
-            put8(lost ? FLAG_LOST : 0);
+            put8(flags);
             put8(nodeId.length);
             ensure(nodeId.length);
             System.arraycopy(nodeId, 0, out, size, nodeId.length);
@@ -161,6 +168,7 @@ public final class ChangeBatchCodec {
         public String nodeId;
         public long sequence;
         public boolean lost;
+        public boolean leaving;
         public int count;
         int changesAt;
     }
@@ -185,6 +193,7 @@ public final class ChangeBatchCodec {
         if (pos != m.length) return BAD_LENGTH;
         header.nodeId = new String(m, 3, n, StandardCharsets.UTF_8);
         header.lost = (m[1] & FLAG_LOST) != 0;
+        header.leaving = (m[1] & FLAG_LEAVING) != 0;
         header.sequence = u64(m, at);
         header.count = count;
         header.changesAt = at + 10;

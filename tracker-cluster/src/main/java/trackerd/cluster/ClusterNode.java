@@ -30,7 +30,8 @@ import trackerd.swarm.SwarmShard;
  *   <li><b>In</b> (Lettuce's I/O thread): a message of another node is checked, split by shard
  *       into {@link ChangeBuffer}s and queued as commands ({@link SwarmEngine#execute}), so each
  *       shard is still written by its own thread only.
- *   <li><b>Lost nodes</b>: a node not heard from for 2 x heartbeat (checked every publish
+ *   <li><b>Lost nodes</b>: a node that shuts down says so (a LEAVING message) and the others
+ *       drop its peers at once; a node not heard from for 2 x heartbeat (checked every publish
  *       interval, so within 3 x heartbeat of its last message) loses its peers on every shard
  *       ({@link SwarmShard#dropOrigin}). Not while this node's own Redis link is down: then
  *       everyone looks silent, and remote peers just expire by the peer timeout.
@@ -257,6 +258,14 @@ public final class ClusterNode implements AutoCloseable {
             metrics.messagesIn.incrementAndGet();
             metrics.bytesIn.addAndGet(message.length);
             metrics.changesIn.addAndGet(header.count);
+            if (header.leaving) {
+                int origin = directory.remove(header.nodeId);
+                if (origin >= 0) {
+                    LOG.info("cluster: node {} left; removing its peers", header.nodeId);
+                    engine.executeOnAll(shard -> shard.dropOrigin(origin));
+                }
+                return;
+            }
             NodeDirectory.Arrival arrival = directory.onMessage(header.nodeId, header.sequence, clock.nowNanos());
             int origin = directory.origin();
             if (arrival == NodeDirectory.Arrival.REPEAT) return;
@@ -303,7 +312,11 @@ public final class ClusterNode implements AutoCloseable {
             + "re-announce)", nodeId);
     }
 
-    /** Stops publishing and capturing; closes the Redis connections. */
+    /**
+     * Stops publishing and capturing, tells the other nodes this node leaves (so they drop its
+     * peers at once instead of after 3 x heartbeat; at most a second's wait), and closes the
+     * Redis connections.
+     */
     @Override
     public void close() {
         running = false;
@@ -314,6 +327,14 @@ public final class ClusterNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         collector.stop();
+        if (!publisher.isAlive() && link.up()) {
+            writer.begin(++sequence, ChangeBatchCodec.FLAG_LEAVING);
+            try {
+                link.publish(writer.finish()).toCompletableFuture().get(1, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debug("cluster: could not say goodbye ({}); the others notice in 3 x heartbeat", e.toString());
+            }
+        }
         link.close();
     }
 }

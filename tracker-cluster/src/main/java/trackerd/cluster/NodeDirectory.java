@@ -103,6 +103,12 @@ final class NodeDirectory {
         return lost;
     }
 
+    /** Forgets a node that said it is leaving; its origin index, or -1 if unknown. */
+    synchronized int remove(String nodeId) {
+        Node node = nodes.remove(nodeId);
+        return node == null ? -1 : node.origin;
+    }
+
     synchronized int size() {
         return nodes.size();
     }

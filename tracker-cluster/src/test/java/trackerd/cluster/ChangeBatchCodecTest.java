@@ -94,7 +94,15 @@ class ChangeBatchCodecTest {
         ChangeBatchCodec.Header header = new ChangeBatchCodec.Header();
         assertEquals(ChangeBatchCodec.OK, ChangeBatchCodec.read(m, header));
         assertTrue(header.lost);
+        assertFalse(header.leaving);
         assertEquals(0, header.count);
+
+        writer.begin(2, ChangeBatchCodec.FLAG_LEAVING);
+        byte[] goodbye = writer.finish();
+        assertArrayEquals(hex("01" + "02" + "02" + "6e31" + "0000000000000002" + "0000"), goodbye);
+        assertEquals(ChangeBatchCodec.OK, ChangeBatchCodec.read(goodbye, header));
+        assertTrue(header.leaving);
+        assertFalse(header.lost);
     }
 
     @Test
