@@ -33,7 +33,7 @@ import trackerd.swarm.SwarmShard;
  *   <li><b>Lost nodes</b>: a node that shuts down says so (a LEAVING message) and the others
  *       drop its peers at once; a node not heard from for 2 x heartbeat (checked every publish
  *       interval, so within 3 x heartbeat of its last message) loses its peers on every shard
- *       ({@link SwarmShard#dropOrigin}). Not while this node's own Redis link is down: then
+ *       ({@link SwarmShard#dropOrigin}, in cleaning slices). Not while this node's own Redis link is down: then
  *       everyone looks silent, and remote peers just expire by the peer timeout.
  *   <li><b>Redis down</b>: requests are served as ever; publishes fail and are counted (the
  *       others see a gap); the link reconnects with backoff; one log line when it goes, one when

@@ -112,7 +112,9 @@ class ClusterShardTest {
         // and when it comes back here it is local again: losing A does not take it away
         local(4, 1, SwarmShardTest.EVENT_NONE, true, 102);
         assertEquals(0, shard.remotePeers());
-        assertEquals(0, shard.dropOrigin(A));
+        shard.dropOrigin(A);
+        clean(102);
+        assertEquals(0, shard.remoteDropped());
         assertEquals(1, scrape(4).seeders);
     }
 
@@ -137,11 +139,15 @@ class ClusterShardTest {
         shard.applyRemote(fromB, B);
         local(0, 200, SwarmShardTest.EVENT_STARTED, false, 0);
         assertEquals(81, shard.peers(false));
-        assertEquals(40, shard.dropOrigin(A));
+        shard.dropOrigin(A);
+        assertTrue(shard.purgePending(), "the worker starts a cleaning pass for it");
+        clean(0);
+        assertEquals(40, shard.remoteDropped());
         assertEquals(41, shard.peers(false));
         assertEquals(0, shard.seeders(false));
         assertEquals(40, shard.remotePeers());
-        assertEquals(40, shard.dropOrigin(B));
+        shard.dropOrigin(B);
+        clean(0);
         assertEquals(1, shard.peers(false));
         assertEquals(1, shard.torrents(), "torrents left without peers are gone");
     }
@@ -170,6 +176,30 @@ class ClusterShardTest {
         clean(10 + timeoutTicks + 1);
         assertEquals(0, shard.peers(false));
         assertEquals(0, shard.remotePeers(), "the side entry expired with its peer");
+    }
+
+    @Test
+    void dropShouldRunInSlicesAndSurviveBatchesArrivingBetweenThem() {
+        ChangeBuffer fromA = new ChangeBuffer(4 * 5000);
+        for (int host = 1; host <= 5000; host++) remote(fromA, host % 50, host, 0, 0);
+        shard.applyRemote(fromA, A);
+        shard.dropOrigin(A);
+        int slices = 0;
+        boolean grown = false;
+        while (!shard.cleanSlice(0, 100)) {
+            slices++;
+            if (!grown && slices == 3) { // a batch of B's lands mid-walk and grows the side table
+                ChangeBuffer fromB = new ChangeBuffer(4 * 20_000);
+                for (int host = 10_001; host <= 30_000; host++) remote(fromB, host % 50, host, 0, 0);
+                shard.applyRemote(fromB, B);
+                grown = true;
+            }
+            assertTrue(slices < 10_000, "bounded");
+        }
+        assertTrue(slices > 10, "in slices of about 100 entries, not one go: " + slices);
+        assertEquals(5000, shard.remoteDropped());
+        assertEquals(20_000, shard.remotePeers());
+        assertEquals(20_000, shard.peers(false));
     }
 
     private void clean(int tick) {
