@@ -56,14 +56,16 @@ public final class SwarmShard {
     private ChangeBuffer changes;
     private final RemotePeers remote4;
     private final RemotePeers remote6;
-    /** Position of the cleaning pass's sweep over remote4 then remote6 slots. */
-    private int remoteSweep;
+    /** The cleaning pass's sweep over remote4 (family 0) then remote6: position, -1 = not started. */
+    private int sweepFamily;
+    private int sweepPos = -1;
+    private int sweepGrowths;
     /** Origins whose peers are being removed (bit per origin), null when none; see {@link #dropOrigin}. */
     private long[] dropping;
-    /** Position of the drop walk over remote4 then remote6 slots, and their sizes when it started. */
-    private int dropCursor;
-    private int dropSlots4;
-    private int dropSlots6;
+    /** The drop walk over remote4 (family 0) then remote6: position, -1 = not started. */
+    private int dropFamily;
+    private int dropPos = -1;
+    private int dropGrowths;
     private long remoteApplied;
     private long remoteIgnored;
     private long remoteRefused;
@@ -296,13 +298,8 @@ public final class SwarmShard {
         if (origin < 0 || origin > RemotePeers.MAX_ORIGIN) return;
         if (dropping == null) dropping = new long[(RemotePeers.MAX_ORIGIN >> 6) + 1];
         dropping[origin >> 6] |= 1L << origin;
-        restartDropWalk(); // an origin added mid-walk may have entries behind the cursor
-    }
-
-    private void restartDropWalk() {
-        dropCursor = 0;
-        dropSlots4 = remote4.slots();
-        dropSlots6 = remote6.slots();
+        dropFamily = 0; // an origin added mid-walk may have entries behind the cursor: walk again
+        dropPos = -1;
     }
 
     /** A drop walk is pending (the worker starts cleaning for it). */
@@ -312,36 +309,48 @@ public final class SwarmShard {
 
     /**
      * Visits about {@code budget} remote entries of the drop walk, removing those of the dropping
-     * origins with their peers. Returns true when the walk is through both tables. A table that
-     * grew meanwhile (a remote batch between slices) moved its entries: the walk starts again.
+     * origins with their peers. Returns true when the walk is through both tables.
      */
     private boolean dropSlice(int budget) {
-        if (remote4.slots() != dropSlots4 || remote6.slots() != dropSlots6) restartDropWalk();
-        int end = dropCursor + budget;
-        while (dropCursor < end) {
-            boolean v6 = dropCursor >= dropSlots4;
+        for (int spent = 0; spent < budget; ) {
+            boolean v6 = dropFamily == 1;
             RemotePeers remote = v6 ? remote6 : remote4;
-            int slot = v6 ? dropCursor - dropSlots4 : dropCursor;
-            if (slot >= remote.slots()) {
+            dropPos = walkFrom(remote, dropPos, dropGrowths);
+            dropGrowths = remote.growths();
+            if (dropPos == RemotePeers.END) {
+                dropPos = -1;
+                if (!v6) {
+                    dropFamily = 1;
+                    continue;
+                }
+                dropFamily = 0;
                 dropping = null;
-                dropCursor = 0;
                 return true;
             }
-            if (remote.usedAt(slot) && (dropping[remote.originAt(slot) >> 6] & 1L << remote.originAt(slot)) != 0) {
-                int t = table.find(remote.hash0At(slot), remote.hash1At(slot), remote.hash2At(slot));
+            spent++;
+            int origin = remote.usedAt(dropPos) ? remote.originAt(dropPos) : -1;
+            if (origin >= 0 && (dropping[origin >> 6] & 1L << origin) != 0) {
+                int t = table.find(remote.hash0At(dropPos), remote.hash1At(dropPos), remote.hash2At(dropPos));
                 if (t >= 0) {
-                    removePeer(t, v6, remote.address0At(slot), remote.address1At(slot), remote.keyAt(slot));
+                    removePeer(t, v6, remote.address0At(dropPos), remote.address1At(dropPos), remote.keyAt(dropPos));
                     remoteDropped++;
                 }
-                remote.removeSlot(slot); // a later entry may shift into this slot: look again
-                end--; // bounded: each removal counts against the budget
+                remote.removeSlot(dropPos); // a later entry may shift into this position: look again
             } else {
-                dropCursor++;
+                dropPos = remote.next(dropPos);
             }
         }
         return false;
     }
 
+    /**
+     * Where a walk over a remote table goes on: its first position when not started (-1), the
+     * start of its segment when a segment grew since the walk last looked (entries moved).
+     */
+    private static int walkFrom(RemotePeers remote, int pos, int growthsSeen) {
+        if (pos < 0) return remote.next(-1);
+        return remote.growths() != growthsSeen ? RemotePeers.segmentStart(pos) : pos;
+    }
 
     /** Peers here that came from other nodes. */
     public long remotePeers() {
@@ -485,21 +494,17 @@ public final class SwarmShard {
      */
     private boolean sweepRemote(int tick, int budget) {
         if (remote4.size() == 0 && remote6.size() == 0) {
-            remoteSweep = 0;
+            sweepFamily = 0;
+            sweepPos = -1;
             return true;
         }
-        int s4 = remote4.slots();
-        if (remoteSweep < s4) {
-            remoteSweep = remote4.expire(remoteSweep, budget, tick, timeoutTicks);
-            return false;
-        }
-        int at = remote6.expire(remoteSweep - s4, budget, tick, timeoutTicks);
-        if (at < remote6.slots()) {
-            remoteSweep = s4 + at;
-            return false;
-        }
-        remoteSweep = 0;
-        return true;
+        RemotePeers remote = sweepFamily == 0 ? remote4 : remote6;
+        sweepPos = remote.expire(walkFrom(remote, sweepPos, sweepGrowths), budget, tick, timeoutTicks);
+        sweepGrowths = remote.growths();
+        if (sweepPos != RemotePeers.END) return false;
+        sweepPos = -1;
+        sweepFamily ^= 1;
+        return sweepFamily == 0;
     }
 
     /** Removes a torrent with all its peers (purge). */
