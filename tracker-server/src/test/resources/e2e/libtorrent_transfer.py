@@ -91,6 +91,10 @@ def run_peer(role, torrent_path, save_path, bind_ip):
     report["finished"] = handle.status().is_seeding
     report.pop("scrape_asked", None)
     print(json.dumps(report), flush=True)
+    # cluster_transfer.py: keep the session (and so the peer in its swarm) until the test has looked
+    hold = os.environ.get("HOLD_FILE")
+    while hold and not os.path.exists(hold) and time.time() < deadline + DEADLINE_SECONDS:
+        alerts(ses)
 
 
 def run_pair(torrent_path, seed_dir, leech_dir, seed_ip, leech_ip):
