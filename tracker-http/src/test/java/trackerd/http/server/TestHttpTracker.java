@@ -40,7 +40,7 @@ final class TestHttpTracker implements AutoCloseable {
         WorkerThreadFactory threads = new WorkerThreadFactory("test", (t, e) -> e.printStackTrace());
         group = Epoll.isAvailable() && !nio ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
         TrackerClock clock = TrackerClock.start();
-        engine = new SwarmEngine(new SwarmSettings(config.swarm(), config.limits()), config.workers().swarmWorkers(),
+        engine = new SwarmEngine(SwarmSettings.ofThisJvm(config.swarm(), config.limits()), config.workers().swarmWorkers(),
             1024, bank, clock, new WorkerThreadFactory("test-swarm", (t, e) -> e.printStackTrace()));
         engine.start();
         try {
