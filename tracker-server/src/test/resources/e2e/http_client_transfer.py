@@ -13,7 +13,7 @@ DHT, local peer discovery, PEX, UPnP and NAT-PMP are off in both clients, so the
 only way to find each other. Transmission 3.00 ignores peers at 127.0.0.0/8 and ::1: run it with
 non-loopback addresses (the caller runs this inside a network namespace with
 documentation-range addresses on lo). Every wait is bounded; every client process is killed at
-the end.
+the end. A client killed by a signal gets one more attempt on a new torrent ("crashes" counts it).
 """
 import hashlib
 import json
@@ -116,8 +116,11 @@ def wait_for(condition, seconds):
     return condition()
 
 
-def main():
-    client, url, seed_ip, leech_ip, work = sys.argv[1:6]
+EXPECTED = [2, 0, 1]  # the leecher stays on as a seeder, one download counted
+
+
+def run_once(client, url, seed_ip, leech_ip, work):
+    """One seeder/leecher pair on a fresh torrent; the report, and the roles killed by a signal."""
     make_command = CLIENTS[client]
     torrent_path, seed_dir, digest, info_hash = make_torrent(url, work)
     leech_dir = os.path.join(work, "leech")
@@ -127,30 +130,49 @@ def main():
     report = {"client": client, "info_hash": info_hash.hex()}
     started = time.time()
     try:
-        processes["seed"] = subprocess.Popen(make_command("seed", torrent_path, seed_dir, seed_ip, free_port(seed_ip), work),
-                                             stdout=logs["seed"], stderr=subprocess.STDOUT)
+        processes["seed"] = subprocess.Popen(
+            make_command("seed", torrent_path, seed_dir, seed_ip, free_port(seed_ip), work),
+            stdout=logs["seed"], stderr=subprocess.STDOUT)
         report["seed_announced"] = bool(wait_for(lambda: (scrape(url, info_hash) or (0,))[0] == 1,
                                                  DEADLINE_SECONDS))
         report["seed_announced_after_s"] = round(time.time() - started, 1)
-        processes["leech"] = subprocess.Popen(make_command("leech", torrent_path, leech_dir, leech_ip, free_port(leech_ip), work),
-                                              stdout=logs["leech"], stderr=subprocess.STDOUT)
+        processes["leech"] = subprocess.Popen(
+            make_command("leech", torrent_path, leech_dir, leech_ip, free_port(leech_ip), work),
+            stdout=logs["leech"], stderr=subprocess.STDOUT)
         got = os.path.join(leech_dir, "payload.bin")
         report["same_hash"] = bool(wait_for(lambda: complete(got, digest), DEADLINE_SECONDS))
         report["leech_complete_after_s"] = round(time.time() - started, 1)
-        expected = (2, 0, 1)  # the leecher stays on as a seeder, one download counted
         # the completed announce may still be on its way: scrape until the counts settle
-        counts = wait_for(lambda: (lambda c: c if c == expected else None)(scrape(url, info_hash)), 15)
+        counts = wait_for(lambda: (lambda c: c if c is not None and list(c) == EXPECTED else None)(
+            scrape(url, info_hash)), 15)
         report["scrape"] = list(counts or scrape(url, info_hash) or [])
         report["scraped_after_s"] = round(time.time() - started, 1)
     finally:
+        # a client gone before we kill it, by a signal: a crash of the client, not a tracker answer
+        crashed = [role for role, p in processes.items() if p.poll() is not None and p.returncode < 0]
         for process in processes.values():
             if process.poll() is None:
                 process.kill()
             process.wait(timeout=10)
-    if not (report.get("same_hash") and report.get("scrape") == list(expected)):
+    if not (report.get("same_hash") and report.get("scrape") == EXPECTED):
         for role, log in logs.items():
             log.seek(0)
             report[role + "_log"] = log.read()[-3000:]
+    return report, crashed
+
+
+def main():
+    client, url, seed_ip, leech_ip, work = sys.argv[1:6]
+    # A client killed by a signal gets one more attempt on a new torrent (so the counts start
+    # from zero); the crash is reported, never hidden. A wrong transfer or count gets none.
+    crashes = []
+    for attempt in range(2):
+        report, crashed = run_once(client, url, seed_ip, leech_ip, os.path.join(work, "attempt%d" % attempt))
+        if not crashed:
+            break
+        crashes.extend(crashed)
+        print("%s %s crashed, trying again: %s" % (client, crashed, json.dumps(report)), file=sys.stderr, flush=True)
+    report["crashes"] = len(crashes)
     print(json.dumps(report), flush=True)
 
 

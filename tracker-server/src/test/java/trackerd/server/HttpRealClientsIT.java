@@ -113,6 +113,9 @@ class HttpRealClientsIT {
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, python.exitValue(), out);
         String result = out.strip().lines().reduce((a, b) -> b).orElse("");
+        if (!result.contains("\"crashes\": 0")) {
+            System.out.println(client + " crashed and was run again:\n" + out); // kept in the CI log
+        }
         assertTrue(result.contains("\"seed_announced\": true"), "a scrape counted the seeder: " + out);
         assertTrue(result.contains("\"same_hash\": true"), "file arrived intact: " + out
             + "\ntracker:\n" + tracker.output());
