@@ -23,7 +23,8 @@ else
   [ -f tracker-server/target/tracker.jar ] || mvn -B -q -DskipTests package -pl tracker-server -am
   taskset -c 0 java -Xms1g -Xmx1g -jar tracker-server/target/tracker.jar \
     --set "http.listen=[\"127.0.0.1:$port\"]" --set udp.enabled=false --set ws.enabled=false \
-    --set 'metrics.listen="127.0.0.1:0"' --set workers.socket_workers=1 >"$work/tracker.log" 2>&1 &
+    --set 'metrics.listen="127.0.0.1:0"' --set workers.socket_workers=1 \
+    --set limits.new_torrents_per_address_burst=0 >"$work/tracker.log" 2>&1 &
 fi
 tracker=$!
 trap 'kill $tracker 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -12,7 +12,7 @@ import trackerd.net.Cidr;
 /** The whole validated configuration, immutable. Built only by {@link ConfigLoader}. */
 public record TrackerConfig(
         Log log, Workers workers, Swarm swarm, Limits limits, Udp udp, Http http, Ws ws,
-        AccessList accessList, Metrics metrics, State state) {
+        AccessList accessList, Metrics metrics, State state, Cluster cluster) {
 
     public record Log(String level) {}
 
@@ -65,6 +65,24 @@ public record TrackerConfig(
 
     /** @param path the state directory; null when not set (nothing is kept across restarts) */
     public record State(Path path, int saveIntervalSeconds) {}
+
+    /**
+     * Cluster sync through Redis (issue 14).
+     *
+     * @param redis one URL, or several seed URLs of one Redis Cluster
+     * @param nodeId this node's name, 1-64 UTF-8 bytes (the default is resolved here: host name
+     *     plus a random suffix)
+     */
+    public record Cluster(boolean enabled, List<String> redis, String nodeId, int publishIntervalMs,
+                          int heartbeatSeconds) {
+        /** Longest node id: it travels in every message, behind a one-byte length. */
+        public static final int MAX_NODE_ID_BYTES = 64;
+
+        /** Several URLs: a Redis Cluster (sharded pub/sub). */
+        public boolean redisCluster() {
+            return redis.size() > 1;
+        }
+    }
 
     public static TrackerConfig from(ConfigValues v) throws ConfigException {
         if (v.get(WORKERS_SWARM_WORKERS) == 0 && v.get(WORKERS_SOCKET_WORKERS) != 1) {
@@ -130,7 +148,41 @@ public record TrackerConfig(
                 v.get(WS_IDLE_TIMEOUT_SECONDS), v.get(WS_PING_INTERVAL_SECONDS), v.get(WS_TLS_LISTEN)),
             access,
             new Metrics(v.get(METRICS_ENABLED), v.get(METRICS_LISTEN)),
-            new State(v.path(STATE_PATH), v.get(STATE_SAVE_INTERVAL_SECONDS)));
+            new State(v.path(STATE_PATH), v.get(STATE_SAVE_INTERVAL_SECONDS)),
+            cluster(v));
+    }
+
+    private static Cluster cluster(ConfigValues v) throws ConfigException {
+        String nodeId = v.get(CLUSTER_NODE_ID);
+        if (nodeId.isEmpty() && v.get(CLUSTER_ENABLED)) nodeId = defaultNodeId();
+        if (nodeId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Cluster.MAX_NODE_ID_BYTES) {
+            throw new ConfigException(CLUSTER_NODE_ID.path(), "at most " + Cluster.MAX_NODE_ID_BYTES + " bytes, got \""
+                + nodeId + "\"");
+        }
+        Cluster cluster = new Cluster(v.get(CLUSTER_ENABLED), v.get(CLUSTER_REDIS), nodeId,
+            v.get(CLUSTER_PUBLISH_INTERVAL_MS), v.get(CLUSTER_HEARTBEAT_SECONDS));
+        if (cluster.publishIntervalMs() > cluster.heartbeatSeconds() * 1000L) {
+            throw new ConfigException(CLUSTER_PUBLISH_INTERVAL_MS.path(),
+                "must not exceed cluster.heartbeat_seconds (" + cluster.heartbeatSeconds() + " s): each publish is"
+                    + " also a heartbeat");
+        }
+        return cluster;
+    }
+
+    /**
+     * Host name (or "node") plus 6 random hex digits: unique per start. The kernel's host name,
+     * not InetAddress.getLocalHost(), which may wait for DNS.
+     */
+    private static String defaultNodeId() {
+        String host;
+        try {
+            host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (java.io.IOException | RuntimeException e) {
+            host = "";
+        }
+        if (host.isEmpty()) host = "node";
+        if (host.length() > 48) host = host.substring(0, 48);
+        return host + "-" + String.format("%06x", new java.security.SecureRandom().nextInt(1 << 24));
     }
 
     private static void requireFile(ConfigKey<String> key, Path path, String because) throws ConfigException {

@@ -7,6 +7,7 @@ import static trackerd.config.ValueTypes.bool;
 import static trackerd.config.ValueTypes.cidrList;
 import static trackerd.config.ValueTypes.integer;
 import static trackerd.config.ValueTypes.oneOf;
+import static trackerd.config.ValueTypes.redisUrls;
 import static trackerd.config.ValueTypes.string;
 
 import java.net.InetSocketAddress;
@@ -162,6 +163,25 @@ public final class TrackerSchema {
                 + "A relative path is relative to the directory of this config file (not the working directory).",
             string());
 
+    public static final ConfigKey<Boolean> CLUSTER_ENABLED = key("cluster.enabled", "false",
+            "Share the swarms with other trackerd nodes through Redis: each node answers from its own\n"
+                + "memory and publishes what its clients change; one node needs nothing of this.",
+            bool());
+    public static final ConfigKey<List<String>> CLUSTER_REDIS = key("cluster.redis", "[\"redis://127.0.0.1:6379\"]",
+            "Redis to sync through: one redis:// (or rediss://) URL, or several seed URLs of one Redis Cluster\n"
+                + "(then sharded pub/sub, SPUBLISH). Credentials go in the URL: redis://:PASSWORD@HOST:PORT.",
+            redisUrls());
+    public static final ConfigKey<String> CLUSTER_NODE_ID = key("cluster.node_id", "\"\"",
+            "This node's name in the cluster, at most 64 bytes. Empty = host name plus a random suffix, new at each\n"
+                + "start (a restarted node is a new node: the others drop the old one's peers).",
+            string());
+    public static final ConfigKey<Integer> CLUSTER_PUBLISH_INTERVAL_MS = key("cluster.publish_interval_ms", "100",
+            "How often each node publishes its clients' changes (one message for all swarm workers).",
+            integer(10, 10_000));
+    public static final ConfigKey<Integer> CLUSTER_HEARTBEAT_SECONDS = key("cluster.heartbeat_seconds", "2",
+            "A node publishes at least this often; one silent for 3 x this long loses its peers on the others.",
+            integer(1, 300));
+
     public static final ConfigKey<Boolean> METRICS_ENABLED = key("metrics.enabled", "true", "Serve Prometheus metrics at GET /metrics.", bool());
     public static final ConfigKey<InetSocketAddress> METRICS_LISTEN = key("metrics.listen", "\"127.0.0.1:9969\"", "Metrics address; loopback only until you open it.", address());
 
@@ -222,6 +242,11 @@ public final class TrackerSchema {
         WS_PING_INTERVAL_SECONDS,
         ACCESS_LIST_MODE,
         ACCESS_LIST_PATH,
+        CLUSTER_ENABLED,
+        CLUSTER_REDIS,
+        CLUSTER_NODE_ID,
+        CLUSTER_PUBLISH_INTERVAL_MS,
+        CLUSTER_HEARTBEAT_SECONDS,
         METRICS_ENABLED,
         METRICS_LISTEN,
         STATE_PATH,
@@ -239,6 +264,7 @@ public final class TrackerSchema {
         TABLES.put("http.proxy", "Running behind a reverse proxy.");
         TABLES.put("ws", "WebTorrent over WebSocket: ws://HOST:6969");
         TABLES.put("access_list", "Which info hashes are served.");
+        TABLES.put("cluster", "Several nodes sharing one set of swarms through Redis.");
         TABLES.put("metrics", "Prometheus metrics.");
         TABLES.put("state", "Swarms that survive a restart.");
         return TABLES;

@@ -83,6 +83,37 @@ public final class ValueTypes {
         };
     }
 
+    /**
+     * A non-empty list of {@code redis://} or {@code rediss://} URLs with a host, e.g.
+     * {@code redis://:secret@10.0.0.5:6379/0}; checked here so a typo fails the start naming the key.
+     */
+    public static ValueType<List<String>> redisUrls() {
+        return raw -> {
+            List<String> out = new ArrayList<>();
+            for (Object item : list(raw, "redis:// URL strings")) {
+                if (!(item instanceof String s)) {
+                    throw new IllegalArgumentException("expected redis:// URL strings, got " + describe(item));
+                }
+                java.net.URI uri;
+                try {
+                    uri = new java.net.URI(s);
+                } catch (java.net.URISyntaxException e) {
+                    throw new IllegalArgumentException("not a URL: " + describe(s));
+                }
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                if (!scheme.equals("redis") && !scheme.equals("rediss")) {
+                    throw new IllegalArgumentException("expected a redis:// or rediss:// URL, got " + describe(s));
+                }
+                if (uri.getHost() == null) {
+                    throw new IllegalArgumentException("no host in " + describe(s));
+                }
+                out.add(s);
+            }
+            if (out.isEmpty()) throw new IllegalArgumentException("expected at least one redis:// URL");
+            return List.copyOf(out);
+        };
+    }
+
     private static List<?> list(Object raw, String what) {
         if (raw instanceof List<?> l) return l;
         throw new IllegalArgumentException("expected an array of " + what + ", got " + describe(raw));

@@ -54,9 +54,12 @@ final class SwarmMetrics {
                 "swarm_kind", "bittorrent");
             internalErrors = bank.counter("tracker_swarm_internal_errors",
                 "Requests, commands or cycles a swarm worker failed on (a bug: counted, the worker goes on)");
-            wsTorrents = bank.gauge("tracker_ws_torrents", "WebTorrent torrents with at least one peer");
-            wsSeeders = bank.gauge("tracker_ws_peers", "WebTorrent peers in all swarms", "status", "seeder");
-            wsLeechers = bank.gauge("tracker_ws_peers", "WebTorrent peers in all swarms", "status", "leecher");
+            wsTorrents = bank.gauge("tracker_torrents", "Torrents held, by swarm kind", "swarm_kind", "webtorrent");
+            // browsers pick their own WebRTC addresses: the tracker knows no IP version of a WebTorrent peer
+            wsSeeders = bank.gauge("tracker_peers", peers, "swarm_kind", "webtorrent", "ip_version", "none",
+                "status", "seeder");
+            wsLeechers = bank.gauge("tracker_peers", peers, "swarm_kind", "webtorrent", "ip_version", "none",
+                "status", "leecher");
             wsExpired = bank.counter("tracker_ws_peers_expired", "WebTorrent peers removed after the peer timeout");
             wsOffersRelayed = bank.counter("tracker_ws_offers_routed",
                 "WebRTC offers the swarms gave a recipient (one per recipient; delivery is counted by the loops)");

@@ -23,6 +23,8 @@ import trackerd.net.InfoHashes;
  * </ul>
  */
 public final class SwarmShard {
+    /** Largest origin index of a remote peer ({@link #applyRemote}). */
+    public static final int MAX_ORIGIN = RemotePeers.MAX_ORIGIN;
     private final TorrentTable table = new TorrentTable();
     private final PeerStore store4;
     private final PeerStore store6;
@@ -57,6 +59,26 @@ public final class SwarmShard {
     /** Cleaning: the BitTorrent table's pass is done, the WebTorrent table's is under way. */
     private boolean cleaningWs;
 
+    // cluster (issue 14): see applyRemote and swapChanges
+    /** Where this shard's own clients' changes go for the cluster publisher; null when the cluster is off. */
+    private ChangeBuffer changes;
+    private final RemotePeers remote4;
+    private final RemotePeers remote6;
+    /** The cleaning pass's sweep over remote4 (family 0) then remote6: position, -1 = not started. */
+    private int sweepFamily;
+    private int sweepPos = -1;
+    private int sweepGrowths;
+    /** Origins whose peers are being removed (bit per origin), null when none; see {@link #dropOrigin}. */
+    private long[] dropping;
+    /** The drop walk over remote4 (family 0) then remote6: position, -1 = not started. */
+    private int dropFamily;
+    private int dropPos = -1;
+    private int dropGrowths;
+    private long remoteApplied;
+    private long remoteIgnored;
+    private long remoteRefused;
+    private long remoteDropped;
+
     /** @param shards how many shards share {@code limits.max_torrents} */
     public SwarmShard(SwarmSettings settings, int shards) {
         this.maxTorrents = settings.maxTorrentsPerShard(shards);
@@ -70,6 +92,8 @@ public final class SwarmShard {
         random = seeds.nextLong();
         ws = new WsSwarms(maxPeersPerTorrent, (settings.swarm().peerTimeoutSeconds() + PeerStore.TICK_SECONDS - 1)
             / PeerStore.TICK_SECONDS + 1, seeds.nextLong());
+        remote4 = new RemotePeers(false, seeds.nextLong());
+        remote6 = new RemotePeers(true, seeds.nextLong());
         newTorrents = new NewTorrentBudget(settings.newTorrentBurstPerShard(shards),
             settings.newTorrentsPerSecondPerShard(shards), seeds.nextLong());
         timeoutTicks = (settings.swarm().peerTimeoutSeconds() + PeerStore.TICK_SECONDS - 1) / PeerStore.TICK_SECONDS + 1;
@@ -108,6 +132,9 @@ public final class SwarmShard {
             if (t >= 0) {
                 long[] left = store.remove(table.peers(t, r.ipv6), k0, k1, key);
                 account(r.ipv6, -(store.removedSeeders + store.removedLeechers), -store.removedSeeders);
+                if (store.removedSeeders + store.removedLeechers > 0) {
+                    localChange(r, ChangeBuffer.STOPPED, tick, k0, k1, key);
+                }
                 table.setPeers(t, r.ipv6, left);
                 if (!table.hasPeers(t) && !keepIfCompleted(t, tick)) t = -1;
             }
@@ -157,13 +184,219 @@ public final class SwarmShard {
         } else if ((previous == PeerStore.WAS_SEEDER) != seeder) {
             account(r.ipv6, 0, seeder ? 1 : -1);
         }
-        if (r.event == AnnounceEvent.COMPLETED && previous != PeerStore.WAS_SEEDER) {
+        boolean completed = r.event == AnnounceEvent.COMPLETED && previous != PeerStore.WAS_SEEDER;
+        if (completed) {
             table.countCompleted(t);
             completedTotal++;
         }
+        localChange(r, (seeder ? ChangeBuffer.SEEDER : 0) | (completed ? ChangeBuffer.COMPLETED : 0), tick, k0, k1, key);
         int want = Math.min(r.numwant < 0 ? defaultNumwant : r.numwant, maxResponsePeers);
         r.peerCount = store.select(peers, k0, k1, key, seeder, want, r.peers, 0, nextRandom());
         fillCounts(r, t);
+    }
+
+    /**
+     * A local client changed a peer: it is a local peer from now on (no longer another node's),
+     * and the cluster publisher hears of it. Without a cluster and remote peers: two field reads.
+     */
+    private void localChange(SwarmRequest r, int flags, int tick, long k0, long k1, long key) {
+        RemotePeers remote = r.ipv6 ? remote6 : remote4;
+        if (remote.size() > 0) remote.remove(r.infoHash0, r.infoHash1, r.infoHash2, k0, k1, key);
+        ChangeBuffer out = changes;
+        if (out != null) {
+            out.add(r.infoHash0, r.infoHash1, r.infoHash2, flags | (r.ipv6 ? ChangeBuffer.IPV6 : 0), tick, key,
+                k0, k1);
+        }
+    }
+
+    /**
+     * Cluster: starts capturing this shard's own changes into {@code fresh} and returns the buffer
+     * that captured them until now (null the first time). Both pass between the shard's thread and
+     * the publisher through a {@link ShardCommand} and a queue; null stops capturing.
+     */
+    public ChangeBuffer swapChanges(ChangeBuffer fresh) {
+        ChangeBuffer old = changes;
+        changes = fresh;
+        return old;
+    }
+
+    /**
+     * Cluster: applies another node's changes (ticks already on this node's clock) as peers of
+     * {@code origin}, with the swarm rules of a local announce (limits, seeder counts, downloads;
+     * no per-address new-torrent budget: the origin node applied it). A change never overrides a
+     * local peer whose last announce here is as new or newer: with round-robin DNS one client
+     * announces to several nodes, and the newest announce decides where it is.
+     *
+     * @param origin 0..65534, the sending node's index on this node
+     */
+    public void applyRemote(ChangeBuffer batch, int origin) {
+        if (origin < 0 || origin > RemotePeers.MAX_ORIGIN) throw new IllegalArgumentException("origin " + origin);
+        for (int pos = 0, end = batch.size(); pos < end; pos = batch.next(pos)) {
+            applyRemote(batch, pos, origin);
+        }
+    }
+
+    private void applyRemote(ChangeBuffer b, int pos, int origin) {
+        int flags = b.flags(pos);
+        boolean ipv6 = (flags & ChangeBuffer.IPV6) != 0;
+        PeerStore store = ipv6 ? store6 : store4;
+        RemotePeers remote = ipv6 ? remote6 : remote4;
+        long h0 = b.hash0(pos);
+        long h1 = b.hash1(pos);
+        int h2 = b.hash2(pos);
+        long k0 = ipv6 ? b.address0(pos) : 0;
+        long k1 = ipv6 ? b.address1(pos) : 0;
+        long key = b.keyWord(pos);
+        int tick = b.tick(pos);
+        int t = table.find(h0, h1, h2);
+        if (t >= 0) {
+            long[] peers = table.peers(t, ipv6);
+            int at = store.find(peers, k0, k1, key);
+            if (at >= 0 && remote.origin(h0, h1, h2, k0, k1, key) < 0) {
+                int localTick = (int) peers[at + store.stride - 1] & PeerStore.TICK_MASK;
+                // ticks wrap: the local announce is as new or newer when it is less than half the range ahead
+                if (((localTick - tick) & PeerStore.TICK_MASK) < (PeerStore.TICK_MASK + 1) / 2) {
+                    remoteIgnored++;
+                    return;
+                }
+            }
+        }
+        if ((flags & ChangeBuffer.STOPPED) != 0) {
+            if (t >= 0) removePeer(t, ipv6, k0, k1, key);
+            remote.remove(h0, h1, h2, k0, k1, key);
+            remoteApplied++;
+            return;
+        }
+        boolean created = false;
+        if (t < 0) {
+            t = table.size() >= maxTorrents ? -1 : table.insert(h0, h1, h2);
+            if (t < 0) {
+                remoteRefused++;
+                return;
+            }
+            created = true;
+        }
+        boolean seeder = (flags & ChangeBuffer.SEEDER) != 0;
+        boolean shardFull = peers4 + 3 * peers6 >= maxPeersPerShard;
+        long[] peers = store.upsert(table.peers(t, ipv6), k0, k1, key, seeder, tick, shardFull ? 0 : maxPeersPerTorrent);
+        int previous = store.previous;
+        if (previous == PeerStore.REFUSED_FULL) {
+            if (created) table.remove(t);
+            remoteRefused++;
+            return;
+        }
+        table.setPeers(t, ipv6, peers);
+        if (previous == PeerStore.NEW) {
+            account(ipv6, 1, seeder ? 1 : 0);
+        } else if ((previous == PeerStore.WAS_SEEDER) != seeder) {
+            account(ipv6, 0, seeder ? 1 : -1);
+        }
+        if ((flags & ChangeBuffer.COMPLETED) != 0) table.countCompleted(t);
+        remote.put(h0, h1, h2, k0, k1, key, origin, tick);
+        remoteApplied++;
+    }
+
+    /** Removes one peer from torrent t, and the torrent when it was its last. */
+    private void removePeer(int t, boolean ipv6, long k0, long k1, long key) {
+        PeerStore store = ipv6 ? store6 : store4;
+        long[] left = store.remove(table.peers(t, ipv6), k0, k1, key);
+        account(ipv6, -(store.removedSeeders + store.removedLeechers), -store.removedSeeders);
+        table.setPeers(t, ipv6, left);
+        if (!table.used(t)) table.remove(t);
+    }
+
+    /**
+     * Cluster: removes every peer that came from {@code origin} (that node left or stopped
+     * heartbeating). The work is done by the cleaning slices that follow (the worker starts a
+     * pass at once): in one go it took 0.4 s per million remote peers, too long a stall for a
+     * swarm worker. Several origins may be dropping at once.
+     */
+    public void dropOrigin(int origin) {
+        if (origin < 0 || origin > RemotePeers.MAX_ORIGIN) return;
+        if (dropping == null) dropping = new long[(RemotePeers.MAX_ORIGIN >> 6) + 1];
+        dropping[origin >> 6] |= 1L << origin;
+        dropFamily = 0; // an origin added mid-walk may have entries behind the cursor: walk again
+        dropPos = -1;
+    }
+
+    /** A drop walk is pending (the worker starts cleaning for it). */
+    boolean dropPending() {
+        return dropping != null;
+    }
+
+    /**
+     * Visits about {@code budget} remote entries of the drop walk, removing those of the dropping
+     * origins with their peers. Returns true when the walk is through both tables.
+     */
+    private boolean dropSlice(int budget) {
+        for (int spent = 0; spent < budget; ) {
+            boolean v6 = dropFamily == 1;
+            RemotePeers remote = v6 ? remote6 : remote4;
+            dropPos = walkFrom(remote, dropPos, dropGrowths);
+            dropGrowths = remote.growths();
+            if (dropPos == RemotePeers.END) {
+                dropPos = -1;
+                if (!v6) {
+                    dropFamily = 1;
+                    continue;
+                }
+                dropFamily = 0;
+                dropping = null;
+                return true;
+            }
+            spent++;
+            int origin = remote.usedAt(dropPos) ? remote.originAt(dropPos) : -1;
+            if (origin >= 0 && (dropping[origin >> 6] & 1L << origin) != 0) {
+                int t = table.find(remote.hash0At(dropPos), remote.hash1At(dropPos), remote.hash2At(dropPos));
+                if (t >= 0) {
+                    removePeer(t, v6, remote.address0At(dropPos), remote.address1At(dropPos), remote.keyAt(dropPos));
+                    remoteDropped++;
+                }
+                remote.removeSlot(dropPos); // a later entry may shift into this position: look again
+            } else {
+                dropPos = remote.next(dropPos);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Where a walk over a remote table goes on: its first position when not started (-1), the
+     * start of its segment when a segment grew since the walk last looked (entries moved).
+     */
+    private static int walkFrom(RemotePeers remote, int pos, int growthsSeen) {
+        if (pos < 0) return remote.next(-1);
+        return remote.growths() != growthsSeen ? RemotePeers.segmentStart(pos) : pos;
+    }
+
+    /** Peers here that came from other nodes. */
+    public long remotePeers() {
+        return remote4.size() + remote6.size();
+    }
+
+    /** Bytes of the remote-peer side tables (their arrays). */
+    public long remotePeerTableBytes() {
+        return remote4.bytes() + remote6.bytes();
+    }
+
+    /** Remote changes applied. */
+    public long remoteApplied() {
+        return remoteApplied;
+    }
+
+    /** Remote changes ignored because a local announce of the same peer was as new or newer. */
+    public long remoteIgnored() {
+        return remoteIgnored;
+    }
+
+    /** Remote changes refused by a limit (torrents, peers). */
+    public long remoteRefused() {
+        return remoteRefused;
+    }
+
+    /** Remote peers removed because their node stopped heartbeating. */
+    public long remoteDropped() {
+        return remoteDropped;
     }
 
     /**
@@ -291,9 +524,9 @@ public final class SwarmShard {
         purgeStarted = false;
     }
 
-    /** A purge waits for a cleaning pass to start. */
+    /** A purge waits for a cleaning pass to start, or origins wait to be dropped. */
     boolean purgePending() {
-        return purge != null && !purgeStarted;
+        return (purge != null && !purgeStarted) || dropPending();
     }
 
     private void fillCounts(SwarmRequest r, int t) {
@@ -340,6 +573,9 @@ public final class SwarmShard {
      * pass has reached the end (the next call starts a new pass).
      */
     public boolean cleanSlice(int tick, int budget) {
+        // lost nodes' peers go first; a removal costs about 400 ns (a torrent lookup and a peer
+        // removal), 8 times a visited peer's cost, so the drop walk gets an eighth of the budget
+        if (dropping != null && !dropSlice(Math.max(1, budget / 8))) return false;
         if (cleaningWs) {
             if (!ws.cleanSlice(tick, budget, purgeStarted ? purge : null)) return false;
             cleaningWs = false;
@@ -379,6 +615,9 @@ public final class SwarmShard {
             if (table.hasPeers(t) || keepIfCompleted(t, tick)) {
                 cleanCursor = table.next(t);
             } // else removed: a later torrent may have shifted into t, look at t again
+        }
+        if (cleanCursor >= TorrentTable.END && !sweepRemote(tick, Math.max(1, budget - spent))) {
+            return false;
         }
         if (cleanCursor >= TorrentTable.END) {
             cleanCursor = -1;
@@ -424,6 +663,26 @@ public final class SwarmShard {
 
     public long wsExpiredPeers() {
         return ws.expired();
+    }
+
+    /**
+     * After the torrents: removes remote entries whose peer expired by the same rule (so the
+     * entry of a peer that expired or was purged does not outlive it by more than a pass).
+     * Returns true when the sweep is through both tables.
+     */
+    private boolean sweepRemote(int tick, int budget) {
+        if (remote4.size() == 0 && remote6.size() == 0) {
+            sweepFamily = 0;
+            sweepPos = -1;
+            return true;
+        }
+        RemotePeers remote = sweepFamily == 0 ? remote4 : remote6;
+        sweepPos = remote.expire(walkFrom(remote, sweepPos, sweepGrowths), budget, tick, timeoutTicks);
+        sweepGrowths = remote.growths();
+        if (sweepPos != RemotePeers.END) return false;
+        sweepPos = -1;
+        sweepFamily ^= 1;
+        return sweepFamily == 0;
     }
 
     /** Removes a torrent with all its peers (purge). */

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import trackerd.access.AccessList;
 import trackerd.access.AccessListFile.AccessListException;
 import trackerd.access.AccessListWatcher;
+import trackerd.cluster.ClusterNode;
 import trackerd.config.AccessMode;
 import trackerd.config.MemoryBudget;
 import trackerd.config.TrackerConfig;
@@ -159,6 +160,14 @@ public final class Daemon implements AutoCloseable {
             closeInReverse.add(stats);
             metricsServer.serve(stats);
             announce("stats http://" + SocketAddresses.format(metricsServer.address()) + "/stats");
+        }
+        if (config.cluster().enabled()) {
+            // closed before the engine: the publisher stops before the shards it asks for changes
+            ClusterNode cluster = ClusterNode.start(config.cluster(), engine, clock, metrics.bank(),
+                new WorkerThreadFactory("cluster-publisher", onWorkerDeath));
+            closeInReverse.add(cluster);
+            LOG.info("cluster: node {}, Redis {}", cluster.nodeId(), config.cluster().redisCluster()
+                ? "Cluster (" + config.cluster().redis().size() + " seeds)" : "pub/sub");
         }
         if (config.accessList().mode() != AccessMode.OFF) {
             // torrents a reloaded list forbids leave the swarms in the next cleaning pass

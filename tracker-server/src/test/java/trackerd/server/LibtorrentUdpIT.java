@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,10 +52,23 @@ class LibtorrentUdpIT {
     /** {@code launcher}: a command prefix for the peers (e.g. {@code ip netns exec NAME}). */
     static void assertTransfer(List<String> launcher, String url, String seedIp, String leechIp, Path work)
             throws IOException, InterruptedException {
+        assertTransfer(launcher, Map.of(), url, seedIp, leechIp, null, work);
+    }
+
+    /**
+     * @param environment added to the peers' environment (e.g. {@code SSL_CERT_FILE} naming a test CA)
+     * @param leechUrl null: both peers announce to {@code url}; else the leecher announces here
+     *     only and the seeder to {@code url} only (a mixed swarm, one info hash)
+     */
+    static void assertTransfer(List<String> launcher, Map<String, String> environment, String url, String seedIp,
+                               String leechIp, String leechUrl, Path work) throws IOException, InterruptedException {
         Files.createDirectories(work);
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("/usr/bin/python3", SCRIPT.toString(), url, seedIp, work.toString(), leechIp));
-        Process python = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (leechUrl != null) command.add(leechUrl);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process python = builder.start();
         assertTrue(python.waitFor(200, TimeUnit.SECONDS), "libtorrent run did not end");
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, python.exitValue(), out);

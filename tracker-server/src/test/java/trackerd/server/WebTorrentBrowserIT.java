@@ -35,15 +35,16 @@ class WebTorrentBrowserIT {
         Path key = dir.resolve("key.pem");
         TlsReloadIT.makePair("localhost", cert, key);
         try (TrackerProcess tracker = TrackerProcess.startOnLoopback(
-                "--set", "ws.listen=[\"127.0.0.1:0\", \"[::1]:0\"]",
-                "--set", "ws.tls_listen=[\"127.0.0.1:0\"]",
+                "--set", "ws.listen=[\"127.0.0.1:0\"]",
+                "--set", "http.listen=[\"[::1]:0\"]",
+                "--set", "http.tls.listen=[\"127.0.0.1:0\"]",
                 "--set", "http.tls.cert_path=\"" + cert + "\"", "--set", "http.tls.key_path=\"" + key + "\"")) {
             int ws4 = port(tracker, "ws 127\\.0\\.0\\.1");
-            int ws6 = port(tracker, "ws \\[::1\\]");
-            int wss = port(tracker, "wss 127\\.0\\.0\\.1");
-            transfer("ws://127.0.0.1:" + ws4);
-            transfer("ws://[::1]:" + ws6);
-            transfer("wss://127.0.0.1:" + wss);
+            int http6 = port(tracker, "http \\[::1\\]");
+            int https = port(tracker, "https 127\\.0\\.0\\.1");
+            transfer("ws://127.0.0.1:" + ws4); // a WebSocket-only listener
+            transfer("ws://[::1]:" + http6); // Upgrade: websocket on the HTTP port
+            transfer("wss://127.0.0.1:" + https); // the same through the HTTPS port
         }
     }
 

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
@@ -541,6 +542,11 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             } else if (closeAfterSeq < 0) {
                 closeAfterSeq = nextSeq - 1;
             }
+            return;
+        }
+        if (event instanceof SslHandshakeCompletionEvent handshake) {
+            // SslHandler closes the connection itself after a failed handshake
+            metrics.tlsHandshake(handshake.isSuccess());
             return;
         }
         if (event instanceof IdleStateEvent) {

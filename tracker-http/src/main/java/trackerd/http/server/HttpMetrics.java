@@ -35,6 +35,8 @@ final class HttpMetrics {
         final int openConnections;
         final int refusedConnections;
         final int proxyHeaderIgnored;
+        final int tlsHandshakes;
+        final int tlsHandshakeFailures;
 
         Definitions(MetricBank bank) {
             traffic = new TrafficMetrics.Definitions(bank, "http", TYPES, REQUEST_TYPES,
@@ -45,6 +47,11 @@ final class HttpMetrics {
                 "Connections closed at once because the protocol's max_connections were open", "protocol", "http");
             proxyHeaderIgnored = bank.counter("tracker_http_proxy_header_ignored",
                 "Requests that carried the proxy header from an address not in http.proxy.trusted");
+            tlsHandshakes = bank.counter("tracker_http_tls_handshakes",
+                "TLS handshakes completed on http.tls.listen");
+            tlsHandshakeFailures = bank.counter("tracker_http_tls_handshake_failures",
+                "TLS handshakes that failed on http.tls.listen: the client distrusts the certificate, speaks "
+                    + "plain HTTP, offers no common version or cipher, or closes before the handshake ends");
         }
     }
 
@@ -89,5 +96,10 @@ final class HttpMetrics {
 
     void proxyHeaderIgnored() {
         w.increment(d.proxyHeaderIgnored);
+    }
+
+    /** One per HTTPS connection, when its handshake ends. */
+    void tlsHandshake(boolean success) {
+        w.increment(success ? d.tlsHandshakes : d.tlsHandshakeFailures);
     }
 }

@@ -51,7 +51,7 @@ final class WsMetrics {
         final int[] errors = new int[Reason.values().length];
 
         Definitions(MetricBank bank) {
-            connections = bank.gauge("tracker_ws_connections", "WebSocket connections open (after the handshake)");
+            connections = bank.gauge("tracker_connections", "Connections open now, by protocol", "protocol", "ws");
             for (int i = 0; i < IN.length; i++) {
                 in[i] = bank.counter("tracker_ws_messages_received", "WebTorrent messages received by action",
                     "action", IN[i]);
@@ -67,12 +67,14 @@ final class WsMetrics {
                 }
             }
             for (int s = 1; s < WsDecodeStatus.COUNT; s++) {
-                decodeErrors[s] = bank.counter("tracker_ws_errors",
-                    "WebTorrent messages refused or connections closed, by reason", "reason", WsDecodeStatus.name(s));
+                decodeErrors[s] = bank.counter("tracker_errors",
+                    "Requests not served as asked, by protocol and reason (bad input, limits, access list, busy)",
+                    "protocol", "ws", "reason", WsDecodeStatus.name(s));
             }
             for (Reason reason : Reason.values()) {
-                errors[reason.ordinal()] = bank.counter("tracker_ws_errors",
-                    "WebTorrent messages refused or connections closed, by reason", "reason", reason.label);
+                errors[reason.ordinal()] = bank.counter("tracker_errors",
+                    "Requests not served as asked, by protocol and reason (bad input, limits, access list, busy)",
+                    "protocol", "ws", "reason", reason.label);
             }
         }
     }

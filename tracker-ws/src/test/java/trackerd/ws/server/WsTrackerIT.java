@@ -156,7 +156,7 @@ class WsTrackerIT {
             + out + "\"}", a.next(), "one answer per offer");
         assertEquals(1, metric("tracker_ws_relays", "kind", "offer", "result", "delivered"));
         assertEquals(1, metric("tracker_ws_relays", "kind", "answer", "result", "delivered"));
-        assertEquals(2, metric("tracker_ws_connections"));
+        assertEquals(2, metric("tracker_connections", "protocol", "ws"));
     }
 
     static String offerRelay(String hash, String from, String offerId) {
@@ -225,7 +225,7 @@ class WsTrackerIT {
         b.send(announce(HASH, peerId('B'), ""));
         assertEquals("{\"action\":\"announce\",\"interval\":" + INTERVAL + ",\"info_hash\":\"" + HASH
             + "\",\"complete\":0,\"incomplete\":2}", b.next(), "the connection stays usable");
-        assertEquals(1, metric("tracker_ws_errors", "reason", "peer_id_taken"));
+        assertEquals(1, metric("tracker_errors", "protocol", "ws", "reason", "peer_id_taken"));
     }
 
     @ParameterizedTest(name = "{0} socket workers")
@@ -244,8 +244,8 @@ class WsTrackerIT {
         a.send(announce(HASH, peerId('A'), ""));
         assertEquals("{\"action\":\"announce\",\"interval\":" + INTERVAL + ",\"info_hash\":\"" + HASH
             + "\",\"complete\":0,\"incomplete\":1}", a.next());
-        assertEquals(1, metric("tracker_ws_errors", "reason", "malformed_json"));
-        assertEquals(1, metric("tracker_ws_errors", "reason", "unknown_action"));
+        assertEquals(1, metric("tracker_errors", "protocol", "ws", "reason", "malformed_json"));
+        assertEquals(1, metric("tracker_errors", "protocol", "ws", "reason", "unknown_action"));
     }
 
     @Test
@@ -254,7 +254,7 @@ class WsTrackerIT {
         WsTestClient a = client();
         a.sendBinary(new byte[] {1, 2, 3});
         assertEquals(1003, a.closeCode.get(10, TimeUnit.SECONDS));
-        assertEquals(1, metric("tracker_ws_errors", "reason", "binary_frame"));
+        assertEquals(1, metric("tracker_errors", "protocol", "ws", "reason", "binary_frame"));
     }
 
     @Test
@@ -276,7 +276,7 @@ class WsTrackerIT {
         WsTestClient refused = new WsTestClient(clientLoops, address, "/", 1 << 16);
         toClose.add(refused);
         assertEquals(503, refused.refusedStatus.get(10, TimeUnit.SECONDS));
-        assertEquals(1, metric("tracker_ws_errors", "reason", "max_connections"));
+        assertEquals(1, metric("tracker_errors", "protocol", "ws", "reason", "max_connections"));
     }
 
     @Test

@@ -1,0 +1,340 @@
+package trackerd.cluster;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import trackerd.config.TrackerConfig;
+import trackerd.metrics.MetricBank;
+import trackerd.runtime.DistinctErrorLog;
+import trackerd.runtime.TrackerClock;
+import trackerd.runtime.WorkerThreadFactory;
+import trackerd.swarm.ChangeBuffer;
+import trackerd.swarm.SwarmEngine;
+import trackerd.swarm.SwarmShard;
+
+/**
+ * One trackerd node of a cluster (issue 14): its own clients' changes go out to the other nodes
+ * through Redis, theirs come in and are applied to this node's shards. No request waits for any
+ * of it: announces are answered from memory as on a single node.
+ *
+ * <ul>
+ *   <li><b>Out</b> (thread {@code cluster-publisher}): every {@code publish_interval_ms} each
+ *       shard swaps its change buffer ({@link ChangeCollector}); the filled ones are encoded into
+ *       one message ({@link ChangeBatchCodec}; several past 65,535 changes) with the next
+ *       sequence number and published. With no changes a message with none goes out every
+ *       {@code heartbeat_seconds}, and the key {@code trackerd:node:ID} is set with a TTL of
+ *       3 x heartbeat. A change reaches the other nodes within about 2 x the interval.
+ *   <li><b>In</b> (Lettuce's I/O thread): a message of another node is checked, split by shard
+ *       into {@link ChangeBuffer}s and queued as commands ({@link SwarmEngine#execute}), so each
+ *       shard is still written by its own thread only.
+ *   <li><b>Lost nodes</b>: a node that shuts down says so (a LEAVING message) and the others
+ *       drop its peers at once; a node not heard from for 2 x heartbeat (checked every publish
+ *       interval, so within 3 x heartbeat of its last message) loses its peers on every shard
+ *       ({@link SwarmShard#dropOrigin}, in cleaning slices). Not while this node's own Redis link is down: then
+ *       everyone looks silent, and remote peers just expire by the peer timeout.
+ *   <li><b>Redis down</b>: requests are served as ever; publishes fail and are counted (the
+ *       others see a gap); the link reconnects with backoff; one log line when it goes, one when
+ *       it comes back.
+ *   <li><b>Resync seam</b>: a node whose stream had a gap, that said it lost changes, or that we
+ *       hear for the first time is marked for resync ({@link NodeDirectory#takeResyncs}). The
+ *       resync itself (load that node's snapshot of its own peers from Redis, in the state file's
+ *       format, then apply the live stream) comes with the snapshot codec (branch {@code state});
+ *       until then {@link #resync} only counts and logs, and the node's peers come back as its
+ *       clients re-announce (within one announce interval).
+ * </ul>
+ */
+public final class ClusterNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+    private static final long MAX_CONNECT_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final TrackerConfig.Cluster config;
+    private final SwarmEngine engine;
+    private final TrackerClock clock;
+    private final ClusterMetrics metrics;
+    private final RedisLink link;
+    private final ChangeCollector collector;
+    private final NodeDirectory directory = new NodeDirectory();
+    private final ChangeBatchCodec.Writer writer;
+    private final ChangeBatchCodec.Header header = new ChangeBatchCodec.Header(); // guarded by onMessage
+    private final DistinctErrorLog errors = new DistinctErrorLog(LOG);
+    private final Thread publisher;
+    private final long intervalNanos;
+    private final long heartbeatNanos;
+    private volatile boolean running = true;
+    /** Set by a failed publish (any thread): the next message carries the LOST flag. */
+    private final AtomicBoolean lost = new AtomicBoolean();
+    // publisher thread only
+    private long sequence;
+    private boolean messageOpen;
+    private boolean messageLost;
+    private long lastPublishNanos;
+    private long lastHeartbeatKeyNanos;
+    private long linkUpSinceNanos;
+    private boolean reportedDown;
+    private long nextConnectNanos;
+    private long connectBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private ClusterNode(TrackerConfig.Cluster config, SwarmEngine engine, TrackerClock clock, MetricBank bank,
+                        WorkerThreadFactory threads) {
+        this.config = config;
+        this.engine = engine;
+        this.clock = clock;
+        this.metrics = new ClusterMetrics(bank.registry());
+        this.link = new RedisLink(config.redis());
+        this.collector = new ChangeCollector(engine, ChangeCollector.BUFFER_WORDS);
+        this.writer = new ChangeBatchCodec.Writer(config.nodeId());
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(config.publishIntervalMs());
+        this.heartbeatNanos = TimeUnit.SECONDS.toNanos(config.heartbeatSeconds());
+        this.publisher = threads.newThread(this::publishLoop);
+    }
+
+    /**
+     * Starts capturing changes and the publisher thread, which connects to Redis (and retries with
+     * backoff while it cannot: the tracker serves meanwhile).
+     */
+    public static ClusterNode start(TrackerConfig.Cluster config, SwarmEngine engine, TrackerClock clock,
+                                    MetricBank bank, WorkerThreadFactory threads) {
+        ClusterNode node = new ClusterNode(config, engine, clock, bank, threads);
+        node.collector.start();
+        node.publisher.start();
+        return node;
+    }
+
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    /** Other nodes heard from and not lost. Any thread. */
+    public int otherNodes() {
+        return directory.size();
+    }
+
+    private void publishLoop() {
+        long next = clock.nowNanos();
+        while (running) {
+            try {
+                cycle();
+            } catch (RuntimeException e) {
+                errors.log("cluster publisher cycle failed (it goes on)", e);
+            }
+            next += intervalNanos;
+            long now = clock.nowNanos();
+            if (next - now < 0) next = now; // late (a long GC, a slow Redis): do not catch up in a burst
+            else LockSupport.parkNanos(this, next - now);
+        }
+    }
+
+    /** One publish interval: connection, out, lost nodes, resync marks. */
+    private void cycle() {
+        long now = clock.nowNanos();
+        if (!link.connected()) {
+            if (now - nextConnectNanos < 0) return;
+            tryConnect(now);
+            if (!link.connected()) {
+                collector.drain(b -> { }); // nobody hears these: drop them, the others will resync
+                collector.flipAll();
+                return;
+            }
+        }
+        boolean up = link.up();
+        watchLink(up, now);
+        int nowTick = SwarmShard.tick(clock.nowSeconds());
+        collector.drain(buffer -> {
+            if (buffer.overflowed()) messageLost = true;
+            for (int pos = 0, end = buffer.size(); pos < end; pos = buffer.next(pos)) {
+                if (!messageOpen) open();
+                if (!writer.add(buffer, pos, nowTick)) {
+                    send(now);
+                    open();
+                    writer.add(buffer, pos, nowTick);
+                }
+            }
+        });
+        collector.flipAll();
+        if (messageOpen || messageLost || lost.get() || now - lastPublishNanos >= heartbeatNanos) {
+            if (!messageOpen) open();
+            send(now);
+        }
+        if (now - lastHeartbeatKeyNanos >= heartbeatNanos && up) {
+            lastHeartbeatKeyNanos = now;
+            link.heartbeatKey(config.nodeId(), clock.epochSecondsAt(clock.nowSeconds()), 3L * config.heartbeatSeconds())
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) metrics.publishFailures.incrementAndGet();
+                });
+        }
+        // lost nodes: only judged while our own link has been up long enough to have heard them
+        if (up && now - linkUpSinceNanos > 2 * heartbeatNanos) {
+            for (int origin : directory.removeSilentSince(now - 2 * heartbeatNanos)) {
+                metrics.nodesLost.incrementAndGet();
+                LOG.info("cluster: a node (origin {}) stopped heartbeating; removing its peers", origin);
+                engine.executeOnAll(shard -> shard.dropOrigin(origin));
+            }
+        }
+        metrics.nodes.set(directory.size());
+        for (String nodeId : directory.takeResyncs()) resync(nodeId);
+    }
+
+    private void open() {
+        writer.begin(++sequence, messageLost | lost.getAndSet(false));
+        messageLost = false;
+        messageOpen = true;
+    }
+
+    private void send(long now) {
+        byte[] message = writer.finish();
+        int changes = writer.count();
+        messageOpen = false;
+        lastPublishNanos = now;
+        metrics.messagesOut.incrementAndGet();
+        metrics.changesOut.addAndGet(changes);
+        metrics.bytesOut.addAndGet(message.length);
+        try {
+            link.publish(message).whenComplete((receivers, failure) -> {
+                if (failure != null) {
+                    metrics.publishFailures.incrementAndGet();
+                    lost.set(true);
+                }
+            });
+        } catch (RuntimeException e) { // rejected at once while disconnected
+            metrics.publishFailures.incrementAndGet();
+            lost.set(true);
+        }
+    }
+
+    private void tryConnect(long now) {
+        try {
+            link.connect(this::onMessage);
+            LOG.info("cluster: node {} connected to Redis {}{}", config.nodeId(), String.join(", ", redacted()),
+                config.redisCluster() ? " (Redis Cluster, sharded pub/sub)" : "");
+            connectBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
+            lost.set(true); // whatever was captured before this was not heard
+        } catch (RuntimeException e) {
+            if (!reportedDown) {
+                LOG.warn("cluster: cannot reach Redis {} ({}); serving this node's swarms alone, retrying",
+                    String.join(", ", redacted()), e.getMessage());
+                reportedDown = true;
+            }
+            metrics.redisUp.set(0);
+            nextConnectNanos = now + connectBackoffNanos;
+            connectBackoffNanos = Math.min(MAX_CONNECT_BACKOFF_NANOS, connectBackoffNanos * 2);
+        }
+    }
+
+    /** One log line when the link goes down, one when it is back. */
+    private void watchLink(boolean up, long now) {
+        if (up && metrics.redisUp.get() == 0) {
+            metrics.redisUp.set(1);
+            linkUpSinceNanos = now;
+            if (reportedDown) LOG.info("cluster: Redis connection is back");
+            reportedDown = false;
+        } else if (!up && metrics.redisUp.get() == 1) {
+            metrics.redisUp.set(0);
+            LOG.warn("cluster: lost the Redis connection; serving what this node has, reconnecting");
+            reportedDown = true;
+        }
+    }
+
+    /** URLs without passwords, for the log. */
+    private List<String> redacted() {
+        return config.redis().stream().map(u -> u.replaceAll("//[^@/]*@", "//***@")).toList();
+    }
+
+    /**
+     * Lettuce's I/O thread: a message from the channel. Synchronized because a Redis Cluster
+     * subscription may deliver from more than one connection (after a topology change); a few
+     * messages per interval, so the lock is never contended in practice.
+     */
+    private synchronized void onMessage(byte[] message) {
+        try {
+            int status = ChangeBatchCodec.read(message, header);
+            if (status != ChangeBatchCodec.OK) {
+                metrics.badMessages.incrementAndGet();
+                return;
+            }
+            if (header.nodeId.equals(config.nodeId())) return; // our own, echoed
+            metrics.messagesIn.incrementAndGet();
+            metrics.bytesIn.addAndGet(message.length);
+            metrics.changesIn.addAndGet(header.count);
+            if (header.leaving) {
+                int origin = directory.remove(header.nodeId);
+                if (origin >= 0) {
+                    LOG.info("cluster: node {} left; removing its peers", header.nodeId);
+                    engine.executeOnAll(shard -> shard.dropOrigin(origin));
+                }
+                return;
+            }
+            NodeDirectory.Arrival arrival = directory.onMessage(header.nodeId, header.sequence, clock.nowNanos());
+            int origin = directory.origin();
+            if (arrival == NodeDirectory.Arrival.REPEAT) return;
+            if (header.lost) directory.markResync(header.nodeId);
+            if (header.count > 0) apply(message, origin);
+        } catch (RuntimeException e) {
+            metrics.badMessages.incrementAndGet();
+            errors.log("cluster: a message could not be applied", e);
+        }
+    }
+
+    /** Splits a message by shard (two passes: sizes, then exactly sized buffers) and queues it. */
+    private void apply(byte[] message, int origin) {
+        int shards = engine.shards();
+        int[] words = new int[shards];
+        long now = clock.nowSeconds();
+        ChangeBatchCodec.forEachChange(message, header, now, (h0, h1, h2, flags, tick, key, a0, a1) ->
+            words[engine.shardOf(h0, h1, h2)] += (flags & ChangeBuffer.IPV6) != 0 ? 6 : 4);
+        ChangeBuffer[] perShard = new ChangeBuffer[shards];
+        for (int i = 0; i < shards; i++) {
+            if (words[i] > 0) perShard[i] = new ChangeBuffer(words[i]);
+        }
+        ChangeBatchCodec.forEachChange(message, header, now, (h0, h1, h2, flags, tick, key, a0, a1) ->
+            perShard[engine.shardOf(h0, h1, h2)].add(h0, h1, h2, flags, tick, key, a0, a1));
+        String nodeId = header.nodeId;
+        for (int i = 0; i < shards; i++) {
+            ChangeBuffer batch = perShard[i];
+            if (batch == null) continue;
+            if (!engine.execute(i, shard -> shard.applyRemote(batch, origin))) {
+                metrics.applyRefused.incrementAndGet();
+                directory.markResync(nodeId);
+            }
+        }
+    }
+
+    /**
+     * The seam for the snapshot resync (branch {@code state}): load {@code nodeId}'s snapshot of
+     * its own peers from Redis and apply it, then the live stream. Until then: counted and logged
+     * (once per node and cause is enough: a log line per gap would flood during a Redis outage).
+     */
+    private void resync(String nodeId) {
+        metrics.resyncsNeeded.incrementAndGet();
+        LOG.debug("cluster: node {} needs a resync (snapshot load not implemented yet: its peers return as they "
+            + "re-announce)", nodeId);
+    }
+
+    /**
+     * Stops publishing and capturing, tells the other nodes this node leaves (so they drop its
+     * peers at once instead of after 3 x heartbeat; at most a second's wait), and closes the
+     * Redis connections.
+     */
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(publisher);
+        try {
+            publisher.join(3_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        collector.stop();
+        if (!publisher.isAlive() && link.up()) {
+            writer.begin(++sequence, ChangeBatchCodec.FLAG_LEAVING);
+            try {
+                link.publish(writer.finish()).toCompletableFuture().get(1, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debug("cluster: could not say goodbye ({}); the others notice in 3 x heartbeat", e.toString());
+            }
+        }
+        link.close();
+    }
+}

@@ -1,0 +1,44 @@
+package trackerd.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Sequence numbers, resync marks and lost nodes, without Redis. */
+class NodeDirectoryTest {
+    final NodeDirectory directory = new NodeDirectory();
+
+    @Test
+    void aFirstMessageShouldAskForAResyncAndInOrderOnesShouldNot() {
+        assertEquals(NodeDirectory.Arrival.FIRST, directory.onMessage("a", 5, 0));
+        assertEquals(List.of("a"), directory.takeResyncs(), "a node heard for the first time: load its snapshot");
+        assertEquals(NodeDirectory.Arrival.IN_ORDER, directory.onMessage("a", 6, 1));
+        assertEquals(NodeDirectory.Arrival.IN_ORDER, directory.onMessage("a", 7, 2));
+        assertEquals(List.of(), directory.takeResyncs());
+    }
+
+    @Test
+    void aGapShouldMarkTheNodeAndARepeatShouldBeIgnored() {
+        directory.onMessage("a", 1, 0);
+        directory.takeResyncs();
+        assertEquals(NodeDirectory.Arrival.GAP, directory.onMessage("a", 3, 1));
+        assertEquals(NodeDirectory.Arrival.REPEAT, directory.onMessage("a", 3, 2));
+        assertEquals(NodeDirectory.Arrival.REPEAT, directory.onMessage("a", 2, 2));
+        assertEquals(List.of("a"), directory.takeResyncs());
+        assertEquals(NodeDirectory.Arrival.IN_ORDER, directory.onMessage("a", 4, 3));
+    }
+
+    @Test
+    void silentNodesShouldBeLostAndComeBackUnderANewOrigin() {
+        directory.onMessage("a", 1, 100);
+        int first = directory.origin();
+        directory.onMessage("b", 1, 200);
+        assertNotEquals(first, directory.origin());
+        assertEquals(List.of(first), directory.removeSilentSince(150));
+        assertEquals(1, directory.size());
+        assertEquals(NodeDirectory.Arrival.FIRST, directory.onMessage("a", 2, 300));
+        assertNotEquals(first, directory.origin(), "a late batch of the lost node cannot land on the new one");
+    }
+}
