@@ -23,7 +23,7 @@ import libtorrent_transfer as base
 
 def main():
     seed_url, leech_url, bind_ip, work, hold = sys.argv[1:6]
-    torrent_a, seed_dir, digest = base.make_torrent(seed_url, work)
+    torrent_a, seed_dir, digest = base.make_torrent([seed_url], work)
     meta = lt.bdecode(open(torrent_a, "rb").read())
     meta[b"announce"] = leech_url.encode()
     torrent_b = os.path.join(work, "leech.torrent")

@@ -51,7 +51,7 @@ class StatsPageBrowserIT {
                         return false;
                     }
                 }
-                return body.contains("\"torrents\":{\"bittorrent\":" + ProtocolTraffic.TORRENTS + "}");
+                return body.contains("\"torrents\":{\"bittorrent\":" + ProtocolTraffic.TORRENTS + ",");
             });
             for (ProtocolTraffic.Driver driver : drivers) {
                 Matcher rate = Pattern.compile("\"" + driver.protocol() + "\":\\{\"last_minute\":([0-9.]+)").matcher(json);
