@@ -29,6 +29,8 @@ public final class HttpFailures {
     public static final byte[] FORBIDDEN = body("info hash not served by this tracker");
     public static final byte[] TOO_MANY_TORRENTS = body("tracker is full: too many torrents");
     public static final byte[] TOO_MANY_PEERS = body("swarm is full: too many peers");
+    public static final byte[] TOO_MANY_NEW_TORRENTS = body("too many new torrents from this address: try again later");
+    public static final byte[] TRACKER_FULL_OF_PEERS = body("tracker is full: too many peers");
     public static final byte[] FULL_SCRAPE_DISABLED = body("full scrape is not served: give an info_hash");
     public static final byte[] INTERNAL_ERROR = body("internal tracker error");
     /** "tracker busy" without {@code retry in}; see {@link #busy(int)} for the BEP 31 form. */

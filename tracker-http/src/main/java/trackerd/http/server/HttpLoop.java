@@ -143,6 +143,12 @@ final class HttpLoop implements ResponseHandler {
                 return failure(alloc, Reason.TOO_MANY_TORRENTS, HttpFailures.TOO_MANY_TORRENTS, headOnly, connection);
             case TOO_MANY_PEERS:
                 return failure(alloc, Reason.TOO_MANY_PEERS, HttpFailures.TOO_MANY_PEERS, headOnly, connection);
+            case TOO_MANY_NEW_TORRENTS:
+                return failure(alloc, Reason.TOO_MANY_NEW_TORRENTS, HttpFailures.TOO_MANY_NEW_TORRENTS, headOnly,
+                    connection);
+            case TRACKER_FULL_OF_PEERS:
+                return failure(alloc, Reason.TRACKER_FULL_OF_PEERS, HttpFailures.TRACKER_FULL_OF_PEERS, headOnly,
+                    connection);
             case BUSY:
                 return failure(alloc, Reason.BUSY, settings.busyBody(), headOnly, connection);
             default:

@@ -205,6 +205,19 @@ class HttpTrackerIT {
         assertEquals(2.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "forbidden"));
     }
 
+    @Test
+    void aHostPastItsNewTorrentBudgetShouldGetAFailureReasonNotAnInternalError() throws Exception {
+        // one swarm worker, so the whole budget of 1 new torrent is one shard's
+        start("workers.swarm_workers=1", "limits.new_torrents_per_address_burst=1",
+            "limits.new_torrents_per_address_per_second=1");
+        HttpTestClient client = v4();
+        client.get(announceTarget(HASH_A, 1, 6881, 0, ""));
+        assertEquals("d14:failure reason56:too many new torrents from this address: try again latere",
+            client.get(announceTarget(HASH_B, 1, 6881, 0, "")).body());
+        assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "too_many_new_torrents"));
+        assertEquals(0.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "internal"));
+    }
+
     // ---------------------------------------------------------------- connections
 
     @Test
