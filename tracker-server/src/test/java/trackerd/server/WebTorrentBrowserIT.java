@@ -36,6 +36,10 @@ class WebTorrentBrowserIT {
         TlsReloadIT.makePair("localhost", cert, key);
         try (TrackerProcess tracker = TrackerProcess.startOnLoopback(
                 "--set", "ws.listen=[\"127.0.0.1:0\"]",
+                // WebTorrent clients re-announce with fresh offers every interval (announce interval / 5,
+                // at least 30 s): a WebRTC attempt that fails on a busy machine gets another within the
+                // transfer's 90 s, as it would for a real browser after its next announce
+                "--set", "swarm.announce_interval_seconds=150", "--set", "swarm.min_announce_interval_seconds=60",
                 "--set", "http.listen=[\"[::1]:0\"]",
                 "--set", "http.tls.listen=[\"127.0.0.1:0\"]",
                 "--set", "http.tls.cert_path=\"" + cert + "\"", "--set", "http.tls.key_path=\"" + key + "\"")) {
