@@ -24,7 +24,8 @@ record CommandLine(Action action, Path configFile, List<String> sets) {
           --version            print the version and exit
           --help               print this help and exit
 
-        Signals: SIGTERM/SIGINT stop gracefully (exit 0); SIGUSR1 reloads the access list.
+        Signals: SIGTERM/SIGINT stop gracefully (exit 0, saving the swarms when state.path is set);
+        SIGUSR1 and SIGHUP reload the access list and the TLS certificate.
         Exit codes: 0 stopped cleanly, 1 could not start (e.g. address in use), 2 bad config or
         arguments, 70 a worker thread died.
         """;
