@@ -62,6 +62,29 @@ class LibtorrentUdpIT {
      */
     static void assertTransfer(List<String> launcher, Map<String, String> environment, String url, String seedIp,
                                String leechIp, String leechUrl, Path work) throws IOException, InterruptedException {
+        String out = run(launcher, environment, url, seedIp, leechIp, leechUrl, work.resolve("1"));
+        String result = out.strip().lines().reduce((a, b) -> b).orElse("");
+        if (result.contains("\"finished\": false") && !result.matches(".*\"tracker_errors\": \\[[^\\]].*")) {
+            // both peers had their tracker answers but did not reach each other in time (a peer's
+            // connection attempt lost on a busy machine; libtorrent announces again only after the
+            // interval): one more attempt on a fresh torrent, the first one kept in the CI log
+            System.out.println("libtorrent peers did not connect, run again:\n" + out);
+            out = run(launcher, environment, url, seedIp, leechIp, leechUrl, work.resolve("2"));
+            result = out.strip().lines().reduce((a, b) -> b).orElse("");
+        }
+        if (!result.contains("\"crashes\": 0")) {
+            System.out.println("libtorrent peer crashed and was run again:\n" + out); // kept in the CI log
+        }
+        assertTrue(result.contains("\"same_hash\": true"), "file arrived intact: " + out);
+        assertTrue(result.contains("\"leecher\": {\"role\": \"leech\", \"tracker_replies\": "), out);
+        assertTrue(!result.contains("\"finished\": false"), "both peers finished: " + out);
+        assertTrue(!result.matches(".*\"tracker_errors\": \\[[^\\]].*"), "no tracker errors: " + out);
+        assertTrue(result.contains("\"scrape\": {\"complete\": 2, \"incomplete\": 0, \"downloaded\": 1}"),
+            "scrape after the transfer: two seeders, one download: " + out);
+    }
+
+    private static String run(List<String> launcher, Map<String, String> environment, String url, String seedIp,
+                              String leechIp, String leechUrl, Path work) throws IOException, InterruptedException {
         Files.createDirectories(work);
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("/usr/bin/python3", SCRIPT.toString(), url, seedIp, work.toString(), leechIp));
@@ -72,15 +95,6 @@ class LibtorrentUdpIT {
         assertTrue(python.waitFor(200, TimeUnit.SECONDS), "libtorrent run did not end");
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, python.exitValue(), out);
-        String result = out.strip().lines().reduce((a, b) -> b).orElse("");
-        if (!result.contains("\"crashes\": 0")) {
-            System.out.println("libtorrent peer crashed and was run again:\n" + out); // kept in the CI log
-        }
-        assertTrue(result.contains("\"same_hash\": true"), "file arrived intact: " + out);
-        assertTrue(result.contains("\"leecher\": {\"role\": \"leech\", \"tracker_replies\": "), out);
-        assertTrue(!result.contains("\"finished\": false"), "both peers finished: " + out);
-        assertTrue(!result.matches(".*\"tracker_errors\": \\[[^\\]].*"), "no tracker errors: " + out);
-        assertTrue(result.contains("\"scrape\": {\"complete\": 2, \"incomplete\": 0, \"downloaded\": 1}"),
-            "scrape after the transfer: two seeders, one download: " + out);
+        return out;
     }
 }

@@ -1,6 +1,7 @@
 package trackerd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -58,11 +59,25 @@ class WebTorrentBrowserIT {
     }
 
     static void transfer(String trackerUrl) throws Exception {
+        String first = attempt(trackerUrl);
+        if (first == null) return;
+        // two browsers that got their offers and answers relayed may still fail to open the WebRTC
+        // connection on a busy machine (ICE on loopback): one more pair of fresh browsers, the first
+        // attempt kept in the CI log
+        System.out.println("WebRTC transfer through " + trackerUrl + " did not complete, run again:\n" + first);
+        String second = attempt(trackerUrl);
+        assertNull(second, "transfer through " + trackerUrl + " failed twice:\n" + second);
+    }
+
+    /** One transfer; null when the bytes arrived intact, else what the browsers printed. */
+    static String attempt(String trackerUrl) throws Exception {
         Process node = new ProcessBuilder("node", "transfer.mjs", trackerUrl).directory(BROWSER.toFile())
             .redirectErrorStream(true).start();
         String output = new String(node.getInputStream().readAllBytes());
         assertTrue(node.waitFor(120, TimeUnit.SECONDS), "transfer through " + trackerUrl + " did not end");
+        if (node.exitValue() == 3) return output; // timed out: the peers never connected
         assertEquals(0, node.exitValue(), "transfer through " + trackerUrl + " failed:\n" + output);
         assertTrue(output.contains("downloaded 2097152 bytes"), output);
+        return null;
     }
 }
