@@ -100,6 +100,9 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
+            if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+                loop.metrics.received(ipv6, ((WebSocketFrame) msg).content().readableBytes());
+            }
             if (!open) return;
             if (msg instanceof TextWebSocketFrame text) {
                 loop.onMessage(this, text.content());
@@ -146,6 +149,16 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
             dropPeers(hashes, hashCount);
         }
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * Whether an open channel's peer is an IPv6 address, as the {@code ipv6} field says for this
+     * connection's: for counting relays by their recipient's IP version without a pipeline
+     * lookup (a channel caches its remote address, so this allocates nothing).
+     */
+    static boolean ipv6(Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress remote
+            && !(remote.getAddress() instanceof Inet4Address);
     }
 
     /**

@@ -118,18 +118,17 @@ final class WsLoop implements ResponseHandler {
         WsRequest r = request;
         int status = decoder.decode(frame, r);
         if (status != WsDecodeStatus.OK) {
-            metrics.received(WsMetrics.IN_INVALID);
             metrics.decodeError(status);
             ByteBuf out = connection.channel.alloc().buffer(128);
             encoder.failure(out, status, r.action, r.hasInfoHash ? r.infoHash : null);
-            send(connection, out, WsMetrics.OUT_FAILURE);
+            send(connection, out, WsMetrics.FAILURE);
             return;
         }
         if (r.action == WsRequest.ACTION_SCRAPE) {
-            metrics.received(WsMetrics.IN_SCRAPE);
+            metrics.request(WsMetrics.SCRAPE, connection.ipv6);
             scrape(connection, r);
         } else {
-            metrics.received(WsMetrics.IN_ANNOUNCE);
+            metrics.request(WsMetrics.ANNOUNCE, connection.ipv6);
             announce(connection, r, frame);
         }
     }
@@ -237,7 +236,7 @@ final class WsLoop implements ResponseHandler {
         metrics.error(reason);
         ByteBuf out = connection.channel.alloc().buffer(128);
         encoder.failure(out, text, action, infoHash);
-        send(connection, out, WsMetrics.OUT_FAILURE);
+        send(connection, out, WsMetrics.FAILURE);
     }
 
     // ---------------------------------------------------------------- answers from the swarm
@@ -277,7 +276,7 @@ final class WsLoop implements ResponseHandler {
             if (open) {
                 ByteBuf out = connection.channel.alloc().buffer(160);
                 encoder.announceReply(out, id, settings.intervalSeconds(), q.seeders, q.leechers);
-                send(connection, out, WsMetrics.OUT_ANNOUNCE);
+                send(connection, out, WsMetrics.ANNOUNCE);
             }
             if (relay != null && open) {
                 peer.set(q.peerId0, q.peerId1, q.peerId2);
@@ -308,9 +307,9 @@ final class WsLoop implements ResponseHandler {
             }
             ByteBuf out = channel.alloc().buffer(length + RelayMessage.OVERHEAD_BYTES);
             encode(out, kind, frame, start, length);
+            metrics.sent(WsConnection.ipv6(channel), out.readableBytes());
             channel.write(new TextWebSocketFrame(out), channel.voidPromise());
             metrics.relay(kind, WsMetrics.DELIVERED);
-            metrics.sent(kind == WsMetrics.RELAY_OFFER ? WsMetrics.OUT_OFFER : WsMetrics.OUT_ANSWER);
             markRelayFlush(channel);
             return;
         }
@@ -361,7 +360,7 @@ final class WsLoop implements ResponseHandler {
         }
         ByteBuf out = connection.channel.alloc().buffer(64 + 90 * n);
         encoder.scrapeReply(out, scrapeWords, scrapeResults, n);
-        send(connection, out, WsMetrics.OUT_SCRAPE);
+        send(connection, out, WsMetrics.SCRAPE);
     }
 
     private void refuseStatus(WsConnection connection, RequestStatus status) {
@@ -434,14 +433,18 @@ final class WsLoop implements ResponseHandler {
 
     // ---------------------------------------------------------------- out
 
-    /** Writes a message to a connection; flushed at the end of the batch. */
-    void send(WsConnection connection, ByteBuf out, int kind) {
+    /**
+     * Writes a reply to the connection that asked ({@code type}: {@link WsMetrics#ANNOUNCE},
+     * {@link WsMetrics#SCRAPE} or {@link WsMetrics#FAILURE}); flushed at the end of the batch.
+     */
+    void send(WsConnection connection, ByteBuf out, int type) {
         if (!connection.open) {
             out.release();
             return;
         }
+        metrics.response(type, connection.ipv6);
+        metrics.sent(connection.ipv6, out.readableBytes());
         connection.channel.write(new TextWebSocketFrame(out), connection.channel.voidPromise());
-        metrics.sent(kind);
         if (!connection.flushPending) {
             if (toFlushCount == toFlush.length) {
                 connection.channel.flush();
@@ -481,9 +484,9 @@ final class WsLoop implements ResponseHandler {
             }
             ByteBuf out = channel.alloc().buffer(m.length);
             out.writeBytes(m.bytes, 0, m.length);
+            metrics.sent(WsConnection.ipv6(channel), m.length);
             channel.write(new TextWebSocketFrame(out), channel.voidPromise());
             metrics.relay(m.kind, WsMetrics.DELIVERED);
-            metrics.sent(m.kind == WsMetrics.RELAY_OFFER ? WsMetrics.OUT_OFFER : WsMetrics.OUT_ANSWER);
             markRelayFlush(channel);
         } finally {
             m.home.giveBack(m);

@@ -1,25 +1,33 @@
 package trackerd.ws.server;
 
+import java.util.ArrayList;
+import java.util.List;
 import trackerd.metrics.MetricBank;
 import trackerd.metrics.MetricWriter;
+import trackerd.metrics.TrafficMetrics;
 import trackerd.ws.protocol.WsDecodeStatus;
 
 /**
  * WebTorrent counters of one event loop, written into its loop's single writer (only on that
- * loop). Definitions are made once per process ({@link Definitions}).
+ * loop). Definitions are made once per process ({@link Definitions}), so counting is an array
+ * index and an add: no allocation, no lookup.
+ *
+ * <p>Messages are counted in the protocol-wide families of {@link TrafficMetrics} with
+ * {@code protocol="ws"}: announces and scrapes (an answer is an announce, without a reply of its
+ * own) by the connection's IP version, their replies ({@code announce}, {@code scrape},
+ * {@code failure}), errors by reason (the decoder's statuses and {@link Reason}), and text and
+ * binary frame payload bytes in and out (relayed offers and answers included, by the recipient's
+ * IP version; frame headers, the upgrade request and control frames not). What only WebTorrent
+ * has stays in its own family: {@code tracker_ws_relays} (what became of each relayed offer and
+ * answer).
  */
 final class WsMetrics {
-    static final int IN_ANNOUNCE = 0;
-    static final int IN_SCRAPE = 1;
-    static final int IN_INVALID = 2;
-    private static final String[] IN = {"announce", "scrape", "invalid"};
-
-    static final int OUT_ANNOUNCE = 0;
-    static final int OUT_SCRAPE = 1;
-    static final int OUT_OFFER = 2;
-    static final int OUT_ANSWER = 3;
-    static final int OUT_FAILURE = 4;
-    private static final String[] OUT = {"announce", "scrape", "offer", "answer", "failure"};
+    static final int ANNOUNCE = 0;
+    static final int SCRAPE = 1;
+    /** A {@code "failure reason"} reply. */
+    static final int FAILURE = 2;
+    private static final String[] TYPES = {"announce", "scrape", "failure"};
+    private static final int REQUEST_TYPES = 2;
 
     static final int RELAY_OFFER = 0;
     static final int RELAY_ANSWER = 1;
@@ -39,26 +47,26 @@ final class WsMetrics {
         FULL_SCRAPE, PEER_ID_TAKEN, ONE_PEER_ID_PER_TORRENT, TOO_MANY_TORRENTS_PER_CONNECTION, TOO_MANY_TORRENTS,
         TOO_MANY_PEERS, TOO_MANY_NEW_TORRENTS, TRACKER_FULL_OF_PEERS, NO_PENDING_OFFER, INTERNAL, CLOSE_COMMAND_LOST;
 
-        final String label = name().toLowerCase();
+        final String label = name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** Indexes into every writer, defined once per process. */
     static final class Definitions {
+        final TrafficMetrics.Definitions traffic;
         final int connections;
-        final int[] in = new int[IN.length];
-        final int[] out = new int[OUT.length];
         final int[] relays = new int[2 * RESULTS.length];
+        /** Error index (into {@code traffic}'s reasons) by decoder status, and by {@link Reason}. */
         final int[] decodeErrors = new int[WsDecodeStatus.COUNT];
         final int[] errors = new int[Reason.values().length];
 
         Definitions(MetricBank bank) {
+            // one label, one counter: a decoder status and a Reason of the same name
+            // (frame_too_large) share it
+            List<String> reasons = new ArrayList<>();
+            for (int s = 1; s < WsDecodeStatus.COUNT; s++) decodeErrors[s] = indexOf(reasons, WsDecodeStatus.name(s));
+            for (Reason reason : Reason.values()) errors[reason.ordinal()] = indexOf(reasons, reason.label);
+            traffic = new TrafficMetrics.Definitions(bank, "ws", TYPES, REQUEST_TYPES, reasons.toArray(new String[0]));
             connections = bank.gauge("tracker_connections", "Connections open now, by protocol", "protocol", "ws");
-            for (int i = 0; i < IN.length; i++) {
-                in[i] = bank.counter("tracker_ws_messages_received", "WebTorrent messages received by action",
-                    "action", IN[i]);
-            }
-            for (int i = 0; i < OUT.length; i++) {
-                out[i] = bank.counter("tracker_ws_messages_sent", "WebTorrent messages sent by kind", "kind", OUT[i]);
-            }
             for (int k = 0; k < 2; k++) {
                 for (int r = 0; r < RESULTS.length; r++) {
                     relays[k * RESULTS.length + r] = bank.counter("tracker_ws_relays",
@@ -66,26 +74,25 @@ final class WsMetrics {
                         "kind", k == 0 ? "offer" : "answer", "result", RESULTS[r]);
                 }
             }
-            for (int s = 1; s < WsDecodeStatus.COUNT; s++) {
-                decodeErrors[s] = bank.counter("tracker_errors",
-                    "Requests not served as asked, by protocol and reason (bad input, limits, access list, busy)",
-                    "protocol", "ws", "reason", WsDecodeStatus.name(s));
-            }
-            for (Reason reason : Reason.values()) {
-                errors[reason.ordinal()] = bank.counter("tracker_errors",
-                    "Requests not served as asked, by protocol and reason (bad input, limits, access list, busy)",
-                    "protocol", "ws", "reason", reason.label);
-            }
+        }
+
+        private static int indexOf(List<String> labels, String label) {
+            int at = labels.indexOf(label);
+            if (at >= 0) return at;
+            labels.add(label);
+            return labels.size() - 1;
         }
     }
 
     private final Definitions d;
     private final MetricWriter w;
+    private final TrafficMetrics t;
     private long open;
 
     WsMetrics(Definitions definitions, MetricWriter loopWriter) {
         d = definitions;
         w = loopWriter;
+        t = new TrafficMetrics(definitions.traffic, loopWriter);
     }
 
     void opened() {
@@ -96,12 +103,24 @@ final class WsMetrics {
         w.set(d.connections, --open);
     }
 
-    void received(int action) {
-        w.increment(d.in[action]);
+    /** A valid message: {@link #ANNOUNCE} or {@link #SCRAPE}. */
+    void request(int type, boolean ipv6) {
+        t.request(type, ipv6);
     }
 
-    void sent(int kind) {
-        w.increment(d.out[kind]);
+    /** A reply written to the asking connection: {@link #ANNOUNCE}, {@link #SCRAPE} or {@link #FAILURE}. */
+    void response(int type, boolean ipv6) {
+        t.response(type, ipv6);
+    }
+
+    /** Payload bytes of a data frame read. */
+    void received(boolean ipv6, int bytes) {
+        t.received(ipv6, bytes);
+    }
+
+    /** Payload bytes of a text frame written (a reply or a relay). */
+    void sent(boolean ipv6, int bytes) {
+        t.sent(ipv6, bytes);
     }
 
     void relay(int kind, int result) {
@@ -109,10 +128,10 @@ final class WsMetrics {
     }
 
     void decodeError(int status) {
-        w.increment(d.decodeErrors[status]);
+        t.error(d.decodeErrors[status]);
     }
 
     void error(Reason reason) {
-        w.increment(d.errors[reason.ordinal()]);
+        t.error(d.errors[reason.ordinal()]);
     }
 }

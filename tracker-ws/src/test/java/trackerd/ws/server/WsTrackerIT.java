@@ -159,6 +159,57 @@ class WsTrackerIT {
         assertEquals(2, metric("tracker_connections", "protocol", "ws"));
     }
 
+    @Test
+    void shouldCountMessagesRepliesAndPayloadBytesInTheProtocolWideFamilies() throws Exception {
+        start(1, 0);
+        WsTestClient a = client(); // IPv4
+        WsTestClient b = client(ws.addresses().get(1)); // IPv6
+        List<String> inV4 = new ArrayList<>();
+        List<String> inV6 = new ArrayList<>();
+        List<String> outV4 = new ArrayList<>();
+        List<String> outV6 = new ArrayList<>();
+        inV4.add(announce(HASH, peerId('A'), ""));
+        a.send(inV4.get(0));
+        outV4.add(a.next()); // announce reply
+        inV6.add(announce(HASH, peerId('B'), offers("OOOOOOOOOOOOOOOOOOO1")));
+        b.send(inV6.get(0));
+        outV6.add(b.next()); // announce reply
+        outV4.add(a.next()); // B's offer, relayed to A
+        inV4.add(answer(HASH, peerId('A'), peerId('B'), "OOOOOOOOOOOOOOOOOOO1"));
+        a.send(inV4.get(1));
+        outV6.add(b.next()); // A's answer, relayed to B
+        inV6.add("{\"action\":\"scrape\",\"info_hash\":\"" + HASH + "\"}");
+        b.send(inV6.get(1));
+        outV6.add(b.next()); // scrape reply
+        inV4.add("{\"action\":");
+        a.send(inV4.get(2));
+        String failure = a.next();
+        assertTrue(failure.startsWith("{\"failure reason\":"), failure);
+        outV4.add(failure);
+
+        // an answer is an announce with no reply of its own; a bad message is no request
+        assertEquals(2, metric("tracker_requests", "protocol", "ws", "type", "announce", "ip_version", "4"));
+        assertEquals(1, metric("tracker_requests", "protocol", "ws", "type", "announce", "ip_version", "6"));
+        assertEquals(1, metric("tracker_requests", "protocol", "ws", "type", "scrape", "ip_version", "6"));
+        assertEquals(0, metric("tracker_requests", "protocol", "ws", "type", "scrape", "ip_version", "4"));
+        assertEquals(1, metric("tracker_responses", "protocol", "ws", "type", "announce", "ip_version", "4"));
+        assertEquals(1, metric("tracker_responses", "protocol", "ws", "type", "announce", "ip_version", "6"));
+        assertEquals(1, metric("tracker_responses", "protocol", "ws", "type", "scrape", "ip_version", "6"));
+        assertEquals(1, metric("tracker_responses", "protocol", "ws", "type", "failure", "ip_version", "4"));
+        assertEquals(1, metric("tracker_errors", "protocol", "ws", "reason", "malformed_json"));
+        assertEquals(1, metric("tracker_ws_relays", "kind", "offer", "result", "delivered"));
+        assertEquals(1, metric("tracker_ws_relays", "kind", "answer", "result", "delivered"));
+        // frame payloads, relays by their recipient's IP version
+        assertEquals(utf8Bytes(inV4), metric("tracker_received_bytes", "protocol", "ws", "ip_version", "4"));
+        assertEquals(utf8Bytes(inV6), metric("tracker_received_bytes", "protocol", "ws", "ip_version", "6"));
+        assertEquals(utf8Bytes(outV4), metric("tracker_sent_bytes", "protocol", "ws", "ip_version", "4"));
+        assertEquals(utf8Bytes(outV6), metric("tracker_sent_bytes", "protocol", "ws", "ip_version", "6"));
+    }
+
+    static double utf8Bytes(List<String> messages) {
+        return messages.stream().mapToInt(m -> m.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).sum();
+    }
+
     static String offerRelay(String hash, String from, String offerId) {
         return "{\"action\":\"announce\",\"info_hash\":\"" + hash + "\",\"peer_id\":\"" + from + "\",\"offer_id\":\""
             + offerId + "\",\"offer\":" + OFFER + "}";
