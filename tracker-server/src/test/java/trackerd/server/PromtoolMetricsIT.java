@@ -39,6 +39,7 @@ class PromtoolMetricsIT {
         try (TrackerProcess tracker = TrackerProcess.startOnLoopback("--set", "http.tls.listen=[\"127.0.0.1:0\"]",
                 "--set", "http.tls.cert_path=\"" + cert + "\"", "--set", "http.tls.key_path=\"" + key + "\"")) {
             for (ProtocolTraffic.Driver driver : ProtocolTraffic.all(tracker)) driver.announce(0, 10);
+            ProtocolTraffic.ws(tracker.port("http")).announce(0, 10);
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + tracker.port("metrics") + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
