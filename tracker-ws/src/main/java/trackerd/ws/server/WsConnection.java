@@ -101,7 +101,7 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
-                loop.metrics.received(ipv6, ((WebSocketFrame) msg).content().readableBytes());
+                loop.metrics.traffic.received(ipv6, ((WebSocketFrame) msg).content().readableBytes());
             }
             if (!open) return;
             if (msg instanceof TextWebSocketFrame text) {

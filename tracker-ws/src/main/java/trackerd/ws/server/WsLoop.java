@@ -125,10 +125,10 @@ final class WsLoop implements ResponseHandler {
             return;
         }
         if (r.action == WsRequest.ACTION_SCRAPE) {
-            metrics.request(WsMetrics.SCRAPE, connection.ipv6);
+            metrics.traffic.request(WsMetrics.SCRAPE, connection.ipv6);
             scrape(connection, r);
         } else {
-            metrics.request(WsMetrics.ANNOUNCE, connection.ipv6);
+            metrics.traffic.request(WsMetrics.ANNOUNCE, connection.ipv6);
             announce(connection, r, frame);
         }
     }
@@ -307,7 +307,7 @@ final class WsLoop implements ResponseHandler {
             }
             ByteBuf out = channel.alloc().buffer(length + RelayMessage.OVERHEAD_BYTES);
             encode(out, kind, frame, start, length);
-            metrics.sent(WsConnection.ipv6(channel), out.readableBytes());
+            metrics.traffic.sent(WsConnection.ipv6(channel), out.readableBytes());
             channel.write(new TextWebSocketFrame(out), channel.voidPromise());
             metrics.relay(kind, WsMetrics.DELIVERED);
             markRelayFlush(channel);
@@ -442,8 +442,8 @@ final class WsLoop implements ResponseHandler {
             out.release();
             return;
         }
-        metrics.response(type, connection.ipv6);
-        metrics.sent(connection.ipv6, out.readableBytes());
+        metrics.traffic.response(type, connection.ipv6);
+        metrics.traffic.sent(connection.ipv6, out.readableBytes());
         connection.channel.write(new TextWebSocketFrame(out), connection.channel.voidPromise());
         if (!connection.flushPending) {
             if (toFlushCount == toFlush.length) {
@@ -484,7 +484,7 @@ final class WsLoop implements ResponseHandler {
             }
             ByteBuf out = channel.alloc().buffer(m.length);
             out.writeBytes(m.bytes, 0, m.length);
-            metrics.sent(WsConnection.ipv6(channel), m.length);
+            metrics.traffic.sent(WsConnection.ipv6(channel), m.length);
             channel.write(new TextWebSocketFrame(out), channel.voidPromise());
             metrics.relay(m.kind, WsMetrics.DELIVERED);
             markRelayFlush(channel);

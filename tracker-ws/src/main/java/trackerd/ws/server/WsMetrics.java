@@ -86,13 +86,18 @@ final class WsMetrics {
 
     private final Definitions d;
     private final MetricWriter w;
-    private final TrafficMetrics t;
+    /**
+     * Requests ({@link #ANNOUNCE}, {@link #SCRAPE}: messages that decoded) and replies to the
+     * asking connection ({@link #ANNOUNCE}, {@link #SCRAPE}, {@link #FAILURE}) by its IP version,
+     * data-frame payload bytes in and out; errors go through {@link #decodeError} and {@link #error}.
+     */
+    final TrafficMetrics traffic;
     private long open;
 
     WsMetrics(Definitions definitions, MetricWriter loopWriter) {
         d = definitions;
         w = loopWriter;
-        t = new TrafficMetrics(definitions.traffic, loopWriter);
+        traffic = new TrafficMetrics(definitions.traffic, loopWriter);
     }
 
     void opened() {
@@ -103,35 +108,15 @@ final class WsMetrics {
         w.set(d.connections, --open);
     }
 
-    /** A valid message: {@link #ANNOUNCE} or {@link #SCRAPE}. */
-    void request(int type, boolean ipv6) {
-        t.request(type, ipv6);
-    }
-
-    /** A reply written to the asking connection: {@link #ANNOUNCE}, {@link #SCRAPE} or {@link #FAILURE}. */
-    void response(int type, boolean ipv6) {
-        t.response(type, ipv6);
-    }
-
-    /** Payload bytes of a data frame read. */
-    void received(boolean ipv6, int bytes) {
-        t.received(ipv6, bytes);
-    }
-
-    /** Payload bytes of a text frame written (a reply or a relay). */
-    void sent(boolean ipv6, int bytes) {
-        t.sent(ipv6, bytes);
-    }
-
     void relay(int kind, int result) {
         w.increment(d.relays[kind * RESULTS.length + result]);
     }
 
     void decodeError(int status) {
-        t.error(d.decodeErrors[status]);
+        traffic.error(d.decodeErrors[status]);
     }
 
     void error(Reason reason) {
-        t.error(d.errors[reason.ordinal()]);
+        traffic.error(d.errors[reason.ordinal()]);
     }
 }
