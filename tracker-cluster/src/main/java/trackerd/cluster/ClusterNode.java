@@ -283,7 +283,7 @@ public final class ClusterNode implements AutoCloseable {
         int[] words = new int[shards];
         long now = clock.nowSeconds();
         ChangeBatchCodec.forEachChange(message, header, now, (h0, h1, h2, flags, tick, key, a0, a1) ->
-            words[engine.shardOf(h0, h1, h2)] += (flags & ChangeBuffer.IPV6) != 0 ? 6 : 4);
+            words[engine.shardOf(h0, h1, h2)] += ChangeBuffer.words(flags));
         ChangeBuffer[] perShard = new ChangeBuffer[shards];
         for (int i = 0; i < shards; i++) {
             if (words[i] > 0) perShard[i] = new ChangeBuffer(words[i]);
