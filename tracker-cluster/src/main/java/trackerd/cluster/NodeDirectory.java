@@ -109,6 +109,14 @@ final class NodeDirectory {
         return node == null ? -1 : node.origin;
     }
 
+    /** The id of the node that has origin index {@code origin} now, or null (never heard, or lost). */
+    synchronized String nodeIdOf(int origin) {
+        for (Node node : nodes.values()) {
+            if (node.origin == origin) return node.id;
+        }
+        return null;
+    }
+
     synchronized int size() {
         return nodes.size();
     }
