@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -35,6 +36,7 @@ class CrossNodeRelayTest {
     @TempDir
     Path dir;
     RedisServer redis;
+    List<RedisServer> redisCluster = List.of();
     ClusterNodeTest.Node a;
     ClusterNodeTest.Node b;
 
@@ -110,6 +112,7 @@ class CrossNodeRelayTest {
         if (a != null) a.close();
         if (b != null) b.close();
         if (redis != null) redis.close();
+        for (RedisServer master : redisCluster) master.close();
     }
 
     @Test
@@ -117,6 +120,20 @@ class CrossNodeRelayTest {
         redis = RedisServer.start(dir);
         a = new ClusterNodeTest.Node("a", redis.url());
         b = new ClusterNodeTest.Node("b", redis.url());
+        offerAndAnswerAcrossNodes();
+    }
+
+    /** The same on a three-master Redis Cluster: each node's relay channel by sharded pub/sub. */
+    @Test
+    void relaysShouldCrossARedisClusterWithShardedPubSub() throws Exception {
+        redisCluster = RedisServer.startCluster(dir);
+        List<String> seeds = redisCluster.stream().map(RedisServer::url).toList();
+        a = new ClusterNodeTest.Node("a", seeds);
+        b = new ClusterNodeTest.Node("b", seeds);
+        offerAndAnswerAcrossNodes();
+    }
+
+    private void offerAndAnswerAcrossNodes() throws Exception {
         LinkedBlockingQueue<Delivery> atA = door(a);
         LinkedBlockingQueue<Delivery> atB = door(b);
         ClusterNodeTest.awaitEachOther(a, b);
