@@ -284,7 +284,9 @@ final class WsSwarms {
         int self = WsPeers.find(a, p0, p1, p2);
         if (self >= 0 && !WsPeers.remote(a, self)) return IGNORED;
         if ((flags & ChangeBuffer.STOPPED) != 0) {
-            if (self >= 0) removeAt(t, a, self);
+            // only the node that holds the entry now: a browser that moved on to a third node stays
+            if (self < 0 || WsPeers.connection(a, self) != origin) return IGNORED;
+            removeAt(t, a, self);
             return APPLIED;
         }
         boolean seeder = (flags & ChangeBuffer.SEEDER) != 0;

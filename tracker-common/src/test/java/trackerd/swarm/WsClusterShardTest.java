@@ -106,6 +106,12 @@ class WsClusterShardTest {
         apply(1, 2, ChangeBuffer.STOPPED, 0, A);
         assertEquals(0, scrape(1)[0], "a remote stop removes the peer");
         assertEquals(2, scrape(1)[2]);
+
+        apply(1, 3, 0, 1, A + 1); // peer 3's browser moved to a third node, which announced it
+        apply(1, 3, ChangeBuffer.STOPPED, 1, A); // the node it left says stopped (its connection closed)
+        assertEquals(2, scrape(1)[2], "only the node that holds the entry now may stop it");
+        ws.offers(1, 1, 101, false, 12);
+        assertEquals(A + 1, ws.relay.recipientConnection(0), "offers go to the node that holds it now");
     }
 
     @Test
