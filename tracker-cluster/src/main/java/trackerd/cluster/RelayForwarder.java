@@ -174,15 +174,16 @@ final class RelayForwarder implements CrossNodeRelays, AutoCloseable {
             return;
         }
         int shard = engine.shardOf(r.infoHash0, r.infoHash1, r.infoHash2);
-        if (!engine.execute(shard, s -> route(s, r, message, to))) inDropped.incrementAndGet();
+        int fromOrigin = directory.originOf(r.nodeId); // where the offerer is, should the answer overtake its news
+        if (!engine.execute(shard, s -> route(s, r, fromOrigin, message, to))) inDropped.incrementAndGet();
     }
 
     /** On the shard's thread: the recipient's connection, and the pending-offer check. */
-    private void route(SwarmShard shard, RelayCodec.Relay r, byte[] message, WsRelayDoor to) {
+    private void route(SwarmShard shard, RelayCodec.Relay r, int fromOrigin, byte[] message, WsRelayDoor to) {
         int tick = SwarmShard.tick(clock.nowSeconds());
         boolean routed = r.kind == CrossNodeRelay.OFFER
             ? shard.routeRemoteOffer(r.infoHash0, r.infoHash1, r.infoHash2, r.offer0, r.offer1, r.offer2,
-                r.from0, r.from1, r.from2, r.to0, r.to1, r.to2, tick)
+                r.from0, r.from1, r.from2, r.to0, r.to1, r.to2, tick, fromOrigin)
             : shard.routeRemoteAnswer(r.infoHash0, r.infoHash1, r.infoHash2, r.offer0, r.offer1, r.offer2,
                 r.from0, r.from1, r.from2, r.to0, r.to1, r.to2, tick);
         if (!routed) {

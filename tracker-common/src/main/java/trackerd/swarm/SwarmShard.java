@@ -411,14 +411,17 @@ public final class SwarmShard {
     }
 
     /**
-     * Cluster: routes an offer relayed from another node (offer o of offerer f, for recipient a,
-     * all three words each) to the local connection holding the recipient, and remembers it as
-     * pending so that the answer is checked as for a local offer. True when routed; then
-     * {@link #routedLoop()} and {@link #routedConnection()} say where to write it. On the shard's thread.
+     * Cluster: routes an offer relayed from node {@code fromOrigin} (-1: unknown; offer o of
+     * offerer f, for recipient a, all three words each) to the local connection holding the
+     * recipient, and remembers it as pending so that the answer is checked as for a local offer;
+     * an offerer not in the swarm yet joins it as a remote peer of that node. True when routed;
+     * then {@link #routedLoop()} and {@link #routedConnection()} say where to write it. On the
+     * shard's thread.
      */
     public boolean routeRemoteOffer(long h0, long h1, int h2, long o0, long o1, int o2, long f0, long f1, int f2,
-                                    long a0, long a1, int a2, int tick) {
-        return ws.routeRemoteOffer(h0, h1, h2, o0, o1, o2, f0, f1, f2, a0, a1, a2, tick);
+                                    long a0, long a1, int a2, int tick, int fromOrigin) {
+        return ws.routeRemoteOffer(h0, h1, h2, o0, o1, o2, f0, f1, f2, a0, a1, a2, tick, fromOrigin,
+            peers4 + 3 * peers6 + 4 * ws.peers() >= maxPeersPerShard);
     }
 
     /**

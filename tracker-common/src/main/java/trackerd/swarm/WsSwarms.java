@@ -309,16 +309,25 @@ final class WsSwarms {
 
     /**
      * Cluster: an offer that another node's peer (offerer f) sent to recipient (a), relayed from
-     * that node. True when a local connection holds the recipient in this swarm: the offer is
-     * remembered as pending (so the answer is checked here as for a local offer) and
-     * {@link #routedLoop}/{@link #routedConnection} say where to write it.
+     * node {@code fromOrigin} (-1: not heard from yet). True when a local connection holds the
+     * recipient in this swarm: the offer is remembered as pending (so the answer is checked here
+     * as for a local offer) and {@link #routedLoop}/{@link #routedConnection} say where to write
+     * it. An offerer this swarm does not know yet (its announce is still on its way in the change
+     * stream, which the relay overtook) becomes a remote peer of the sending node now, as a
+     * leecher until its change says more: else a browser that answers within a publish interval
+     * would be refused, its offerer not being in the swarm.
      */
     boolean routeRemoteOffer(long h0, long h1, int h2, long o0, long o1, int o2, long f0, long f1, int f2,
-                             long a0, long a1, int a2, int tick) {
+                             long a0, long a1, int a2, int tick, int fromOrigin, boolean peersFull) {
         int t = table.find(h0, h1, h2);
         long[] a = t >= 0 ? table.peers(t, true) : null;
         int i = WsPeers.find(a, a0, a1, a2);
         if (i < 0 || WsPeers.remote(a, i)) return false;
+        if (fromOrigin >= 0 && !peersFull && WsPeers.count(a) < maxPeersPerTorrent && WsPeers.find(a, f0, f1, f2) < 0) {
+            a = WsPeers.add(a, f0, f1, f2, tick, false, RelayBlock.REMOTE_LOOP, fromOrigin);
+            table.setPeers(t, true, a);
+            peers++;
+        }
         pending.put(o0, o1, o2, a0, a1, a2, f0, f1, f2, tick);
         relayedOffers++;
         routedLoop = WsPeers.loop(a, i);

@@ -166,12 +166,12 @@ class WsClusterShardTest {
         ws.announce(1, 2, 0, 102, AnnounceEvent.STARTED, false, 0); // recipient, local on loop 0
         apply(1, 1, 0, 0, A); // the offerer, on node A
         // offer 77 of peer 1 (node A) for peer 2
-        assertTrue(shard.routeRemoteOffer(hash0(1), 1, 1, 0xAAAAL, 77, 77, peer0(1), 7, 1, peer0(2), 14, 2, 0));
+        assertTrue(shard.routeRemoteOffer(hash0(1), 1, 1, 0xAAAAL, 77, 77, peer0(1), 7, 1, peer0(2), 14, 2, 0, A));
         assertEquals(0, shard.routedLoop());
         assertEquals(102, shard.routedConnection());
-        assertFalse(shard.routeRemoteOffer(hash0(1), 1, 1, 0xAAAAL, 78, 78, peer0(2), 14, 2, peer0(1), 7, 1, 0),
+        assertFalse(shard.routeRemoteOffer(hash0(1), 1, 1, 0xAAAAL, 78, 78, peer0(2), 14, 2, peer0(1), 7, 1, 0, A),
             "a recipient held by another node is not here");
-        assertFalse(shard.routeRemoteOffer(hash0(1), 1, 1, 0xAAAAL, 78, 78, peer0(1), 7, 1, peer0(9), 63, 9, 0),
+        assertFalse(shard.routeRemoteOffer(hash0(1), 1, 1, 0xAAAAL, 78, 78, peer0(1), 7, 1, peer0(9), 63, 9, 0, A),
             "an unknown recipient");
 
         // the local peer answers: the offerer is remote, so the answer goes back to node A
@@ -181,6 +181,23 @@ class WsClusterShardTest {
         assertTrue(ws.relay.answerRelayed());
         assertEquals(RelayBlock.REMOTE_LOOP, ws.relay.recipientLoop(0));
         assertEquals(A, ws.relay.recipientConnection(0));
+    }
+
+    @Test
+    void anOffererNotKnownYetShouldJoinAsAPeerOfTheSendingNodeSoItsAnswerCanGoBack() {
+        ws.announce(1, 2, 0, 102, AnnounceEvent.STARTED, false, 0); // recipient, local
+        // the offer overtook the offerer's announce in the change stream
+        assertTrue(shard.routeRemoteOffer(hash0(1), 1, 1, 0xAAAAL, 77, 77, peer0(1), 7, 1, peer0(2), 14, 2, 0, A));
+        assertEquals(2, shard.wsPeers());
+        ws.answer(1, 2, 102, 1, 77, 0);
+        assertTrue(ws.relay.answerRelayed(), "answered at once, before the change stream brings the offerer");
+        assertEquals(RelayBlock.REMOTE_LOOP, ws.relay.recipientLoop(0));
+        assertEquals(A, ws.relay.recipientConnection(0), "back to the node the offer came from");
+        apply(1, 1, ChangeBuffer.SEEDER, 0, A); // then its change arrives: the same peer, now a seeder
+        assertEquals(2, shard.wsPeers());
+        assertEquals(1, scrape(1)[0]);
+        assertTrue(shard.routeRemoteOffer(hash0(1), 1, 1, 0xAAAAL, 78, 78, peer0(3), 21, 3, peer0(2), 14, 2, 0, -1));
+        assertEquals(2, shard.wsPeers(), "from a node not heard from yet: routed, but not added");
     }
 
     @Test

@@ -126,6 +126,20 @@ class WebTorrentClusterIT {
         }
     }
 
+    /** tracker_ws_relays_total{kind, result} of a node. */
+    double wsRelays(TrackerProcess tracker, String kind, String result) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + tracker.port("metrics") + "/metrics");
+        String body = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^tracker_ws_relays_total\\{([^}]*)\\} (\\S+)$").matcher(body);
+        while (m.find()) {
+            if (m.group(1).contains("kind=\"" + kind + "\"") && m.group(1).contains("result=\"" + result + "\"")) {
+                return Double.parseDouble(m.group(2));
+            }
+        }
+        return 0;
+    }
+
     /** tracker_cluster_ws_relays_total{direction, result} of a node. */
     double relays(TrackerProcess tracker, String direction, String result) throws Exception {
         URI uri = URI.create("http://127.0.0.1:" + tracker.port("metrics") + "/metrics");
@@ -201,8 +215,10 @@ class WebTorrentClusterIT {
             int wsB = WebTorrentBrowserIT.port(b, "ws 127\\.0\\.0\\.1");
             long started = System.nanoTime();
             WebTorrentBrowserIT.transfer("ws://127.0.0.1:" + wsA, "ws://127.0.0.1:" + wsB);
-            System.out.printf("2 MiB from a browser on node a to one on node b in %d ms (browsers included)%n",
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            System.out.printf("2 MiB from a browser on node a to one on node b in %d ms (browsers included); "
+                + "offers sent to the other node: by a's browsers %.0f, by b's %.0f%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), wsRelays(a, "offer", "other_node"),
+                wsRelays(b, "offer", "other_node"));
             assertTrue(relays(a, "in", "delivered") >= 1,
                 "answers reached the seeder on a through b");
             assertTrue(relays(b, "in", "delivered") >= 1,

@@ -186,7 +186,7 @@ class WsCrossNodeRelayIT {
         byte[] bytes = frame.getBytes(StandardCharsets.UTF_8);
         onShard(s -> {
             assertTrue(s.routeRemoteOffer(H, H, (int) H, 0x4F4F_4F4F_4F4F_4F4FL, 0x4F4F_4F4F_4F4F_4F4FL, 0x4F4F_4F37,
-                R, R, (int) R, 0x4141_4141_4141_4141L, 0x4141_4141_4141_4141L, 0x4141_4141, 0));
+                R, R, (int) R, 0x4141_4141_4141_4141L, 0x4141_4141_4141_4141L, 0x4141_4141, 0, ORIGIN));
             ws.relayDoor().deliver(s.routedLoop(), s.routedConnection(), CrossNodeRelay.OFFER, bytes, 0, bytes.length);
         });
         assertEquals(frame, answerer.next(), "the other node's offer, byte for byte");
