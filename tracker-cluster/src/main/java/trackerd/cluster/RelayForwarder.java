@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -26,7 +27,8 @@ import trackerd.swarm.WsRelayDoor;
  *
  * <ul>
  *   <li><b>Out.</b> An event loop calls {@link #send}: the relay is encoded ({@link RelayCodec},
- *       one exactly sized array) and offered to a bounded MPSC queue ({@link #QUEUE_CAPACITY});
+ *       one exactly sized array, which Lettuce holds until it is written, so it cannot be pooled,
+ *       plus a 24-byte queue entry: per relay that crosses nodes, not per announce) and offered to a bounded MPSC queue ({@link #QUEUE_CAPACITY});
  *       full = dropped and counted (offers are best effort: the browser sends fresh ones with its
  *       next announce). The thread {@code cluster-relay} drains the queue and publishes; it parks
  *       when the queue is empty and the producer that finds it parked wakes it (it sets
@@ -83,7 +85,7 @@ final class RelayForwarder implements CrossNodeRelays, AutoCloseable {
     final AtomicLong inBad = new AtomicLong();
 
     RelayForwarder(String nodeId, RedisLink link, NodeDirectory directory, SwarmEngine engine, TrackerClock clock,
-                   MeterRegistry registry, java.util.concurrent.ThreadFactory threads) {
+                   MeterRegistry registry, ThreadFactory threads) {
         this.nodeId = nodeId.getBytes(StandardCharsets.UTF_8);
         this.link = link;
         this.directory = directory;
