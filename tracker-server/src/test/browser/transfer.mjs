@@ -1,8 +1,10 @@
 // Two headless Chromium processes (Debian's /usr/bin/chromium driven by playwright-core; no
 // browser is downloaded), each loading the npm webtorrent browser bundle from a local static
 // server: one seeds a generated blob through the tracker at argv[2], the other adds the magnet
-// link and downloads it through that tracker alone (no DHT, no STUN, no web seeds). Exits 0 when
-// the downloaded bytes hash like the seeded ones. Flags: ../../../../shared DESIGN.md section 7.
+// link and downloads it through that tracker alone (no DHT, no STUN, no web seeds); with argv[4]
+// the downloader announces to that tracker alone instead (another node of a cluster: the magnet's
+// own tracker is taken out). Exits 0 when the downloaded bytes hash like the seeded ones. Flags:
+// ../../../../shared DESIGN.md section 7.
 import { chromium } from 'playwright-core'
 import { createServer } from 'node:http'
 import { readFile } from 'node:fs/promises'
@@ -13,7 +15,8 @@ import { fileURLToPath } from 'node:url'
 
 const tracker = process.argv[2]
 const size = Number(process.argv[3] || 2 * 1024 * 1024)
-if (!tracker) throw new Error('usage: node transfer.mjs ws://127.0.0.1:PORT [bytes]')
+const leechTracker = process.argv[4] || tracker
+if (!tracker) throw new Error('usage: node transfer.mjs ws://127.0.0.1:PORT [bytes] [ws://DOWNLOADER-TRACKER]')
 const here = dirname(fileURLToPath(import.meta.url))
 const files = {
   '/': ['text/html', join(here, 'page.html')],
@@ -57,7 +60,9 @@ try {
   const leecher = await open()
   const seeded = await seeder.evaluate(([t, s]) => window.seed(t, s, 12345), [tracker, size])
   console.log(`seeding ${size} bytes, sha256 ${seeded.sha256}`)
-  const got = await leecher.evaluate(([t, m]) => window.download(t, m), [tracker, seeded.magnet])
+  // through the downloader's tracker alone: the magnet link's tr= (the seeder's tracker) taken out
+  const magnet = leechTracker === tracker ? seeded.magnet : seeded.magnet.replace(/&tr=[^&]*/g, '')
+  const got = await leecher.evaluate(([t, m]) => window.download(t, m), [leechTracker, magnet])
   console.log(`downloaded ${got.length} bytes, sha256 ${got.sha256}, peers ${got.peers}`)
   code = got.sha256 === seeded.sha256 && got.length === size ? 0 : 2
 } catch (e) {

@@ -11,7 +11,8 @@ import trackerd.swarm.SwarmShard;
  *
  * <pre>
  * offset  size  field
- *  0      1     version = 1
+ *  0      1     version: 1, or 2 when the message holds a WebTorrent change (so that a cluster of
+ *               nodes without WebTorrent peers can be upgraded one node at a time)
  *  1      1     flags: bit 0 LOST = the sender dropped changes since its previous message
  *                      (its change buffer overflowed, or a publish failed): resync it;
  *                      bit 1 LEAVING = the sender is shutting down: drop its peers now
@@ -20,23 +21,31 @@ import trackerd.swarm.SwarmShard;
  *  3+n    8     sequence number: 1 for the sender's first message, +1 for each after it
  *  11+n   2     change count c (0 = heartbeat only)
  *  13+n         c changes, each:
- *           1     flags: bit 0 IPv6, bit 1 seeder, bit 2 stopped, bit 3 completed ({@link ChangeBuffer})
+ *           1     flags: bit 0 IPv6, bit 1 seeder, bit 2 stopped, bit 3 completed,
+ *                 bit 4 WebTorrent (version 2) ({@link ChangeBuffer})
  *           20    info hash
+ *         BitTorrent peer (bit 4 clear):
  *           4|16  address (IPv4 | IPv6)
  *           2     port
+ *         WebTorrent peer (bit 4 set; bit 0 clear):
+ *           20    peer id
+ *         then:
  *           2     age: seconds from the announce to the encoding (4-second steps; 65535 = that or older)
  * </pre>
  *
- * An IPv4 change is 29 bytes, an IPv6 one 41. Ages, not times, travel, so node clocks need not
+ * An IPv4 change is 29 bytes, an IPv6 one 41, a WebTorrent one 43. Ages, not times, travel, so node clocks need not
  * agree. Decoding never throws on bad bytes: {@link #read} returns a status and the caller counts
  * it. The writer is for one thread (the publisher), the reader for one (the subscriber).
  */
 public final class ChangeBatchCodec {
     public static final int VERSION = 1;
+    /** The version of a message that holds a WebTorrent change; readers take both. */
+    public static final int VERSION_WEBTORRENT = 2;
     public static final int FLAG_LOST = 1;
     public static final int FLAG_LEAVING = 2;
     public static final int IPV4_CHANGE_BYTES = 29;
     public static final int IPV6_CHANGE_BYTES = 41;
+    public static final int WEBTORRENT_CHANGE_BYTES = 43;
     /** Most changes in one message (the count is 16 bits). */
     public static final int MAX_CHANGES = 0xFFFF;
     private static final int TICK_SECONDS = 4;
@@ -58,6 +67,7 @@ public final class ChangeBatchCodec {
         private int size;
         private int count;
         private int countAt;
+        private boolean webTorrent;
 
         public Writer(String nodeId) {
             this.nodeId = nodeId.getBytes(StandardCharsets.UTF_8);
@@ -75,6 +85,7 @@ public final class ChangeBatchCodec {
         public void begin(long sequence, int flags) {
             size = 0;
             count = 0;
+            webTorrent = false;
             put8(VERSION);
             put8(flags);
             put8(nodeId.length);
@@ -106,6 +117,20 @@ public final class ChangeBatchCodec {
             if (count == MAX_CHANGES) return false;
             int flags = buffer.flags(pos);
             boolean ipv6 = (flags & ChangeBuffer.IPV6) != 0;
+            if ((flags & ChangeBuffer.WEBTORRENT) != 0) {
+                ensure(WEBTORRENT_CHANGE_BYTES);
+                put8(flags & ~ChangeBuffer.IPV6);
+                put64(buffer.hash0(pos));
+                put64(buffer.hash1(pos));
+                put32(buffer.hash2(pos));
+                put64(buffer.keyWord(pos));
+                put64(buffer.address0(pos));
+                put32((int) buffer.address1(pos));
+                putAge(buffer, pos, nowTick);
+                webTorrent = true;
+                count++;
+                return true;
+            }
             ensure(ipv6 ? IPV6_CHANGE_BYTES : IPV4_CHANGE_BYTES);
             put8(flags);
             put64(buffer.hash0(pos));
@@ -118,13 +143,18 @@ public final class ChangeBatchCodec {
                 put32((int) buffer.address0(pos));
             }
             put16(buffer.port(pos));
-            put16(Math.min(0xFFFF, ((nowTick - buffer.tick(pos)) & TICK_MASK) * TICK_SECONDS));
+            putAge(buffer, pos, nowTick);
             count++;
             return true;
         }
 
+        private void putAge(ChangeBuffer buffer, int pos, int nowTick) {
+            put16(Math.min(0xFFFF, ((nowTick - buffer.tick(pos)) & TICK_MASK) * TICK_SECONDS));
+        }
+
         /** The finished message, exactly sized. */
         public byte[] finish() {
+            out[0] = (byte) (webTorrent ? VERSION_WEBTORRENT : VERSION);
             out[countAt] = (byte) (count >>> 8);
             out[countAt + 1] = (byte) count;
             return Arrays.copyOf(out, size);
@@ -171,6 +201,7 @@ public final class ChangeBatchCodec {
         public boolean leaving;
         public int count;
         int changesAt;
+        int version;
     }
 
     /**
@@ -179,7 +210,8 @@ public final class ChangeBatchCodec {
      */
     public static int read(byte[] m, Header header) {
         if (m.length < 3) return TOO_SHORT;
-        if ((m[0] & 0xFF) != VERSION) return BAD_VERSION;
+        int version = m[0] & 0xFF;
+        if (version != VERSION && version != VERSION_WEBTORRENT) return BAD_VERSION;
         int n = m[2] & 0xFF;
         if (n < 1 || n > 64) return BAD_NODE_ID;
         int at = 3 + n;
@@ -188,7 +220,7 @@ public final class ChangeBatchCodec {
         int pos = at + 10;
         for (int i = 0; i < count; i++) {
             if (pos >= m.length) return BAD_LENGTH;
-            pos += (m[pos] & ChangeBuffer.IPV6) != 0 ? IPV6_CHANGE_BYTES : IPV4_CHANGE_BYTES;
+            pos += changeBytes(m[pos], version);
         }
         if (pos != m.length) return BAD_LENGTH;
         header.nodeId = new String(m, 3, n, StandardCharsets.UTF_8);
@@ -197,22 +229,46 @@ public final class ChangeBatchCodec {
         header.sequence = u64(m, at);
         header.count = count;
         header.changesAt = at + 10;
+        header.version = version;
         return OK;
+    }
+
+    /** The flags a reader of {@code version} takes from a change's first byte (v1: the four of v1). */
+    private static int flags(byte first, int version) {
+        return first & (version == VERSION ? 0xF : 0x1F);
+    }
+
+    private static int changeBytes(byte first, int version) {
+        int flags = flags(first, version);
+        if ((flags & ChangeBuffer.WEBTORRENT) != 0) return WEBTORRENT_CHANGE_BYTES;
+        return (flags & ChangeBuffer.IPV6) != 0 ? IPV6_CHANGE_BYTES : IPV4_CHANGE_BYTES;
     }
 
     /**
      * Hands each change of a message that {@link #read} accepted to {@code sink}, with its age
      * turned into a tick of this node's clock ({@code nowSeconds} since this node started). Flag
-     * bits beyond the four defined are ignored; a change with port 0 (never a peer) is skipped.
+     * bits beyond those of the message's version are ignored; a BitTorrent change with port 0
+     * (never a peer) is skipped. A WebTorrent change comes as {@link ChangeBuffer} holds one:
+     * the peer id's words as {@code keyWord}, {@code a0}, {@code a1}.
      */
     public static void forEachChange(byte[] m, Header header, long nowSeconds, ChangeSink sink) {
         int pos = header.changesAt;
         for (int i = 0; i < header.count; i++) {
-            int flags = m[pos] & 0xF;
+            int flags = flags(m[pos], header.version);
             boolean ipv6 = (flags & ChangeBuffer.IPV6) != 0;
             long h0 = u64(m, pos + 1);
             long h1 = u64(m, pos + 9);
             int h2 = (int) u32(m, pos + 17);
+            if ((flags & ChangeBuffer.WEBTORRENT) != 0) {
+                flags &= ~ChangeBuffer.IPV6;
+                long p0 = u64(m, pos + 21);
+                long p1 = u64(m, pos + 29);
+                long p2 = u32(m, pos + 37);
+                int age = u16(m, pos + 41);
+                pos += WEBTORRENT_CHANGE_BYTES;
+                sink.change(h0, h1, h2, flags, SwarmShard.tick(Math.max(0, nowSeconds - age)), p0, p1, p2);
+                continue;
+            }
             long a0;
             long a1 = 0;
             int at = pos + 21;

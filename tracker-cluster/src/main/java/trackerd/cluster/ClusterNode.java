@@ -12,8 +12,10 @@ import trackerd.runtime.DistinctErrorLog;
 import trackerd.runtime.TrackerClock;
 import trackerd.runtime.WorkerThreadFactory;
 import trackerd.swarm.ChangeBuffer;
+import trackerd.swarm.CrossNodeRelays;
 import trackerd.swarm.SwarmEngine;
 import trackerd.swarm.SwarmShard;
+import trackerd.swarm.WsRelayDoor;
 
 /**
  * One trackerd node of a cluster (issue 14): its own clients' changes go out to the other nodes
@@ -38,6 +40,9 @@ import trackerd.swarm.SwarmShard;
  *   <li><b>Redis down</b>: requests are served as ever; publishes fail and are counted (the
  *       others see a gap); the link reconnects with backoff; one log line when it goes, one when
  *       it comes back.
+ *   <li><b>WebTorrent</b>: WS peers travel in the same change stream (kind WEBTORRENT); offers
+ *       and answers for a peer of another node go to that node's own channel through
+ *       {@link RelayForwarder} (thread {@code cluster-relay}; best effort).
  *   <li><b>Resync seam</b>: a node whose stream had a gap, that said it lost changes, or that we
  *       hear for the first time is marked for resync ({@link NodeDirectory#takeResyncs}). The
  *       resync itself (load that node's snapshot of its own peers from Redis, in the state file's
@@ -61,6 +66,8 @@ public final class ClusterNode implements AutoCloseable {
     private final ChangeBatchCodec.Header header = new ChangeBatchCodec.Header(); // guarded by onMessage
     private final DistinctErrorLog errors = new DistinctErrorLog(LOG);
     private final Thread publisher;
+    /** WebTorrent offers and answers for peers of other nodes, on per-node channels. */
+    private final RelayForwarder relays;
     private final long intervalNanos;
     private final long heartbeatNanos;
     private volatile boolean running = true;
@@ -89,6 +96,8 @@ public final class ClusterNode implements AutoCloseable {
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(config.publishIntervalMs());
         this.heartbeatNanos = TimeUnit.SECONDS.toNanos(config.heartbeatSeconds());
         this.publisher = threads.newThread(this::publishLoop);
+        this.relays = new RelayForwarder(config.nodeId(), link, directory, engine, clock, bank.registry(),
+            r -> threads.newThread(r));
     }
 
     /**
@@ -100,7 +109,26 @@ public final class ClusterNode implements AutoCloseable {
         ClusterNode node = new ClusterNode(config, engine, clock, bank, threads);
         node.collector.start();
         node.publisher.start();
+        node.relays.start();
         return node;
+    }
+
+    /**
+     * Where the WebTorrent front end hands offers and answers for peers that other nodes hold
+     * (issue 14); any event loop. See {@link RelayForwarder}.
+     */
+    public CrossNodeRelays crossNodeRelays() {
+        return relays;
+    }
+
+    /** The relay forwarder (tests read its counters). */
+    RelayForwarder relays() {
+        return relays;
+    }
+
+    /** Where offers and answers from other nodes go once a shard has routed them: the WebTorrent front end. */
+    public void serveWebTorrent(WsRelayDoor door) {
+        relays.serve(door);
     }
 
     public String nodeId() {
@@ -206,7 +234,7 @@ public final class ClusterNode implements AutoCloseable {
 
     private void tryConnect(long now) {
         try {
-            link.connect(this::onMessage);
+            link.connect(this::onMessage, RelayForwarder.channelOf(config.nodeId()), relays::onMessage);
             LOG.info("cluster: node {} connected to Redis {}{}", config.nodeId(), String.join(", ", redacted()),
                 config.redisCluster() ? " (Redis Cluster, sharded pub/sub)" : "");
             connectBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
@@ -283,7 +311,7 @@ public final class ClusterNode implements AutoCloseable {
         int[] words = new int[shards];
         long now = clock.nowSeconds();
         ChangeBatchCodec.forEachChange(message, header, now, (h0, h1, h2, flags, tick, key, a0, a1) ->
-            words[engine.shardOf(h0, h1, h2)] += (flags & ChangeBuffer.IPV6) != 0 ? 6 : 4);
+            words[engine.shardOf(h0, h1, h2)] += ChangeBuffer.words(flags));
         ChangeBuffer[] perShard = new ChangeBuffer[shards];
         for (int i = 0; i < shards; i++) {
             if (words[i] > 0) perShard[i] = new ChangeBuffer(words[i]);
@@ -327,6 +355,7 @@ public final class ClusterNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         collector.stop();
+        relays.close();
         if (!publisher.isAlive() && link.up()) {
             writer.begin(++sequence, ChangeBatchCodec.FLAG_LEAVING);
             try {

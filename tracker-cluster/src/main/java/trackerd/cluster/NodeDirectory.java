@@ -109,6 +109,20 @@ final class NodeDirectory {
         return node == null ? -1 : node.origin;
     }
 
+    /** The origin index of node {@code nodeId}, or -1 (never heard, or lost). */
+    synchronized int originOf(String nodeId) {
+        Node node = nodes.get(nodeId);
+        return node == null ? -1 : node.origin;
+    }
+
+    /** The id of the node that has origin index {@code origin} now, or null (never heard, or lost). */
+    synchronized String nodeIdOf(int origin) {
+        for (Node node : nodes.values()) {
+            if (node.origin == origin) return node.id;
+        }
+        return null;
+    }
+
     synchronized int size() {
         return nodes.size();
     }

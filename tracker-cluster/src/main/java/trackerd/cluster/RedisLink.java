@@ -47,10 +47,11 @@ final class RedisLink implements AutoCloseable {
     private final ClientResources resources;
     private RedisClient client;
     private RedisClusterClient clusterClient;
-    private StatefulRedisConnection<byte[], byte[]> connection;
-    private StatefulRedisPubSubConnection<byte[], byte[]> subscription;
-    private StatefulRedisClusterConnection<byte[], byte[]> clusterConnection;
-    private StatefulRedisClusterPubSubConnection<byte[], byte[]> clusterSubscription;
+    // volatile: the publisher thread connects, the relay thread (RelayForwarder) publishes too
+    private volatile StatefulRedisConnection<byte[], byte[]> connection;
+    private volatile StatefulRedisPubSubConnection<byte[], byte[]> subscription;
+    private volatile StatefulRedisClusterConnection<byte[], byte[]> clusterConnection;
+    private volatile StatefulRedisClusterPubSubConnection<byte[], byte[]> clusterSubscription;
 
     RedisLink(List<String> urls) {
         this.urls = List.copyOf(urls);
@@ -66,6 +67,14 @@ final class RedisLink implements AutoCloseable {
      * be reached (nothing is left open then).
      */
     void connect(Consumer<byte[]> onMessage) {
+        connect(onMessage, null, null);
+    }
+
+    /**
+     * As {@link #connect(Consumer)}, and subscribed to this node's relay channel too
+     * ({@code relayChannel}, whose messages go to {@code onRelay}; issue 14's WebTorrent relays).
+     */
+    void connect(Consumer<byte[]> onMessage, byte[] relayChannel, Consumer<byte[]> onRelay) {
         try {
             if (cluster) {
                 List<RedisURI> seeds = new ArrayList<>();
@@ -78,10 +87,12 @@ final class RedisLink implements AutoCloseable {
                 clusterSubscription.addListener(new RedisClusterPubSubAdapter<>() {
                     @Override
                     public void smessage(RedisClusterNode node, byte[] channel, byte[] message) {
-                        onMessage.accept(message);
+                        dispatch(channel, message, onMessage, relayChannel, onRelay);
                     }
                 });
                 clusterSubscription.sync().ssubscribe(CHANNEL);
+                // one SSUBSCRIBE per channel: the two live in different slots, maybe on different masters
+                if (relayChannel != null) clusterSubscription.sync().ssubscribe(relayChannel);
             } else {
                 client = RedisClient.create(resources, RedisURI.create(urls.get(0)));
                 client.setOptions(ClientOptions.builder().autoReconnect(true)
@@ -91,10 +102,11 @@ final class RedisLink implements AutoCloseable {
                 subscription.addListener(new RedisPubSubAdapter<>() {
                     @Override
                     public void message(byte[] channel, byte[] message) {
-                        onMessage.accept(message);
+                        dispatch(channel, message, onMessage, relayChannel, onRelay);
                     }
                 });
-                subscription.sync().subscribe(CHANNEL);
+                if (relayChannel != null) subscription.sync().subscribe(CHANNEL, relayChannel);
+                else subscription.sync().subscribe(CHANNEL);
             }
         } catch (RuntimeException e) {
             closeClients();
@@ -102,12 +114,22 @@ final class RedisLink implements AutoCloseable {
         }
     }
 
+    private static void dispatch(byte[] channel, byte[] message, Consumer<byte[]> onMessage, byte[] relayChannel,
+                                 Consumer<byte[]> onRelay) {
+        if (relayChannel != null && java.util.Arrays.equals(channel, relayChannel)) onRelay.accept(message);
+        else onMessage.accept(message);
+    }
+
     /** True while both connections are open (Lettuce is not between reconnect attempts). */
     boolean up() {
         if (cluster) {
-            return clusterConnection != null && clusterConnection.isOpen() && clusterSubscription.isOpen();
+            var c = clusterConnection;
+            var s = clusterSubscription;
+            return c != null && s != null && c.isOpen() && s.isOpen();
         }
-        return connection != null && connection.isOpen() && subscription.isOpen();
+        var c = connection;
+        var s = subscription;
+        return c != null && s != null && c.isOpen() && s.isOpen();
     }
 
     boolean connected() {
@@ -121,6 +143,18 @@ final class RedisLink implements AutoCloseable {
     /** Publishes one message; the stage fails when Redis is down or refuses it. */
     CompletionStage<Long> publish(byte[] message) {
         return cluster ? clusterConnection.async().spublish(CHANNEL, message) : commands().publish(CHANNEL, message);
+    }
+
+    /** Publishes one message on {@code channel} (a node's relay channel); the stage gives the receivers. */
+    CompletionStage<Long> publish(byte[] channel, byte[] message) {
+        StatefulRedisClusterConnection<byte[], byte[]> c = clusterConnection;
+        if (cluster) {
+            if (c == null) throw new IllegalStateException("not connected");
+            return c.async().spublish(channel, message);
+        }
+        StatefulRedisConnection<byte[], byte[]> plain = connection;
+        if (plain == null) throw new IllegalStateException("not connected");
+        return plain.async().publish(channel, message);
     }
 
     /** {@code SET trackerd:node:ID <epoch seconds> EX ttl}: who is alive, for tools and the resync. */

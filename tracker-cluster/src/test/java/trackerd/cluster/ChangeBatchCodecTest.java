@@ -145,9 +145,9 @@ class ChangeBatchCodecTest {
         }
         byte[] longer = java.util.Arrays.copyOf(good, good.length + 1);
         assertEquals(ChangeBatchCodec.BAD_LENGTH, ChangeBatchCodec.read(longer, header));
-        byte[] v2 = good.clone();
-        v2[0] = 2;
-        assertEquals(ChangeBatchCodec.BAD_VERSION, ChangeBatchCodec.read(v2, header));
+        byte[] v3 = good.clone();
+        v3[0] = 3; // 2 is the version of messages with WebTorrent changes (WebTorrentChangeCodecTest)
+        assertEquals(ChangeBatchCodec.BAD_VERSION, ChangeBatchCodec.read(v3, header));
         byte[] noId = good.clone();
         noId[2] = 0;
         assertEquals(ChangeBatchCodec.BAD_NODE_ID, ChangeBatchCodec.read(noId, header));

@@ -48,6 +48,24 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A free port whose cluster bus port (port + 10000) is a port too, and free: an ephemeral port
+     * above 55535 (a third of Linux's default range) would make a cluster node fail to start.
+     */
+    static int freeClusterPort() throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = freePort();
+            if (port + 10_000 > 65_535) continue;
+            try (ServerSocket bus = new ServerSocket()) {
+                bus.bind(new InetSocketAddress("127.0.0.1", port + 10_000));
+                return port;
+            } catch (IOException busy) {
+                // that bus port is taken: another
+            }
+        }
+        throw new IOException("no free port pair (P, P + 10000) for a Redis Cluster node");
+    }
+
     private void launch() throws IOException {
         Path own = java.nio.file.Files.createDirectories(dir.resolve("redis-" + port)); // cluster config lives here
         List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
@@ -95,8 +113,9 @@ public final class RedisServer implements AutoCloseable {
         List<RedisServer> masters = new ArrayList<>();
         List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
         for (int i = 0; i < 3; i++) {
-            RedisServer server = start(dir, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                "--cluster-node-timeout", "2000");
+            RedisServer server = new RedisServer(freeClusterPort(), dir, List.of("--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
+            server.launch();
             masters.add(server);
             create.add("127.0.0.1:" + server.port());
         }

@@ -8,11 +8,12 @@ package trackerd.swarm;
  * of growing.
  *
  * <pre>
- * one change, 4 words (IPv4) or 6 (IPv6):
+ * one change, 4 words (IPv4) or 6 (IPv6, WebTorrent):
  *   word 0: info hash bytes 0-7     word 1: bytes 8-15
- *   word 2: [63..32 info hash bytes 16-19][31..20 zero][19..16 flags][15 zero][14..0 announce tick]
- *   word 3: the peer's {@link PeerStore} key word: IPv4 [63..32 address][31..16 port], IPv6 [31..16 port]
- *   words 4-5 (IPv6 only): address bits 127..64, 63..0
+ *   word 2: [63..32 info hash bytes 16-19][31..21 zero][20..16 flags][15 zero][14..0 announce tick]
+ *   word 3: the peer's {@link PeerStore} key word: IPv4 [63..32 address][31..16 port], IPv6 [31..16 port];
+ *           WebTorrent: peer id bytes 0-7
+ *   words 4-5 (IPv6): address bits 127..64, 63..0; (WebTorrent): peer id bytes 8-15, 16-19 (low 32 bits)
  * </pre>
  *
  * Ticks are {@link SwarmShard#tick} values (4-second units modulo 2^15) of the clock of the node
@@ -29,7 +30,14 @@ public final class ChangeBuffer {
     public static final int STOPPED = 4;
     /** The peer completed its download now (counts one download on every node). */
     public static final int COMPLETED = 8;
-    static final int FLAG_MASK = 0xF;
+    /**
+     * A WebTorrent peer (6 words): keyed by its peer id, not an address (issue 14's WebTorrent
+     * part); {@link #keyWord}, {@link #address0}, {@link #address1} then hold the peer id's words.
+     */
+    public static final int WEBTORRENT = 16;
+    /** Changes of this many words: IPv6 and WebTorrent ones. */
+    private static final int SIX_WORDS = IPV6 | WEBTORRENT;
+    static final int FLAG_MASK = 0x1F;
     private static final int FLAG_SHIFT = 16;
 
     private final long[] words;
@@ -45,11 +53,13 @@ public final class ChangeBuffer {
     /**
      * Appends one change; false (and {@link #overflowed()} from now on) when it does not fit.
      *
-     * @param keyWord {@link PeerStore} key word: IPv4 {@code address << 32 | port << 16}, IPv6 {@code port << 16}
-     * @param a0 IPv6 address bits 127..64 (ignored for IPv4)
+     * @param keyWord {@link PeerStore} key word: IPv4 {@code address << 32 | port << 16}, IPv6 {@code port << 16};
+     *                WebTorrent: peer id bytes 0-7
+     * @param a0 IPv6 address bits 127..64 (ignored for IPv4); WebTorrent: peer id bytes 8-15
+     * @param a1 IPv6 address bits 63..0; WebTorrent: peer id bytes 16-19 in the low 32 bits
      */
     public boolean add(long h0, long h1, int h2, int flags, int tick, long keyWord, long a0, long a1) {
-        boolean ipv6 = (flags & IPV6) != 0;
+        boolean ipv6 = (flags & SIX_WORDS) != 0;
         int need = ipv6 ? 6 : 4;
         if (size + need > words.length) {
             overflowed = true;
@@ -103,7 +113,7 @@ public final class ChangeBuffer {
 
     /** Position of the change after the one at {@code pos}. */
     public int next(int pos) {
-        return pos + ((flags(pos) & IPV6) != 0 ? 6 : 4);
+        return pos + ((flags(pos) & SIX_WORDS) != 0 ? 6 : 4);
     }
 
     public long hash0(int pos) {
@@ -130,14 +140,19 @@ public final class ChangeBuffer {
         return words[pos + 3];
     }
 
-    /** IPv4: the address in the low 32 bits; IPv6: bits 127..64. */
+    /** IPv4: the address in the low 32 bits; IPv6: bits 127..64; WebTorrent: peer id bytes 8-15. */
     public long address0(int pos) {
-        return (flags(pos) & IPV6) != 0 ? words[pos + 4] : words[pos + 3] >>> 32;
+        return (flags(pos) & SIX_WORDS) != 0 ? words[pos + 4] : words[pos + 3] >>> 32;
     }
 
-    /** IPv6: address bits 63..0; IPv4: 0. */
+    /** IPv6: address bits 63..0; IPv4: 0; WebTorrent: peer id bytes 16-19 in the low 32 bits. */
     public long address1(int pos) {
-        return (flags(pos) & IPV6) != 0 ? words[pos + 5] : 0;
+        return (flags(pos) & SIX_WORDS) != 0 ? words[pos + 5] : 0;
+    }
+
+    /** Words a change with these flags takes: 6 for IPv6 and WebTorrent, else 4. */
+    public static int words(int flags) {
+        return (flags & SIX_WORDS) != 0 ? 6 : 4;
     }
 
     public int port(int pos) {

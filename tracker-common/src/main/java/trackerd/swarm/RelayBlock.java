@@ -16,6 +16,12 @@ package trackerd.swarm;
  * <p>Size: 64 bytes plus 44 bytes per offer of room (484 bytes at 10 offers).
  */
 public final class RelayBlock {
+    /**
+     * The event loop index of a recipient held by another cluster node (issue 14): its
+     * {@link #recipientConnection} is then that node's origin index, and the relay crosses Redis.
+     * No tracker has this many event loops.
+     */
+    public static final int REMOTE_LOOP = 0xFFFF;
     /** Three words per offer id (bytes 0-7, 8-15, 16-19 in the low 32 bits). */
     private final long[] offerIds;
     private int offerCount;
@@ -129,7 +135,7 @@ public final class RelayBlock {
         return loops[i];
     }
 
-    /** Recipient {@code i}'s connection token on that loop. */
+    /** Recipient {@code i}'s connection token on that loop; for {@link #REMOTE_LOOP}, the holding node's origin. */
     public long recipientConnection(int i) {
         return recipients[4 * i];
     }

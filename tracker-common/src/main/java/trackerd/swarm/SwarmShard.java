@@ -217,6 +217,7 @@ public final class SwarmShard {
     public ChangeBuffer swapChanges(ChangeBuffer fresh) {
         ChangeBuffer old = changes;
         changes = fresh;
+        ws.changes = fresh; // WebTorrent peers' changes go into the same buffer, flagged WEBTORRENT
         return old;
     }
 
@@ -238,6 +239,15 @@ public final class SwarmShard {
 
     private void applyRemote(ChangeBuffer b, int pos, int origin) {
         int flags = b.flags(pos);
+        if ((flags & ChangeBuffer.WEBTORRENT) != 0) {
+            int result = ws.applyRemote(b.hash0(pos), b.hash1(pos), b.hash2(pos), flags, b.tick(pos), b.keyWord(pos),
+                b.address0(pos), (int) b.address1(pos), origin, table.size() + ws.torrents() >= maxTorrents,
+                peers4 + 3 * peers6 + 4 * ws.peers() >= maxPeersPerShard);
+            if (result == WsSwarms.APPLIED) remoteApplied++;
+            else if (result == WsSwarms.IGNORED) remoteIgnored++;
+            else remoteRefused++;
+            return;
+        }
         boolean ipv6 = (flags & ChangeBuffer.IPV6) != 0;
         PeerStore store = ipv6 ? store6 : store4;
         RemotePeers remote = ipv6 ? remote6 : remote4;
@@ -313,6 +323,7 @@ public final class SwarmShard {
      */
     public void dropOrigin(int origin) {
         if (origin < 0 || origin > RemotePeers.MAX_ORIGIN) return;
+        ws.dropOrigin(origin); // its WebTorrent peers: a walk of their own over the WS swarms
         if (dropping == null) dropping = new long[(RemotePeers.MAX_ORIGIN >> 6) + 1];
         dropping[origin >> 6] |= 1L << origin;
         dropFamily = 0; // an origin added mid-walk may have entries behind the cursor: walk again
@@ -321,7 +332,7 @@ public final class SwarmShard {
 
     /** A drop walk is pending (the worker starts cleaning for it). */
     boolean dropPending() {
-        return dropping != null;
+        return dropping != null || ws.dropPending();
     }
 
     /**
@@ -394,9 +405,43 @@ public final class SwarmShard {
         return remoteRefused;
     }
 
-    /** Remote peers removed because their node stopped heartbeating. */
+    /** Remote peers (BitTorrent and WebTorrent) removed because their node left or stopped heartbeating. */
     public long remoteDropped() {
-        return remoteDropped;
+        return remoteDropped + ws.remoteDropped();
+    }
+
+    /**
+     * Cluster: routes an offer relayed from node {@code fromOrigin} (-1: unknown; offer o of
+     * offerer f, for recipient a, all three words each) to the local connection holding the
+     * recipient, and remembers it as pending so that the answer is checked as for a local offer;
+     * an offerer not in the swarm yet joins it as a remote peer of that node. True when routed;
+     * then {@link #routedLoop()} and {@link #routedConnection()} say where to write it. On the
+     * shard's thread.
+     */
+    public boolean routeRemoteOffer(long h0, long h1, int h2, long o0, long o1, int o2, long f0, long f1, int f2,
+                                    long a0, long a1, int a2, int tick, int fromOrigin) {
+        return ws.routeRemoteOffer(h0, h1, h2, o0, o1, o2, f0, f1, f2, a0, a1, a2, tick, fromOrigin,
+            peers4 + 3 * peers6 + 4 * ws.peers() >= maxPeersPerShard);
+    }
+
+    /**
+     * Cluster: routes an answer relayed from another node (answerer x to offer o of offerer f) to
+     * the local connection holding the offerer, only when that offer is pending for this answerer
+     * (the record is taken); else refused and counted. True when routed, as {@link #routeRemoteOffer}.
+     */
+    public boolean routeRemoteAnswer(long h0, long h1, int h2, long o0, long o1, int o2, long x0, long x1, int x2,
+                                     long f0, long f1, int f2, int tick) {
+        return ws.routeRemoteAnswer(h0, h1, h2, o0, o1, o2, x0, x1, x2, f0, f1, f2, tick);
+    }
+
+    /** The event loop of the last routed relay's recipient. */
+    public int routedLoop() {
+        return ws.routedLoop;
+    }
+
+    /** The connection token of the last routed relay's recipient. */
+    public long routedConnection() {
+        return ws.routedConnection;
     }
 
     /**
@@ -576,6 +621,7 @@ public final class SwarmShard {
         // lost nodes' peers go first; a removal costs about 400 ns (a torrent lookup and a peer
         // removal), 8 times a visited peer's cost, so the drop walk gets an eighth of the budget
         if (dropping != null && !dropSlice(Math.max(1, budget / 8))) return false;
+        if (ws.dropPending() && !ws.dropSlice(Math.max(1, budget / 8))) return false;
         if (cleaningWs) {
             if (!ws.cleanSlice(tick, budget, purgeStarted ? purge : null)) return false;
             cleaningWs = false;

@@ -14,6 +14,9 @@ import java.util.Arrays;
  *   w3 connection token on that loop (ConnectionRegistry: generation | slot)
  * </pre>
  *
+ * A peer of another cluster node (issue 14) has event loop index {@link RelayBlock#REMOTE_LOOP}
+ * and that node's origin index in w3: offers to it cross Redis to that node.
+ *
  * A peer is found by a scan of its torrent's peers: a browser swarm is small (the JS client asks
  * for at most 10-ish peers and trackers cap swarms with {@code limits.max_peers_per_torrent}), and
  * one scan answers both "is this peer id here" and "does this connection hold another one".
@@ -95,6 +98,21 @@ final class WsPeers {
         a[w + 3] = connection;
         a[0] = ((long) (seeders(a) + (seeder ? 1 : 0)) << 32) | (n + 1);
         return a;
+    }
+
+    /**
+     * Moves peer i to another holder: a local connection (loop, token), or another node
+     * ({@link RelayBlock#REMOTE_LOOP}, origin index).
+     */
+    static void setHolder(long[] a, int i, int loop, long connection) {
+        int w = at(i);
+        a[w + 2] = (a[w + 2] & ~(0xFFFFL << 48)) | ((long) (loop & 0xFFFF) << 48);
+        a[w + 3] = connection;
+    }
+
+    /** Peer i is held by another node of the cluster (its connection word is that node's origin index). */
+    static boolean remote(long[] a, int i) {
+        return loop(a, i) == RelayBlock.REMOTE_LOOP;
     }
 
     /** Refreshes peer i's tick and seeder flag (its connection stays). */

@@ -161,9 +161,10 @@ public final class Daemon implements AutoCloseable {
             metricsServer.serve(stats);
             announce("stats http://" + SocketAddresses.format(metricsServer.address()) + "/stats");
         }
+        ClusterNode cluster = null;
         if (config.cluster().enabled()) {
             // closed before the engine: the publisher stops before the shards it asks for changes
-            ClusterNode cluster = ClusterNode.start(config.cluster(), engine, clock, metrics.bank(),
+            cluster = ClusterNode.start(config.cluster(), engine, clock, metrics.bank(),
                 new WorkerThreadFactory("cluster-publisher", onWorkerDeath));
             closeInReverse.add(cluster);
             LOG.info("cluster: node {}, Redis {}", cluster.nodeId(), config.cluster().redisCluster()
@@ -201,6 +202,10 @@ public final class Daemon implements AutoCloseable {
                 throw new StartException(Main.EXIT_START_FAILED, e.getMessage());
             }
             closeInReverse.add(ws);
+            if (cluster != null) { // offers and answers for browsers on other nodes cross Redis (issue 14)
+                ws.relayAcrossNodes(cluster.crossNodeRelays());
+                cluster.serveWebTorrent(ws.relayDoor());
+            }
             for (InetSocketAddress address : ws.addresses()) announce("ws " + SocketAddresses.format(address));
             for (InetSocketAddress address : ws.tlsAddresses()) announce("wss " + SocketAddresses.format(address));
         }

@@ -13,14 +13,20 @@ import io.netty.buffer.Unpooled;
  * allocator, and gives the message back ({@link RelayPool#giveBack}). The queues order memory,
  * so the plain fields need no volatile; no ByteBuf ever crosses threads (the {@link #writer}
  * wrapper is used by the origin only).
+ *
+ * <p>A relay from another cluster node (issue 14) is a message of no pool ({@link #home} null):
+ * made by the shard that routed it around the bytes that came from Redis, dropped after delivery.
  */
 final class RelayMessage {
     static final int FIRST_BYTES = 4096;
     /** Room the relay's JSON needs beyond its SDP: keys, three ids of up to 6 bytes a char. */
     static final int OVERHEAD_BYTES = 512;
 
+    /** Null for a relay from another node: nothing to give it back to. */
     final RelayPool home;
     byte[] bytes;
+    /** Where the payload starts in {@link #bytes} (0 but for relays from other nodes). */
+    int offset;
     /** The origin's view of {@link #bytes} to encode into (writer index = length). */
     ByteBuf writer;
     int length;
@@ -31,6 +37,16 @@ final class RelayMessage {
     RelayMessage(RelayPool home) {
         this.home = home;
         setRoom(FIRST_BYTES);
+    }
+
+    /** A relay from another node: {@code length} bytes of {@code bytes} from {@code offset}, for one connection. */
+    RelayMessage(byte[] bytes, int offset, int length, long connection, int kind) {
+        this.home = null;
+        this.bytes = bytes;
+        this.offset = offset;
+        this.length = length;
+        this.connection = connection;
+        this.kind = kind;
     }
 
     /** On the origin: room for a relay of {@code sdpLength} bytes of SDP, writer cleared. */

@@ -34,7 +34,9 @@ import trackerd.config.TrackerConfig;
 import trackerd.loop.LoopContexts;
 import trackerd.metrics.MetricBank;
 import trackerd.net.SocketAddresses;
+import trackerd.swarm.CrossNodeRelays;
 import trackerd.swarm.SwarmEngine;
+import trackerd.swarm.WsRelayDoor;
 
 /**
  * The WebTorrent tracker over WebSocket (issue 12): listeners on {@code ws.listen} (ws://) and
@@ -164,6 +166,34 @@ public final class WsFrontEnd implements AutoCloseable {
         p.addAfter(http.name(), "ws-http", new HttpServerCodec());
         addWebSocketHandlers(p, "ws-http");
         p.addBefore("ws-http", "ws-idle", idleHandler());
+    }
+
+    /**
+     * Cluster (issue 14): offers and answers for peers of other nodes go to {@code relays}. Set
+     * once after {@link #start}; until then such relays are dropped and counted.
+     */
+    public void relayAcrossNodes(CrossNodeRelays relays) {
+        settings.setCrossNode(relays);
+    }
+
+    /**
+     * Cluster (issue 14): where a shard hands an offer or answer from another node that it routed
+     * to a connection of this node: the bytes go to that connection's loop inbox (a full inbox
+     * drops), and the loop writes them if the connection is still open. Any thread.
+     */
+    public WsRelayDoor relayDoor() {
+        return (loop, connection, kind, frame, offset, length) -> {
+            WsLoop[] loops = settings.loops();
+            if (loop < 0 || loop >= loops.length) return false;
+            RelayInbox inbox = loops[loop].inbox;
+            if (!inbox.offer(new RelayMessage(frame, offset, length, connection, kind))) return false;
+            try {
+                inbox.wake();
+            } catch (RuntimeException e) { // that loop is shutting down: its inbox is never read again
+                return false;
+            }
+            return true;
+        };
     }
 
     /** The loops' WebTorrent state, by index (tests). */

@@ -2,6 +2,7 @@ package trackerd.ws.server;
 
 import com.fasterxml.jackson.core.io.SerializedString;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import trackerd.access.AccessList;
@@ -10,6 +11,8 @@ import trackerd.handoff.SwarmGateway;
 import trackerd.loop.ConnectionRegistry;
 import trackerd.loop.LoopContext;
 import trackerd.swarm.AnnounceEvent;
+import trackerd.swarm.CrossNodeRelay;
+import trackerd.swarm.CrossNodeRelays;
 import trackerd.swarm.RelayBlock;
 import trackerd.swarm.RequestKind;
 import trackerd.swarm.RequestStatus;
@@ -33,6 +36,12 @@ import trackerd.ws.protocol.WsResponseEncoder;
  * recipient is on this loop, else into a {@link RelayMessage} handed to the recipient loop's
  * inbox; that loop writes it if the connection (by token) is still open. The frame is released
  * once every relay is encoded. Answers take the same path with one recipient.
+ *
+ * <p><b>Other cluster nodes</b> (issue 14). A recipient on another node
+ * ({@link RelayBlock#REMOTE_LOOP}) gets the same frame, handed with its routing fields to the
+ * cluster's relay queue ({@link CrossNodeRelays}), which publishes it to that node; there the
+ * shard routes it and {@link WsFrontEnd#relayDoor} brings it to this class's inbox as a message
+ * of no pool.
  */
 final class WsLoop implements ResponseHandler {
     static final SerializedString BUSY = failure("tracker busy, try again");
@@ -80,6 +89,10 @@ final class WsLoop implements ResponseHandler {
     private int relayFlushCount;
     private final boolean[] inboxesToWake;
     private boolean anyInboxToWake;
+    // relays to peers of other cluster nodes: one holder and one scratch array (heap, this loop only)
+    private final CrossNodeRelay crossNode = new CrossNodeRelay();
+    private byte[] crossNodeBytes = new byte[RelayMessage.FIRST_BYTES];
+    private ByteBuf crossNodeOut = Unpooled.wrappedBuffer(crossNodeBytes);
 
     WsLoop(int index, int loopCount, LoopContext context, WsSettings settings) {
         this.index = index;
@@ -299,6 +312,10 @@ final class WsLoop implements ResponseHandler {
         }
         int loop = block.recipientLoop(i);
         long token = block.recipientConnection(i);
+        if (loop == RelayBlock.REMOTE_LOOP) {
+            relayToNode(q, i, kind, (int) token, frame, start, length);
+            return;
+        }
         if (loop == index) {
             Channel channel = connections.get(token);
             if (channel == null) {
@@ -330,6 +347,51 @@ final class WsLoop implements ResponseHandler {
         }
         inboxesToWake[loop] = true;
         anyInboxToWake = true;
+    }
+
+    /**
+     * Recipient {@code i} is a peer of another cluster node ({@code origin}): the relay's frame is
+     * encoded as for a local recipient, into this loop's scratch array, and handed with its
+     * routing fields to the cluster's relay queue, which copies it (issue 14).
+     */
+    private void relayToNode(SwarmRequest q, int i, int kind, int origin, ByteBuf frame, int start, int length) {
+        CrossNodeRelays nodes = settings.crossNode();
+        if (nodes == null) {
+            metrics.relay(kind, WsMetrics.NODE_QUEUE_FULL);
+            return;
+        }
+        ByteBuf out = crossNodeWriter(length);
+        encode(out, kind, frame, start, length);
+        RelayBlock block = q.relay;
+        CrossNodeRelay c = crossNode;
+        c.kind = kind == WsMetrics.RELAY_OFFER ? CrossNodeRelay.OFFER : CrossNodeRelay.ANSWER;
+        c.origin = origin;
+        c.infoHash0 = q.infoHash0;
+        c.infoHash1 = q.infoHash1;
+        c.infoHash2 = q.infoHash2;
+        c.from0 = q.peerId0;
+        c.from1 = q.peerId1;
+        c.from2 = q.peerId2;
+        c.offer0 = offerId.w0;
+        c.offer1 = offerId.w1;
+        c.offer2 = offerId.w2;
+        c.to0 = block.recipientPeer0(i);
+        c.to1 = block.recipientPeer1(i);
+        c.to2 = block.recipientPeer2(i);
+        c.frame = crossNodeBytes;
+        c.frameLength = out.writerIndex();
+        metrics.relay(kind, nodes.send(c) ? WsMetrics.OTHER_NODE : WsMetrics.NODE_QUEUE_FULL);
+    }
+
+    /** This loop's scratch for relays to other nodes, cleared, with room for {@code sdpLength} bytes of SDP. */
+    private ByteBuf crossNodeWriter(int sdpLength) {
+        int need = sdpLength + RelayMessage.OVERHEAD_BYTES;
+        if (crossNodeBytes.length < need) {
+            crossNodeBytes = new byte[Math.max(need, crossNodeBytes.length * 2)];
+            crossNodeOut = Unpooled.wrappedBuffer(crossNodeBytes);
+        }
+        crossNodeOut.clear();
+        return crossNodeOut;
     }
 
     private void encode(ByteBuf out, int kind, ByteBuf frame, int start, int length) {
@@ -483,13 +545,13 @@ final class WsLoop implements ResponseHandler {
                 return;
             }
             ByteBuf out = channel.alloc().buffer(m.length);
-            out.writeBytes(m.bytes, 0, m.length);
+            out.writeBytes(m.bytes, m.offset, m.length);
             metrics.traffic.sent(WsConnection.ipv6(channel), m.length);
             channel.write(new TextWebSocketFrame(out), channel.voidPromise());
             metrics.relay(m.kind, WsMetrics.DELIVERED);
             markRelayFlush(channel);
         } finally {
-            m.home.giveBack(m);
+            if (m.home != null) m.home.giveBack(m);
         }
     }
 }

@@ -39,7 +39,12 @@ final class WsMetrics {
     static final int POOL_EMPTY = 2;
     /** The recipient's connection closed before the message reached it. */
     static final int CLOSED = 3;
-    private static final String[] RESULTS = {"delivered", "inbox_full", "pool_empty", "closed"};
+    /** The recipient is another cluster node's peer: handed to the cluster's relay queue. */
+    static final int OTHER_NODE = 4;
+    /** The recipient is another node's, and the cluster's relay queue was full (dropped). */
+    static final int NODE_QUEUE_FULL = 5;
+    private static final String[] RESULTS = {"delivered", "inbox_full", "pool_empty", "closed", "other_node",
+        "node_queue_full"};
 
     /** Why a message was refused or a connection closed, beyond the decoder's statuses. */
     enum Reason {
@@ -70,7 +75,8 @@ final class WsMetrics {
             for (int k = 0; k < 2; k++) {
                 for (int r = 0; r < RESULTS.length; r++) {
                     relays[k * RESULTS.length + r] = bank.counter("tracker_ws_relays",
-                        "Offers and answers the swarms routed, by what became of them (inbox_full, pool_empty: dropped)",
+                        "Offers and answers the swarms routed, by what became of them (inbox_full, pool_empty, "
+                        + "node_queue_full: dropped; other_node: sent to the cluster node that holds the recipient)",
                         "kind", k == 0 ? "offer" : "answer", "result", RESULTS[r]);
                 }
             }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import trackerd.access.AccessList;
 import trackerd.config.TrackerConfig;
+import trackerd.swarm.CrossNodeRelays;
 import trackerd.swarm.SwarmEngine;
 
 /**
@@ -25,6 +26,8 @@ final class WsSettings {
     private final AtomicInteger open = new AtomicInteger();
     private WsLoop[] loops;
     private final Map<EventLoop, WsLoop> byEventLoop = new IdentityHashMap<>();
+    /** The cluster's relay queue (issue 14); null without a cluster. Set once, read per cross-node relay. */
+    private volatile CrossNodeRelays crossNode;
 
     WsSettings(TrackerConfig config, AccessList accessList, SwarmEngine engine, WsMetrics.Definitions definitions) {
         this.ws = config.ws();
@@ -40,6 +43,15 @@ final class WsSettings {
     void setLoops(WsLoop[] all) {
         loops = all;
         for (WsLoop loop : all) byEventLoop.put(loop.context.loop(), loop);
+    }
+
+    void setCrossNode(CrossNodeRelays relays) {
+        crossNode = relays;
+    }
+
+    /** Null when this node is not in a cluster (then no peer is another node's). */
+    CrossNodeRelays crossNode() {
+        return crossNode;
     }
 
     WsLoop[] loops() {
