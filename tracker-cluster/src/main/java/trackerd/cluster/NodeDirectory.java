@@ -109,6 +109,18 @@ final class NodeDirectory {
         return node == null ? -1 : node.origin;
     }
 
+    /** The origin index of a node heard from, or -1. */
+    synchronized int originOf(String nodeId) {
+        Node node = nodes.get(nodeId);
+        return node == null ? -1 : node.origin;
+    }
+
+    /** The last sequence number heard from a node (0 if none). */
+    synchronized long lastSequence(String nodeId) {
+        Node node = nodes.get(nodeId);
+        return node == null ? 0 : node.lastSequence;
+    }
+
     synchronized int size() {
         return nodes.size();
     }
