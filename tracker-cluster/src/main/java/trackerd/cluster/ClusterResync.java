@@ -30,7 +30,7 @@ import trackerd.swarm.SwarmSnapshotSink;
  *   <li>{@link #begin} (publisher thread, under the node's lock): from now on that node's
  *       messages are <b>held</b> ({@link #hold}, subscriber thread, same lock) instead of applied.
  *       The resync needs a snapshot that covers the last message applied ({@code needed}).
- *   <li>The thread reads the envelope of {@code trackerd:snapshot:NODE} ({@code GETRANGE 0 15});
+ *   <li>The thread reads the envelope of {@code trackerd:snapshot:NODE} ({@code GETRANGE 0 23});
  *       while its sequence is below {@code needed} (or there is none: Redis restarted empty) it
  *       sets {@code trackerd:snapshot-wanted:NODE}, which that node answers within a heartbeat
  *       with a fresh save ({@link SnapshotPublisher}), and looks again every 100 ms, for at most
@@ -43,7 +43,8 @@ import trackerd.swarm.SwarmSnapshotSink;
  *       worker stalls for more than one slice. Completed counts are raised to the snapshot's
  *       ({@link SwarmShard#raiseCompleted}).
  *   <li>Under the node's lock, the held messages newer than the snapshot's sequence are applied
- *       in order, and the live stream flows again. Each shard's inbox is FIFO, so every held
+ *       in order (without their downloads where the save overlapped them, see
+ *       {@link SnapshotKeys}), and the live stream flows again. Each shard's inbox is FIFO, so every held
  *       change lands after the snapshot.
  * </ol>
  *
@@ -97,6 +98,7 @@ final class ClusterResync implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private boolean warned; // resync thread only
+    private final ChangeBatchCodec.Header header = new ChangeBatchCodec.Header(); // resync thread, under the lock
 
     /**
      * @param lock the lock the subscriber applies messages under (the {@link ClusterNode})
@@ -227,7 +229,7 @@ final class ClusterResync implements AutoCloseable {
                 long sequence = SnapshotKeys.sequence(value);
                 if (sequence >= needed) {
                     if (!apply(job, value, sequence)) return;
-                    if (finish(job, sequence)) return;
+                    if (finish(job, sequence, SnapshotKeys.endSequence(value))) return;
                     continue; // the held messages overflowed meanwhile: a newer snapshot is needed
                 }
             }
@@ -239,6 +241,17 @@ final class ClusterResync implements AutoCloseable {
                 lastAsked = System.nanoTime();
             }
             LockSupport.parkNanos(this, POLL_NANOS);
+        }
+    }
+
+    /** Clears the COMPLETED flag of every change of a held message (ours: a copy Lettuce handed over). */
+    private void withoutDownloads(byte[] message) {
+        if (ChangeBatchCodec.read(message, header) != ChangeBatchCodec.OK) return;
+        int pos = header.changesAt;
+        for (int i = 0; i < header.count; i++) {
+            message[pos] &= (byte) ~ChangeBuffer.COMPLETED;
+            pos += (message[pos] & ChangeBuffer.IPV6) != 0 ? ChangeBatchCodec.IPV6_CHANGE_BYTES
+                : ChangeBatchCodec.IPV4_CHANGE_BYTES;
         }
     }
 
@@ -270,14 +283,22 @@ final class ClusterResync implements AutoCloseable {
         return true;
     }
 
-    /** Under the lock: the held messages after the snapshot, then the live stream. False when more is needed. */
-    private boolean finish(Job job, long sequence) {
+    /**
+     * Under the lock: the held messages after the snapshot (those the save overlapped without
+     * their downloads: the snapshot's completed counts may hold them), then the live stream.
+     * False when a newer snapshot is needed.
+     */
+    private boolean finish(Job job, long sequence, long endSequence) {
         synchronized (lock) {
             if (job.cancelled) return true;
             if (job.needed > sequence) return false;
             jobs.remove(job.nodeId);
             for (int i = 0; i < job.held.size(); i++) {
-                if (job.heldSequences.get(i) > sequence) replay.accept(job.held.get(i), job.origin);
+                long seq = job.heldSequences.get(i);
+                if (seq <= sequence) continue;
+                byte[] message = job.held.get(i);
+                if (seq <= endSequence) withoutDownloads(message);
+                replay.accept(message, job.origin);
             }
         }
         metrics.resyncsDone.incrementAndGet();

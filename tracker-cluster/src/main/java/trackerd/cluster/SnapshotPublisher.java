@@ -38,8 +38,11 @@ import trackerd.swarm.SwarmSnapshotSink;
  *
  * <p><b>Sequence.</b> The envelope records the last sequence number published before the first
  * slice. Every change in a message up to it happened before every slice, so it is in the
- * snapshot; later messages may repeat changes the snapshot already holds, which is harmless
- * because they are applied in order after it.
+ * snapshot; later messages may repeat changes the snapshot already holds, which is harmless for
+ * peers because they are applied in order after it. It also records the last sequence published
+ * when the save ended: a download in a message up to that one may already be in the snapshot's
+ * completed count, so a loader does not count it again (a download in that window may then go
+ * uncounted on the loader: a count a little low, never double).
  *
  * <p>Publisher thread only, except {@link #wanted} (Lettuce's thread) and the slices (the shards').
  */
@@ -147,7 +150,7 @@ final class SnapshotPublisher {
             return;
         }
         try {
-            collect(nowNanos);
+            collect(nowNanos, sequence);
         } catch (RuntimeException e) {
             abandon("failed: " + e);
         }
@@ -172,7 +175,7 @@ final class SnapshotPublisher {
         slice.queued = engine.execute(slice.shard, slice); // a full inbox: tried again at the next step
     }
 
-    private void collect(long nowNanos) {
+    private void collect(long nowNanos, long sequence) {
         int active = 0;
         for (Slice slice : slices) {
             if (slice.finished) continue;
@@ -204,14 +207,14 @@ final class SnapshotPublisher {
                 submit(slice, nowNanos);
             }
         }
-        if (active == 0) write();
+        if (active == 0) write(sequence);
     }
 
-    private void write() {
+    private void write(long endSequence) {
         saving = false;
         byte[] out = writer.finish();
         byte[] value = Arrays.copyOf(out, writer.size());
-        SnapshotKeys.writeEnvelope(value, savingSequence);
+        SnapshotKeys.writeEnvelope(value, savingSequence, endSequence);
         long peers = writer.peers();
         long torrents = writer.torrents();
         long sequence = savingSequence;

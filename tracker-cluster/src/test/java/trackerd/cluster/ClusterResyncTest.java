@@ -10,8 +10,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import trackerd.config.TrackerConfig;
-import trackerd.runtime.WorkerThreadFactory;
 import trackerd.swarm.AnnounceEvent;
 import trackerd.swarm.SwarmRequest;
 
@@ -37,6 +35,13 @@ class ClusterResyncTest {
 
         double counter(String name, String result) {
             var c = bank.registry().find(name).tag("result", result).functionCounter();
+            return c == null ? Double.NaN : c.count();
+        }
+
+        double counter2(String name, String tag, String value) {
+            var search = bank.registry().find(name);
+            if (tag != null) search = search.tag(tag, value);
+            var c = search.functionCounter();
             return c == null ? Double.NaN : c.count();
         }
 
@@ -84,13 +89,17 @@ class ClusterResyncTest {
         }
         a.announce(1, 1, AnnounceEvent.COMPLETED, true); // already a seeder: no download
         a.announce(2, 9, AnnounceEvent.COMPLETED, false); // one download of torrent 2
+        // published before b exists: pub/sub keeps nothing, so b can only get them from a's snapshot
+        await("a published its changes", 5_000, () -> a.counter2("tracker_cluster_changes", "direction", "out") >= 152);
         long started = System.nanoTime();
         b = new Node("b", redis.url(), 1);
         for (int t = 1; t <= 50; t++) ClusterNodeTest.awaitPeers(b, t, t == 2 ? 4 : 3, 15_000);
         System.out.printf("b had a's 151 peers %d ms after it started%n",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         assertEquals(151, b.remotePeers(), "a's peers are remote on b");
-        assertTrue(b.counter("tracker_cluster_resyncs", "ok") >= 1, ClusterNodeTest.metrics(b));
+        assertEquals(0, b.counter2("tracker_cluster_changes", "direction", "in"), "none came through the stream");
+        await("b's resync counted", 5_000, () -> b.counter("tracker_cluster_resyncs", "ok") >= 1);
+        assertEquals(151, b.counter2("tracker_cluster_resync_peers", null, null));
         assertEquals(0, b.counter("tracker_cluster_resyncs", "failed"));
         assertEquals(1, b.announce(2, 250, AnnounceEvent.NONE, false).completed, "the download count came along");
         b.announce(2, 250, AnnounceEvent.STOPPED, false);
@@ -137,19 +146,13 @@ class ClusterResyncTest {
         ClusterNodeTest.awaitPeers(b, 5, 1, 5_000);
         redis.kill();
         b.announce(5, 1, AnnounceEvent.NONE, false); // the client moved to b: a leecher now, as new or newer
+        a.announce(6, 2, AnnounceEvent.STARTED, false); // lost: b sees a gap in a's stream and resyncs a
         double before = b.counter("tracker_cluster_resyncs", "ok");
         redis.restart();
         await("b resynced a", 30_000, () -> b.counter("tracker_cluster_resyncs", "ok") > before);
         SwarmRequest reply = b.announce(5, 250, AnnounceEvent.NONE, false);
         assertEquals(0, reply.seeders, "a's snapshot (host 1 a seeder) did not override b's newer local announce");
         assertEquals(2, reply.leechers);
-    }
-
-    static TrackerConfig.Cluster config(String id, String url) {
-        return new TrackerConfig.Cluster(true, List.of(url), id, 20, ClusterNodeTest.HEARTBEAT_SECONDS);
-    }
-
-    static WorkerThreadFactory threads(String id) {
-        return new WorkerThreadFactory("cluster-" + id, null);
+        ClusterNodeTest.awaitPeers(b, 6, 1, 5_000); // the resync brought what a announced during the outage
     }
 }
