@@ -55,8 +55,11 @@ class ClusterNodeTest {
         }
 
         Node(String id, List<String> redisUrls, int snapshotSeconds) {
-            SwarmSettings settings = new SwarmSettings(new TrackerConfig.Swarm(30, 15, 60, 50, 50, 60, false),
-                new TrackerConfig.Limits(10_000, 1_000, 64, 100_000, 0, 1));
+            this(id, redisUrls, snapshotSeconds, new TrackerConfig.Limits(10_000, 1_000, 64, 100_000, 0, 1));
+        }
+
+        Node(String id, List<String> redisUrls, int snapshotSeconds, TrackerConfig.Limits limits) {
+            SwarmSettings settings = new SwarmSettings(new TrackerConfig.Swarm(30, 15, 60, 50, 50, 60, false), limits);
             engine = new SwarmEngine(settings, 2, 256, bank, clock, new WorkerThreadFactory("swarm-" + id, null));
             engine.start();
             cluster = ClusterNode.start(new TrackerConfig.Cluster(true, redisUrls, id, 20, HEARTBEAT_SECONDS),

@@ -33,6 +33,10 @@ class ClusterResyncTest {
             super(id, List.of(redisUrl), snapshotSeconds);
         }
 
+        Node(String id, String redisUrl, int snapshotSeconds, trackerd.config.TrackerConfig.Limits limits) {
+            super(id, List.of(redisUrl), snapshotSeconds, limits);
+        }
+
         double counter(String name, String result) {
             var c = bank.registry().find(name).tag("result", result).functionCounter();
             return c == null ? Double.NaN : c.count();
