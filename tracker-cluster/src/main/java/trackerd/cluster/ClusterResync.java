@@ -68,6 +68,7 @@ final class ClusterResync implements AutoCloseable {
     static final int SLICE_PEERS = 4_096;
     static final int WAIT_SECONDS = 60;
     static final long MAX_HELD_BYTES = 64L << 20;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long APPLY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** Older peers are skipped: past half the tick range an age could read as the future (and they expired long ago). */
@@ -287,10 +288,11 @@ final class ClusterResync implements AutoCloseable {
         router.awaitAll();
         metrics.resyncPeers.addAndGet(result.peers());
         LOG.info("cluster: resynced {} torrents and {} peers of node {} from its snapshot ({} bytes, sequence {}): "
-                + "{} ms after it was needed, GET {} ms, check, decode and apply {} ms, longest slice on a shard {} ms (mean {} ms of {})",
+                + "{} ms after it was needed, GET {} ms, check, decode and apply {} ms, longest slice on a shard {} ms ({} ms CPU; mean {} ms of {})",
             result.torrents(), result.peers(), job.nodeId, value.length, sequence,
             (System.nanoTime() - job.startNanos) / 1_000_000, fetchNanos / 1_000_000,
             (System.nanoTime() - start) / 1_000_000, String.format(java.util.Locale.ROOT, "%.2f", router.longestNanos / 1e6),
+            String.format(java.util.Locale.ROOT, "%.2f", router.longestCpuNanos / 1e6),
             String.format(java.util.Locale.ROOT, "%.2f", router.slices == 0 ? 0 : router.sliceNanos / 1e6 / router.slices),
             router.slices);
         return true;
@@ -348,6 +350,7 @@ final class ClusterResync implements AutoCloseable {
         private Batch current;
         /** The longest a shard spent on one slice: what the resync held its announces up. */
         long longestNanos;
+        long longestCpuNanos;
         long sliceNanos;
         long slices;
 
@@ -420,6 +423,7 @@ final class ClusterResync implements AutoCloseable {
             }
             inFlight[shard] = null;
             longestNanos = Math.max(longestNanos, b.nanos);
+            longestCpuNanos = Math.max(longestCpuNanos, b.cpuNanos);
             sliceNanos += b.nanos;
             slices++;
         }
@@ -450,6 +454,7 @@ final class ClusterResync implements AutoCloseable {
         long h1;
         int h2;
         long nanos; // written before done, read after it
+        long cpuNanos;
         volatile boolean done;
 
         Batch(int shard, int origin) {
@@ -487,6 +492,7 @@ final class ClusterResync implements AutoCloseable {
         @Override
         public void execute(SwarmShard target) {
             long start = System.nanoTime();
+            long cpuStart = CPU.getCurrentThreadCpuTime();
             try {
                 target.applyRemote(peers, origin);
                 for (int i = 0; i < torrentCount; i++) {
@@ -495,6 +501,7 @@ final class ClusterResync implements AutoCloseable {
                 }
             } finally {
                 nanos = System.nanoTime() - start;
+                cpuNanos = CPU.getCurrentThreadCpuTime() - cpuStart;
                 done = true;
             }
         }

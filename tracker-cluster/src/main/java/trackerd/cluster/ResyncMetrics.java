@@ -17,6 +17,10 @@ final class ResyncMetrics {
     final AtomicLong snapshotPeers = new AtomicLong(-1);
     /** Nanoseconds of the last save, from the first slice to Redis' answer. */
     final AtomicLong snapshotNanos = new AtomicLong(-1);
+    /** Nanoseconds of the longest slice a shard spent encoding in the last save: what it held announces up. */
+    final AtomicLong snapshotLongestSliceNanos = new AtomicLong(-1);
+    /** CPU nanoseconds of the slice that took the most CPU in the last save (wall time counts waiting for a core). */
+    final AtomicLong snapshotLongestSliceCpuNanos = new AtomicLong(-1);
     final AtomicLong resyncsDone = new AtomicLong();
     final AtomicLong resyncsFailed = new AtomicLong();
     final AtomicLong resyncPeers = new AtomicLong();
@@ -34,6 +38,13 @@ final class ResyncMetrics {
             .description("Peers in the last snapshot written to Redis (-1 before one)").register(registry);
         Gauge.builder("tracker_cluster_snapshot_duration_seconds", snapshotNanos, n -> n.get() < 0 ? Double.NaN : n.get() / 1e9)
             .description("How long the last snapshot save took (slices and the write to Redis)").register(registry);
+        Gauge.builder("tracker_cluster_snapshot_longest_slice_seconds", snapshotLongestSliceNanos,
+                n -> n.get() < 0 ? Double.NaN : n.get() / 1e9)
+            .description("Longest slice a swarm worker spent encoding in the last snapshot save: the most it held announces up")
+            .register(registry);
+        Gauge.builder("tracker_cluster_snapshot_longest_slice_cpu_seconds", snapshotLongestSliceCpuNanos,
+                n -> n.get() < 0 ? Double.NaN : n.get() / 1e9)
+            .description("CPU time of the costliest slice of the last snapshot save").register(registry);
         FunctionCounter.builder("tracker_cluster_resyncs", resyncsDone, AtomicLong::get).tag("result", "ok")
             .description("Resyncs from another node's snapshot").register(registry);
         FunctionCounter.builder("tracker_cluster_resyncs", resyncsFailed, AtomicLong::get).tag("result", "failed")

@@ -4,6 +4,7 @@ import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -49,6 +50,8 @@ import trackerd.swarm.SwarmSnapshotSink;
 final class SnapshotPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotPublisher.class);
     static final int SLICE_BUDGET = 16_384;
+    /** Records of a huge torrent's copy checked against the remote table per command (about 4 ms). */
+    static final int FILTER_CHUNK = 4_096;
     private static final long SLICE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final String nodeId;
@@ -78,6 +81,9 @@ final class SnapshotPublisher {
     private long savingSequence;
     private long lastSavedSequence = -1;
     private SnapshotBytes.Writer writer;
+    private long longestSliceNanos;
+    private long longestSliceCpuNanos;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
      * @param intervalSeconds how often a snapshot is written ({@code state.save_interval_seconds})
@@ -162,6 +168,8 @@ final class SnapshotPublisher {
         lastStartNanos = nowNanos;
         startNanos = System.nanoTime();
         savingSequence = sequence;
+        longestSliceNanos = 0;
+        longestSliceCpuNanos = 0;
         writer = new SnapshotBytes.Writer(SnapshotKeys.ENVELOPE_BYTES, engine.shards(), writerId,
             System.currentTimeMillis());
         for (Slice slice : slices) {
@@ -191,6 +199,13 @@ final class SnapshotPublisher {
                 continue;
             }
             if (slice.failure != null) throw new IllegalStateException("shard " + slice.shard + " slice", slice.failure);
+            longestSliceNanos = Math.max(longestSliceNanos, slice.nanos);
+            longestSliceCpuNanos = Math.max(longestSliceCpuNanos, slice.cpuNanos);
+            if (slice.filtering) { // a huge torrent's copy still holds remote peers: the next chunk
+                slice.done = false;
+                submit(slice, nowNanos);
+                continue;
+            }
             if (slice.encoder.torrents() > 0) {
                 writer.block(slice.encoder.block(), slice.encoder.torrents(), slice.encoder.peers());
             }
@@ -219,6 +234,8 @@ final class SnapshotPublisher {
         long torrents = writer.torrents();
         long sequence = savingSequence;
         long started = startNanos;
+        long longest = longestSliceNanos;
+        long longestCpu = longestSliceCpuNanos;
         writer = null;
         try {
             link.async().set(key, value, SetArgs.Builder.ex(ttlSeconds)).whenComplete((ok, failure) -> {
@@ -235,6 +252,8 @@ final class SnapshotPublisher {
                 metrics.snapshotBytes.set(value.length);
                 metrics.snapshotPeers.set(peers);
                 metrics.snapshotNanos.set(System.nanoTime() - started);
+                metrics.snapshotLongestSliceNanos.set(longest);
+                metrics.snapshotLongestSliceCpuNanos.set(longestCpu);
                 LOG.debug("cluster: snapshot of node {} written: {} torrents, {} peers, {} bytes, sequence {}", nodeId,
                     torrents, peers, value.length, sequence);
             });
@@ -271,6 +290,12 @@ final class SnapshotPublisher {
         boolean queued;
         boolean finished;
         Throwable failure;
+        /** Copies of huge torrents still hold remote peers: the next run filters a chunk (fields handed over by done). */
+        boolean filtering;
+        int filterIndex;
+        long nanos; // written before done, read after it
+        /** CPU time of the run: on a busy machine the wall time also counts waiting for a core. */
+        long cpuNanos;
         volatile boolean done;
         volatile boolean abandoned;
 
@@ -282,21 +307,41 @@ final class SnapshotPublisher {
             from = fromSegment;
             failure = null;
             finished = false;
+            filtering = false;
             done = false;
+        }
+
+        /** Skips the copies with nothing left to filter; true while one has. */
+        private boolean skipFiltered() {
+            List<DetachedTorrent> copies = encoder.detachedTorrents();
+            while (filterIndex < copies.size() && !copies.get(filterIndex).filterPending()) filterIndex++;
+            return filterIndex < copies.size();
         }
 
         @Override
         public void execute(SwarmShard target) {
             if (abandoned) return;
+            long start = System.nanoTime();
+            long cpuStart = CPU.getCurrentThreadCpuTime();
             try {
-                long now = clock.nowSeconds();
-                long base = now - Math.floorMod(now, SwarmSnapshotSink.TICK_SECONDS); // ages count from a tick
-                encoder.begin(clock.epochSecondsAt(base));
-                next = target.exportLocalSlice(from, SLICE_BUDGET, SwarmShard.tick(base), encoder);
-                encoder.finish();
+                if (filtering) {
+                    if (skipFiltered() && encoder.detachedTorrents().get(filterIndex).filterRemote(target, FILTER_CHUNK)) {
+                        filterIndex++;
+                    }
+                } else {
+                    long now = clock.nowSeconds();
+                    long base = now - Math.floorMod(now, SwarmSnapshotSink.TICK_SECONDS); // ages count from a tick
+                    encoder.begin(clock.epochSecondsAt(base));
+                    next = target.exportLocalSlice(from, SLICE_BUDGET, SwarmShard.tick(base), encoder);
+                    encoder.finish();
+                    filterIndex = 0;
+                }
+                filtering = skipFiltered();
             } catch (RuntimeException e) {
                 failure = e;
             } finally {
+                nanos = System.nanoTime() - start;
+                cpuNanos = CPU.getCurrentThreadCpuTime() - cpuStart;
                 done = true;
                 LockSupport.unpark(publisher);
             }

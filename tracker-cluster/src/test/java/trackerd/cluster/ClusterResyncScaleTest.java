@@ -51,6 +51,18 @@ class ClusterResyncScaleTest {
                         a.gauge("tracker_cluster_snapshot_duration_seconds") * 1e3,
                         b.gauge("tracker_cluster_resync_duration_seconds") * 1e3, wall / 1e6);
                     System.out.println("redis used_memory: " + redis.command("MEMORY USAGE trackerd:snapshot:a"));
+                    System.out.printf("a's longest slice: %.2f ms, %.2f ms CPU%n",
+                        a.gauge("tracker_cluster_snapshot_longest_slice_seconds") * 1e3,
+                        a.gauge("tracker_cluster_snapshot_longest_slice_cpu_seconds") * 1e3);
+                    // b now holds a million remote peers: its own snapshot walks them all and leaves them out
+                    double saved = b.counter("tracker_cluster_snapshots", "ok");
+                    redis.command("SET trackerd:snapshot-wanted:b 999999999");
+                    ClusterResyncTest.await("b saved again", 60_000, () -> b.counter("tracker_cluster_snapshots", "ok") > saved);
+                    System.out.printf("b's snapshot with 1 M remote peers and none of its own: %.0f peers, %.0f bytes, "
+                            + "%.0f ms, longest slice %.2f ms (%.2f ms CPU)%n", b.gauge("tracker_cluster_snapshot_peers"),
+                        b.gauge("tracker_cluster_snapshot_bytes"), b.gauge("tracker_cluster_snapshot_duration_seconds") * 1e3,
+                        b.gauge("tracker_cluster_snapshot_longest_slice_seconds") * 1e3,
+                        b.gauge("tracker_cluster_snapshot_longest_slice_cpu_seconds") * 1e3);
                 } finally {
                     b.close();
                 }

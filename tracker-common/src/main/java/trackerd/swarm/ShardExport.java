@@ -20,9 +20,10 @@ package trackerd.swarm;
  * 30-40 ms; the copy takes about a millisecond.
  *
  * <p><b>Local peers only</b> (cluster snapshots, issue 14): with a {@link RemoteFilter} a peer
- * that came from another node is left out, a torrent whose peers all did is left out, and a huge
- * torrent's copy holds only its local peers (built on the shard's thread, because only it may ask
- * the remote table).
+ * that came from another node is left out, and a torrent whose peers all did. A huge torrent is
+ * copied whole and marked {@linkplain DetachedTorrent#filterPending unfiltered}: its remote peers
+ * are blanked later in chunks on the shard's thread (only it may ask the remote table), since a
+ * lookup for each of 700,000 peers would stall the shard for most of a second.
  *
  * <p>Only on the shard's thread. Allocates nothing (but a huge torrent's copy); the sink may.
  */
@@ -83,16 +84,15 @@ final class ShardExport {
         int h2 = table.hash2(t);
         long[] v6 = table.peers(t, true);
         long[] v4 = table.peers(t, false); // maybe the table's inline view: used before the next peers() call
+        int all = PeerStore.count(v4) + PeerStore.count(v6);
+        if (all > budget) { // copied now (a millisecond at 700,000 peers), filtered later in chunks
+            sink.detached(DetachedTorrent.unfiltered(h0, h1, h2, table.completed(t), v4 == null ? null : v4.clone(),
+                v6 == null ? null : v6.clone(), tick));
+            return 1 + all / 64;
+        }
         int local4 = v4 == null ? 0 : countLocal(v4, 1, h0, h1, h2, remote);
         int local6 = v6 == null ? 0 : countLocal(v6, 3, h0, h1, h2, remote);
-        int all = PeerStore.count(v4) + PeerStore.count(v6);
         if (local4 + local6 == 0) return 1 + all;
-        if (local4 + local6 > budget) {
-            sink.detached(new DetachedTorrent(h0, h1, h2, table.completed(t),
-                v4 == null ? null : localCopy(v4, 1, local4, h0, h1, h2, remote),
-                v6 == null ? null : localCopy(v6, 3, local6, h0, h1, h2, remote), tick));
-            return 1 + all / 16; // a filtered copy: a remote lookup per peer, then a copy
-        }
         sink.torrent(h0, h1, h2, table.completed(t), 0, local4, local6);
         if (local4 > 0) peers(v4, 1, tick, sink, h0, h1, h2, remote);
         if (local6 > 0) peers(v6, 3, tick, sink, h0, h1, h2, remote);
@@ -112,24 +112,6 @@ final class ShardExport {
             if (a[base + stride - 1] != 0 && !isRemote(a, base, stride, h0, h1, h2, remote)) n++;
         }
         return n;
-    }
-
-    /** A small-form (packed) array of the local peers of {@code a}, for a {@link DetachedTorrent}. */
-    private static long[] localCopy(long[] a, int stride, int local, long h0, long h1, int h2, RemoteFilter remote) {
-        if (local == 0) return null;
-        long[] copy = new long[1 + local * stride];
-        int at = 1;
-        int seeders = 0;
-        int end = a[0] < 0 ? a.length : 1 + PeerStore.count(a) * stride;
-        for (int base = 1; base < end && at < copy.length; base += stride) {
-            long last = a[base + stride - 1];
-            if (last == 0 || isRemote(a, base, stride, h0, h1, h2, remote)) continue;
-            System.arraycopy(a, base, copy, at, stride);
-            at += stride;
-            if ((last & PeerStore.SEEDER_BIT) != 0) seeders++;
-        }
-        copy[0] = PeerStore.smallHeader(local, seeders);
-        return copy;
     }
 
     private static void peers(long[] a, int stride, int tick, SwarmSnapshotSink sink, long h0, long h1, int h2,

@@ -1,6 +1,7 @@
 package trackerd.swarm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class LocalExportTest {
     }
 
     /** Records what an export wrote, detached torrents written out at once. */
-    static final class Recorder implements SwarmSnapshotSink {
+    static class Recorder implements SwarmSnapshotSink {
         final List<String> records = new ArrayList<>();
         int detached;
 
@@ -88,19 +89,35 @@ class LocalExportTest {
     }
 
     @Test
-    void aHugeTorrentShouldBeCopiedWithItsLocalPeersOnly() {
+    void aHugeTorrentShouldBeCopiedWholeThenFilteredInChunks() {
         for (int host = 1; host <= 40; host++) {
             if (host % 2 == 0) remote(7, host, false, 0);
             else local(7, host, false, host == 1);
         }
         remote(7, 41, true, 0);
-        Recorder out = export(8); // 20 local peers > budget 8: detached
-        assertEquals(1, out.detached);
-        assertEquals("t7 c0 20+0", out.records.get(0));
-        assertEquals(21, out.records.size());
-        assertTrue(out.records.subList(1, 21).stream().allMatch(r -> Integer.parseInt(r.split("[: ]")[3]) % 2 == 1),
-            "odd hosts only: " + out.records);
-        assertEquals(1, out.records.stream().filter(r -> r.contains(" S ")).count());
+        List<DetachedTorrent> copies = new ArrayList<>();
+        Recorder out = new Recorder() {
+            @Override
+            public void detached(DetachedTorrent torrent) {
+                copies.add(torrent);
+            }
+        };
+        for (int next = 0, i = 0; next >= 0 && i < 10_000; i++) next = shard.exportLocalSlice(next, 32, 12, out);
+        assertEquals(1, copies.size(), "41 peers > 32 / 4: copied, not encoded in the slice");
+        DetachedTorrent copy = copies.get(0);
+        assertTrue(copy.filterPending());
+        assertThrows(IllegalStateException.class, () -> copy.writeTo(new Recorder()), "never written unfiltered");
+        int chunks = 0;
+        while (!copy.filterRemote(shard, 5)) chunks++;
+        assertTrue(chunks >= 8, "in chunks of 5 records: " + chunks);
+        Recorder written = new Recorder();
+        copy.writeTo(written);
+        assertEquals("t7 c0 20+0", written.records.get(0));
+        assertEquals(21, written.records.size());
+        assertTrue(written.records.subList(1, 21).stream().allMatch(r -> Integer.parseInt(r.split("[: ]")[3]) % 2 == 1),
+            "odd hosts only: " + written.records);
+        assertEquals(1, written.records.stream().filter(r -> r.contains(" S ")).count());
+        assertEquals(41, shard.remotePeers() + 20, "the shard itself is untouched");
     }
 
     @Test
