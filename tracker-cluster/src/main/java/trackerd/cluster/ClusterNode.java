@@ -43,12 +43,14 @@ import trackerd.swarm.WsRelayDoor;
  *   <li><b>WebTorrent</b>: WS peers travel in the same change stream (kind WEBTORRENT); offers
  *       and answers for a peer of another node go to that node's own channel through
  *       {@link RelayForwarder} (thread {@code cluster-relay}; best effort).
- *   <li><b>Resync seam</b>: a node whose stream had a gap, that said it lost changes, or that we
- *       hear for the first time is marked for resync ({@link NodeDirectory#takeResyncs}). The
- *       resync itself (load that node's snapshot of its own peers from Redis, in the state file's
- *       format, then apply the live stream) comes with the snapshot codec (branch {@code state});
- *       until then {@link #resync} only counts and logs, and the node's peers come back as its
- *       clients re-announce (within one announce interval).
+ *   <li><b>Snapshots</b>: each node keeps one snapshot of its own peers in Redis, in the state
+ *       file's format, with the sequence number it covers ({@link SnapshotPublisher}, driven by
+ *       the publisher thread every {@code state.save_interval_seconds} and when asked).
+ *   <li><b>Resync</b>: a node whose stream had a gap, that said it lost changes, or that we
+ *       hear for the first time (we started after it, or reconnected) is marked
+ *       ({@link NodeDirectory#takeResyncs}); its messages are held, its snapshot is loaded and
+ *       applied as its remote peers, then the held messages after the snapshot
+ *       ({@link ClusterResync}, on thread {@code cluster-resync}).
  * </ul>
  */
 public final class ClusterNode implements AutoCloseable {
@@ -68,6 +70,9 @@ public final class ClusterNode implements AutoCloseable {
     private final Thread publisher;
     /** WebTorrent offers and answers for peers of other nodes, on per-node channels. */
     private final RelayForwarder relays;
+    private final ResyncMetrics resyncMetrics;
+    private final SnapshotPublisher snapshots;
+    private final ClusterResync resyncs;
     private final long intervalNanos;
     private final long heartbeatNanos;
     private volatile boolean running = true;
@@ -85,7 +90,7 @@ public final class ClusterNode implements AutoCloseable {
     private long connectBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
 
     private ClusterNode(TrackerConfig.Cluster config, SwarmEngine engine, TrackerClock clock, MetricBank bank,
-                        WorkerThreadFactory threads) {
+                        WorkerThreadFactory threads, int snapshotIntervalSeconds) {
         this.config = config;
         this.engine = engine;
         this.clock = clock;
@@ -98,6 +103,11 @@ public final class ClusterNode implements AutoCloseable {
         this.publisher = threads.newThread(this::publishLoop);
         this.relays = new RelayForwarder(config.nodeId(), link, directory, engine, clock, bank.registry(),
             r -> threads.newThread(r));
+        this.resyncMetrics = new ResyncMetrics(bank.registry());
+        this.snapshots = new SnapshotPublisher(config.nodeId(), engine, clock, link, resyncMetrics,
+            snapshotIntervalSeconds, config.heartbeatSeconds(), publisher);
+        this.resyncs = new ClusterResync(this, engine, clock, link, resyncMetrics, config.heartbeatSeconds(),
+            this::replay, threads);
     }
 
     /**
@@ -106,8 +116,19 @@ public final class ClusterNode implements AutoCloseable {
      */
     public static ClusterNode start(TrackerConfig.Cluster config, SwarmEngine engine, TrackerClock clock,
                                     MetricBank bank, WorkerThreadFactory threads) {
-        ClusterNode node = new ClusterNode(config, engine, clock, bank, threads);
+        return start(config, engine, clock, bank, threads, 300);
+    }
+
+    /**
+     * As {@link #start(TrackerConfig.Cluster, SwarmEngine, TrackerClock, MetricBank, WorkerThreadFactory)},
+     * with this node's snapshot in Redis refreshed every {@code snapshotIntervalSeconds}
+     * ({@code state.save_interval_seconds}).
+     */
+    public static ClusterNode start(TrackerConfig.Cluster config, SwarmEngine engine, TrackerClock clock,
+                                    MetricBank bank, WorkerThreadFactory threads, int snapshotIntervalSeconds) {
+        ClusterNode node = new ClusterNode(config, engine, clock, bank, threads, snapshotIntervalSeconds);
         node.collector.start();
+        node.resyncs.start();
         node.publisher.start();
         node.relays.start();
         return node;
@@ -151,7 +172,21 @@ public final class ClusterNode implements AutoCloseable {
             next += intervalNanos;
             long now = clock.nowNanos();
             if (next - now < 0) next = now; // late (a long GC, a slow Redis): do not catch up in a burst
-            else LockSupport.parkNanos(this, next - now);
+            else waitUntil(next);
+        }
+    }
+
+    /** Parks until {@code deadline}; a snapshot slice that finishes wakes it to hand out the next. */
+    private void waitUntil(long deadline) {
+        for (long left; running && (left = deadline - clock.nowNanos()) > 0; ) {
+            LockSupport.parkNanos(this, left);
+            if (snapshots.saving()) {
+                try {
+                    snapshots.step(clock.nowNanos(), sequence, link.connected() && link.up());
+                } catch (RuntimeException e) {
+                    errors.log("cluster snapshot step failed (it goes on)", e);
+                }
+            }
         }
     }
 
@@ -192,17 +227,22 @@ public final class ClusterNode implements AutoCloseable {
                 .whenComplete((ok, failure) -> {
                     if (failure != null) metrics.publishFailures.incrementAndGet();
                 });
+            snapshots.checkWanted();
         }
         // lost nodes: only judged while our own link has been up long enough to have heard them
         if (up && now - linkUpSinceNanos > 2 * heartbeatNanos) {
             for (int origin : directory.removeSilentSince(now - 2 * heartbeatNanos)) {
                 metrics.nodesLost.incrementAndGet();
                 LOG.info("cluster: a node (origin {}) stopped heartbeating; removing its peers", origin);
+                synchronized (this) {
+                    resyncs.cancelOrigin(origin);
+                }
                 engine.executeOnAll(shard -> shard.dropOrigin(origin));
             }
         }
         metrics.nodes.set(directory.size());
         for (String nodeId : directory.takeResyncs()) resync(nodeId);
+        snapshots.step(now, sequence, up);
     }
 
     private void open() {
@@ -239,6 +279,7 @@ public final class ClusterNode implements AutoCloseable {
                 config.redisCluster() ? " (Redis Cluster, sharded pub/sub)" : "");
             connectBackoffNanos = TimeUnit.MILLISECONDS.toNanos(100);
             lost.set(true); // whatever was captured before this was not heard
+            snapshots.onConnected();
         } catch (RuntimeException e) {
             if (!reportedDown) {
                 LOG.warn("cluster: cannot reach Redis {} ({}); serving this node's swarms alone, retrying",
@@ -288,6 +329,7 @@ public final class ClusterNode implements AutoCloseable {
             metrics.changesIn.addAndGet(header.count);
             if (header.leaving) {
                 int origin = directory.remove(header.nodeId);
+                resyncs.cancel(header.nodeId);
                 if (origin >= 0) {
                     LOG.info("cluster: node {} left; removing its peers", header.nodeId);
                     engine.executeOnAll(shard -> shard.dropOrigin(origin));
@@ -298,6 +340,7 @@ public final class ClusterNode implements AutoCloseable {
             int origin = directory.origin();
             if (arrival == NodeDirectory.Arrival.REPEAT) return;
             if (header.lost) directory.markResync(header.nodeId);
+            if (header.count > 0 && resyncs.hold(header.nodeId, header.sequence, message)) return;
             if (header.count > 0) apply(message, origin);
         } catch (RuntimeException e) {
             metrics.badMessages.incrementAndGet();
@@ -330,14 +373,27 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
-     * The seam for the snapshot resync (branch {@code state}): load {@code nodeId}'s snapshot of
-     * its own peers from Redis and apply it, then the live stream. Until then: counted and logged
-     * (once per node and cause is enough: a log line per gap would flood during a Redis outage).
+     * Publisher thread: {@code nodeId} needs a resync from its snapshot ({@link ClusterResync}). Under
+     * the subscriber's lock, so that every message of that node up to the last one applied is
+     * covered by the snapshot it waits for, and every later one is held until it is applied.
      */
     private void resync(String nodeId) {
         metrics.resyncsNeeded.incrementAndGet();
-        LOG.debug("cluster: node {} needs a resync (snapshot load not implemented yet: its peers return as they "
-            + "re-announce)", nodeId);
+        synchronized (this) {
+            int origin = directory.originOf(nodeId);
+            if (origin >= 0) resyncs.begin(nodeId, origin, directory.lastSequence(nodeId));
+        }
+        LOG.debug("cluster: node {} needs a resync", nodeId);
+    }
+
+    /** A message a resync held, applied after the snapshot (under this lock, from {@link ClusterResync}). */
+    private synchronized void replay(byte[] message, int origin) {
+        if (ChangeBatchCodec.read(message, header) == ChangeBatchCodec.OK && header.count > 0) apply(message, origin);
+    }
+
+    /** Resyncs waiting or under way (any thread). */
+    public int pendingResyncs() {
+        return resyncs.pending();
     }
 
     /**
@@ -356,6 +412,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         collector.stop();
         relays.close();
+        resyncs.close();
         if (!publisher.isAlive() && link.up()) {
             writer.begin(++sequence, ChangeBatchCodec.FLAG_LEAVING);
             try {

@@ -123,6 +123,12 @@ final class NodeDirectory {
         return null;
     }
 
+    /** The last sequence number heard from a node (0 if none). */
+    synchronized long lastSequence(String nodeId) {
+        Node node = nodes.get(nodeId);
+        return node == null ? 0 : node.lastSequence;
+    }
+
     synchronized int size() {
         return nodes.size();
     }

@@ -164,6 +164,14 @@ final class RedisLink implements AutoCloseable {
             Long.toString(epochSeconds).getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.ex(ttlSeconds));
     }
 
+    /**
+     * The command connection's asynchronous commands (the snapshot keys: {@link SnapshotPublisher},
+     * {@link ClusterResync}); fails at once while disconnected.
+     */
+    io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<byte[], byte[]> async() {
+        return cluster ? clusterConnection.async() : connection.async();
+    }
+
     private void closeClients() {
         for (AutoCloseable c : new AutoCloseable[] {subscription, connection, clusterSubscription, clusterConnection}) {
             if (c == null) continue;

@@ -113,9 +113,15 @@ public final class RedisServer implements AutoCloseable {
         List<RedisServer> masters = new ArrayList<>();
         List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
         for (int i = 0; i < 3; i++) {
-            RedisServer server = new RedisServer(freeClusterPort(), dir, List.of("--cluster-enabled", "yes",
-                "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
-            server.launch();
+            RedisServer server;
+            try {
+                server = new RedisServer(freeClusterPort(), dir, List.of("--cluster-enabled", "yes",
+                    "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
+                server.launch();
+            } catch (IOException e) { // e.g. a busy machine took the port or its cluster bus port (+10000)
+                for (RedisServer started : masters) started.close(); // else they outlive the test JVM
+                throw e;
+            }
             masters.add(server);
             create.add("127.0.0.1:" + server.port());
         }

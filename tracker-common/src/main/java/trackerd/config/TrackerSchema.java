@@ -193,7 +193,8 @@ public final class TrackerSchema {
                 + "A relative path is relative to the directory of this config file.",
             string());
     public static final ConfigKey<Integer> STATE_SAVE_INTERVAL_SECONDS = key("state.save_interval_seconds", "300",
-            "How often the snapshot is written while running (besides SIGTERM): what a crash can lose.",
+            "How often the snapshot is written while running (besides SIGTERM): what a crash can lose.\n"
+                + "With [cluster] on, also how often this node's snapshot of its own peers is refreshed in Redis.",
             integer(1, 86_400));
 
     private static final List<ConfigKey<?>> KEYS = List.of(

@@ -485,6 +485,40 @@ public final class SwarmShard {
     }
 
     /**
+     * Cluster (issue 14): as {@link #exportSlice}, but only this node's own peers: a peer that came
+     * from another node is left out, and so is a torrent with no peer of this node (its completed
+     * count travels with the torrents that have one). What a node keeps in Redis for the others to
+     * resync from. A remote-table lookup per peer while there are remote peers (the budget then
+     * shrinks by {@link #LOOKUP_COST}); none without. A torrent with more peers than that comes as
+     * an unfiltered copy ({@link DetachedTorrent#filterPending}): the caller runs
+     * {@link DetachedTorrent#filterRemote} on this shard's thread, in chunks, before writing it.
+     */
+    public int exportLocalSlice(int fromSegment, int budget, int tick, SwarmSnapshotSink sink) {
+        if (remote4.size() == 0 && remote6.size() == 0) return ShardExport.slice(table, fromSegment, budget, tick, sink);
+        // a remote lookup per peer (a cache miss in a big table) costs about 4 times its encoding
+        return ShardExport.slice(table, fromSegment, Math.max(1, budget / LOOKUP_COST), tick, sink, remoteFilter);
+    }
+
+    /** How many peers' encoding one remote-table lookup costs, roughly (ClusterResyncScaleTest). */
+    static final int LOOKUP_COST = 4;
+
+    private final ShardExport.RemoteFilter remoteFilter = this::isRemotePeer;
+
+    /** The peer came from another node (cluster). On the shard's thread. */
+    boolean isRemotePeer(long h0, long h1, int h2, boolean ipv6, long k0, long k1, long key) {
+        return (ipv6 ? remote6 : remote4).origin(h0, h1, h2, k0, k1, key) >= 0;
+    }
+
+    /**
+     * Cluster resync (issue 14): raises a torrent's completed count to {@code completed} (unsigned)
+     * when it is held and counts fewer: another node's snapshot knows of downloads this node missed.
+     */
+    public void raiseCompleted(long h0, long h1, int h2, int completed) {
+        int t = table.find(h0, h1, h2);
+        if (t >= 0 && Integer.compareUnsigned(completed, table.completed(t)) > 0) table.setCompleted(t, completed);
+    }
+
+    /**
      * Restores one torrent of a snapshot (merged with what the shard holds: peers upserted, the
      * larger completed count kept), under the same limits as announces (max torrents, peers per
      * torrent, the shard's peer bound; not the per-address new-torrent budget). Records are in

@@ -164,8 +164,9 @@ public final class Daemon implements AutoCloseable {
         ClusterNode cluster = null;
         if (config.cluster().enabled()) {
             // closed before the engine: the publisher stops before the shards it asks for changes
+            // the snapshot of this node's own peers in Redis is refreshed at the state file's interval
             cluster = ClusterNode.start(config.cluster(), engine, clock, metrics.bank(),
-                new WorkerThreadFactory("cluster-publisher", onWorkerDeath));
+                new WorkerThreadFactory("cluster-publisher", onWorkerDeath), config.state().saveIntervalSeconds());
             closeInReverse.add(cluster);
             LOG.info("cluster: node {}, Redis {}", cluster.nodeId(), config.cluster().redisCluster()
                 ? "Cluster (" + config.cluster().redis().size() + " seeds)" : "pub/sub");

@@ -29,9 +29,11 @@ import trackerd.cluster.RedisServer;
 
 /**
  * Three tracker.jar processes on one real redis-server (issue 14): a libtorrent seeder announces
- * to node A and a leecher to node B (UDP), each torrent naming only its node, and the transfer
- * completes; node C's scrape shows both. Then kill -9 of node A: its peers leave B and C within
- * 3 x heartbeat_seconds. Then Redis is killed and restarted: the nodes reconnect and sync again.
+ * to node A over UDP and a leecher to node B over HTTP, each torrent naming only its node, and the
+ * transfer completes. Node C, started only then, shows both at once by scrape: it resyncs from A's
+ * and B's snapshots in Redis, not from re-announces. Then kill -9 of node A: its peers leave B and
+ * C within 3 x heartbeat_seconds. Then Redis is killed and restarted (empty): an announce to B
+ * during the outage reaches C through the resync that follows, without another announce.
  */
 @Timeout(300)
 class ClusterIT {
@@ -60,18 +62,43 @@ class ClusterIT {
         return node;
     }
 
+    static InetSocketAddress udp(TrackerProcess node) {
+        return new InetSocketAddress("127.0.0.1", node.port("udp"));
+    }
+
+    static String httpAnnounce(TrackerProcess node) {
+        return "http://127.0.0.1:" + node.port("http") + "/announce";
+    }
+
     @Test
-    void threeNodesShouldShareSwarmsLoseAKilledNodesPeersAndSurviveARedisRestart() throws Exception {
+    void threeNodesShouldShareSwarmsResyncALateNodeLoseAKilledNodesPeersAndSurviveARedisRestart() throws Exception {
+        List<TrackerProcess> late = new ArrayList<>();
         try (RedisServer redis = RedisServer.start(dir);
              TrackerProcess a = node("a", redis);
-             TrackerProcess b = node("b", redis);
-             TrackerProcess c = node("c", redis)) {
-            for (TrackerProcess node : List.of(a, b, c)) awaitMetric(node, "tracker_cluster_nodes", 2);
-            InetSocketAddress udpA = new InetSocketAddress("127.0.0.1", a.port("udp"));
-            InetSocketAddress udpB = new InetSocketAddress("127.0.0.1", b.port("udp"));
-            InetSocketAddress udpC = new InetSocketAddress("127.0.0.1", c.port("udp"));
+             TrackerProcess b = node("b", redis)) {
+            for (TrackerProcess node : List.of(a, b)) awaitMetric(node, "tracker_cluster_nodes", 1);
+            InetSocketAddress udpA = udp(a);
+            InetSocketAddress udpB = udp(b);
+            InetSocketAddress[] udpC = new InetSocketAddress[1];
 
-            libtorrentTransferThroughTwoNodes(udpA, udpB, udpC);
+            libtorrentTransferThroughTwoNodes("udp://127.0.0.1:" + udpA.getPort() + "/announce", httpAnnounce(b), udpB,
+                hash -> {
+                    // both peers are in the swarm, through A and B: C starts only now and must see them at once
+                    long launched = System.nanoTime();
+                    TrackerProcess c = node("c", redis);
+                    long connected = System.nanoTime();
+                    late.add(c);
+                    udpC[0] = udp(c);
+                    awaitScrape(udpC[0], hash, 2, 0, Duration.ofSeconds(15));
+                    long now = System.nanoTime();
+                    System.out.printf("node c, started after the transfer, showed both peers %d ms after it connected to "
+                        + "Redis (%d ms after its launch)%n", TimeUnit.NANOSECONDS.toMillis(now - connected),
+                        TimeUnit.NANOSECONDS.toMillis(now - launched));
+                    assertTrue(metric(c, "tracker_cluster_resyncs_total\\{result=\"ok\",?\\}") >= 1,
+                        "c resynced from the others' snapshots");
+                });
+            TrackerProcess c = late.get(0);
+            awaitMetric(c, "tracker_cluster_nodes", 2);
 
             // a peer that stays on A, one on B; C sees both
             byte[] hash = HexFormat.of().parseHex("c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4");
@@ -80,7 +107,7 @@ class ClusterIT {
                 assertEquals(1, seeder.announce(hash, 0, 1111).getInt(0));
                 assertEquals(1, leecher.announce(hash, 1000, 2222).getInt(0));
             }
-            awaitScrape(udpC, hash, 1, 1, Duration.ofSeconds(10));
+            awaitScrape(udpC[0], hash, 1, 1, Duration.ofSeconds(10));
             awaitScrape(udpB, hash, 1, 1, Duration.ofSeconds(10));
 
             a.signal("KILL");
@@ -88,26 +115,32 @@ class ClusterIT {
             a.waitForExit(Duration.ofSeconds(10));
             Duration bound = Duration.ofSeconds(3L * HEARTBEAT_SECONDS);
             Duration slack = Duration.ofMillis(1_000); // a scrape round trip and a busy shared machine
-            awaitScrape(udpC, hash, 0, 1, bound.plus(slack));
+            awaitScrape(udpC[0], hash, 0, 1, bound.plus(slack));
             awaitScrape(udpB, hash, 0, 1, bound.plus(slack));
             long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
             System.out.printf("kill -9 of node a: its seeder left b and c after %d ms (bound %d ms)%n", tookMillis,
                 bound.toMillis());
 
+            double resyncsBefore = metric(c, "tracker_cluster_resyncs_total\\{result=\"ok\",?\\}");
             redis.kill();
             for (TrackerProcess node : List.of(b, c)) {
                 node.await(Pattern.compile("cluster: lost the Redis connection"), Duration.ofSeconds(10));
             }
-            redis.restart();
+            // announced to B while Redis is down: C hears of it only through the resync after the restart
+            byte[] during = HexFormat.of().parseHex("e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4");
+            try (MemoryFloodIT.Source peer = new MemoryFloodIT.Source(MemoryFloodIT.loopback(0, 0, 7), udpB)) {
+                assertEquals(1, peer.announce(during, 0, 3333).getInt(0));
+            }
+            redis.restart(); // empty: the snapshots are written again when the nodes ask for them
             for (TrackerProcess node : List.of(b, c)) {
                 node.await(Pattern.compile("cluster: Redis connection is back"), Duration.ofSeconds(20));
             }
-            byte[] after = HexFormat.of().parseHex("e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4");
-            try (MemoryFloodIT.Source peer = new MemoryFloodIT.Source(MemoryFloodIT.loopback(0, 0, 7), udpB)) {
-                assertEquals(1, peer.announce(after, 0, 3333).getInt(0));
-            }
-            awaitScrape(udpC, after, 1, 0, Duration.ofSeconds(10));
-            awaitScrape(udpC, hash, 0, 1, Duration.ofSeconds(1)); // what C had it kept through the outage
+            awaitScrape(udpC[0], during, 1, 0, Duration.ofSeconds(20));
+            assertTrue(metric(c, "tracker_cluster_resyncs_total\\{result=\"ok\",?\\}") > resyncsBefore,
+                "c's resync counter went up after the restart");
+            awaitScrape(udpC[0], hash, 0, 1, Duration.ofSeconds(1)); // what C had it kept through the outage
+        } finally {
+            for (TrackerProcess c : late) c.close();
         }
     }
 
@@ -122,7 +155,8 @@ class ClusterIT {
             InetSocketAddress udpA = new InetSocketAddress("127.0.0.1", a.port("udp"));
             InetSocketAddress udpB = new InetSocketAddress("127.0.0.1", b.port("udp"));
             InetSocketAddress udpC = new InetSocketAddress("127.0.0.1", c.port("udp"));
-            libtorrentTransferThroughTwoNodes(udpA, udpB, udpC);
+            libtorrentTransferThroughTwoNodes("udp://127.0.0.1:" + udpA.getPort() + "/announce", httpAnnounce(b), udpC,
+                hash -> { });
             byte[] hash = HexFormat.of().parseHex("a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4");
             try (MemoryFloodIT.Source seeder = new MemoryFloodIT.Source(MemoryFloodIT.loopback(0, 0, 5), udpA)) {
                 assertEquals(1, seeder.announce(hash, 0, 1111).getInt(0));
@@ -136,13 +170,21 @@ class ClusterIT {
         }
     }
 
-    /** Seeder on A, leecher on B, each torrent naming only its node; C's scrape shows both after. */
-    private void libtorrentTransferThroughTwoNodes(InetSocketAddress udpA, InetSocketAddress udpB,
-                                                   InetSocketAddress udpC) throws Exception {
+    /** Runs while both libtorrent peers stay in their swarm after the transfer. */
+    interface WhileHeld {
+        void run(byte[] infoHash) throws Exception;
+    }
+
+    /**
+     * Seeder announcing to {@code seedUrl}, leecher to {@code leechUrl}, each torrent naming only
+     * its node; {@code watch}'s scrape shows both seeders after the transfer, then {@code whileHeld}
+     * runs before the peers leave.
+     */
+    private void libtorrentTransferThroughTwoNodes(String seedUrl, String leechUrl, InetSocketAddress watch,
+                                                   WhileHeld whileHeld) throws Exception {
         Path work = Files.createDirectories(dir.resolve("transfer"));
         Path hold = dir.resolve("hold");
-        Process python = new ProcessBuilder("/usr/bin/python3", SCRIPT.toString(),
-            "udp://127.0.0.1:" + udpA.getPort() + "/announce", "udp://127.0.0.1:" + udpB.getPort() + "/announce",
+        Process python = new ProcessBuilder("/usr/bin/python3", SCRIPT.toString(), seedUrl, leechUrl,
             "127.0.0.1", work.toString(), hold.toString()).redirectErrorStream(true).start();
         try {
             List<String> out = new ArrayList<>();
@@ -151,8 +193,9 @@ class ClusterIT {
             out.add(first);
             assertTrue(first != null && first.startsWith("info_hash "), "script's first line: " + first);
             byte[] hash = HexFormat.of().parseHex(first.substring("info_hash ".length()).strip());
-            // both peers seeders (the leecher completed through B), one download, seen on C
-            awaitScrape(udpC, hash, 2, 0, Duration.ofSeconds(90));
+            // both peers seeders (the leecher completed through B), one download
+            awaitScrape(watch, hash, 2, 0, Duration.ofSeconds(90));
+            whileHeld.run(hash);
             Files.writeString(hold, "");
             for (String line; (line = lines.readLine()) != null; ) out.add(line);
             assertTrue(python.waitFor(120, TimeUnit.SECONDS), "libtorrent run did not end");
@@ -189,6 +232,15 @@ class ClusterIT {
             }
             TimeUnit.MILLISECONDS.sleep(20); // polling interval, bounded by the deadline
         }
+    }
+
+    /** The value of the first metrics line that {@code regex} (name and labels) matches; NaN if none. */
+    private double metric(TrackerProcess tracker, String regex) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + tracker.port("metrics") + "/metrics");
+        String body = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^" + regex + " (\\S+)$").matcher(body);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
     private void awaitMetric(TrackerProcess tracker, String name, double expected) throws Exception {
