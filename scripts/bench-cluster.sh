@@ -27,7 +27,8 @@
 # JIT compiler threads are reported apart, as a 10 s warm-up does not end all compilation). After the pair window a probe (127.0.0.3)
 # announces to node A for a shared torrent and for one of tester B's own torrents and counts the
 # peers of each address in A's replies: B's peers must be there.
-# KEEP=1 keeps the work directory (logs, per-run rows); SCENARIOS="pair" runs only those named.
+# KEEP=1 keeps the work directory (logs, per-run rows); SCENARIOS="pair" runs only those named;
+# ANALYSE=DIR prints the tables again from a kept directory (with the same RATE argument).
 # The machine is assumed shared: every figure is indicative; compare within a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,8 @@ warmup=10
 command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 [ -f tracker-server/target/tracker.jar ] && [ -f tracker-loadtest/target/tracker-loadtest.jar ] \
   || mvn -B -q -DskipTests package -pl tracker-server,tracker-loadtest -am
-work=$(mktemp -d /tmp/bench-cluster.XXXXXX)
+work=${ANALYSE:-$(mktemp -d /tmp/bench-cluster.XXXXXX)}
+[ -n "${ANALYSE:-}" ] && { KEEP=1; runs=0; }
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -269,7 +271,7 @@ for line in open(sys.argv[3]).read().split("\n"):
     if line:
         name, run, delta = line.split("\t")
         jit[(name, run)] = sum(v for k, v in json.loads(delta).items() if "Compiler" in k or k.startswith("C CompilerThre"))
-for name in [x for x in ("off", "on", "pair", "sat") if x in med]:
+for name in med:
     mine = [dict(zip(cols, r)) for r in rows if r[0] == name]
     med[name]["cpu_nojit"] = statistics.median(float(r["cpu"]) - jit.get((name, r["run"]), 0) for r in mine)
     med[name]["per_cpu_nojit"] = statistics.median(float(r["rps"]) / max(1e-9, float(r["cpu"]) - jit.get((name, r["run"]), 0)) for r in mine)
