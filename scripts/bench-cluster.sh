@@ -28,6 +28,7 @@
 # announces to node A for a shared torrent and for one of tester B's own torrents and counts the
 # peers of each address in A's replies: B's peers must be there.
 # KEEP=1 keeps the work directory (logs, per-run rows); SCENARIOS="pair" runs only those named;
+# NODE_SET="--set cluster.publish_interval_ms=300" adds settings to both nodes;
 # ANALYSE=DIR prints the tables again from a kept directory (with the same RATE argument).
 # The machine is assumed shared: every figure is indicative; compare within a run.
 set -euo pipefail
@@ -88,7 +89,7 @@ start_node() { # name core cluster(on|off) -> sets node_pid node_port node_metri
   taskset -c "$2" java -Xms1g -Xmx1g -jar tracker-server/target/tracker.jar \
     --set "udp.listen=[\"127.0.0.1:$node_port\"]" --set http.enabled=false --set ws.enabled=false \
     --set "metrics.listen=\"127.0.0.1:$node_metrics\"" --set workers.socket_workers=1 --set workers.swarm_workers=1 \
-    --set limits.new_torrents_per_address_burst=0 "${cluster[@]}" >"$work/node-$1.log" 2>&1 &
+    --set limits.new_torrents_per_address_burst=0 "${cluster[@]}" ${NODE_SET:-} >"$work/node-$1.log" 2>&1 &
   node_pid=$!; pids+=("$node_pid")
   for _ in $(seq 300); do # up to 30 s: metrics answer, and Redis is connected when the cluster is on
     if [ "$3" = off ] && curl -s --max-time 1 "http://127.0.0.1:$node_metrics/metrics" >/dev/null; then return 0; fi
