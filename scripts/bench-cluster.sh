@@ -2,29 +2,32 @@
 # Two trackerd nodes sharing swarms through one Redis, under the project's UDP load tester, on this
 # machine; prints the table that goes into docs/benchmarks.md ("Cluster sync"): medians of RUNS runs.
 #
-#   scripts/bench-cluster.sh [RUNS=3] [SECONDS=10] [RATE=20000]
+#   scripts/bench-cluster.sh [RUNS=3] [SECONDS=15] [RATE=10000]
 #
 # Node A is pinned to core 0, everything else (Redis, node B, both load testers) to core 1
 # (taskset). Each node: UDP only, one socket worker and one swarm worker,
-# limits.new_torrents_per_address_burst=0, metrics on a loopback port. Per run, four scenarios,
-# each on fresh processes and a fresh Redis:
+# limits.new_torrents_per_address_burst=0, metrics on a loopback port. Per run, five scenarios in
+# this order, each on fresh processes and a fresh Redis:
 #   off    node A with the cluster off; load tester A at RATE announces+scrapes per second
 #   on     node A with the cluster on and no other node (it still captures, publishes, and gets
 #          its own messages back from Redis)
+#   listen nodes A and B, both on, only load tester B: node A's whole CPU over the changes it
+#          applied is the cost of a remote change (an upper bound: it includes A's idle cost)
 #   pair   nodes A and B, both on; load tester A drives A and load tester B drives B, both at RATE
 #          and at once. The testers share half the torrent ranks (the same info hashes, so the
 #          swarms overlap: about 54 % of the announces, as the most popular ranks are shared) and
 #          have the other half apart (workload.own_torrents_percent=50, tags 1 and 2); tester B's
 #          peers are 127.0.0.2 (udp.bind), tester A's 127.0.0.1, so they are different peers.
-#   listen nodes A and B, both on, only load tester B: node A's whole CPU over the changes it
-#          applied is the cost of a remote change (an upper bound: it includes A's idle cost)
+#          Core 1 must keep up with node B and both testers: compare node A's answered/s with
+#          the on scenario's before reading its answers per CPU-second.
 #   sat    node A alone, cluster off, load tester A as fast as it can (rate 0): node A's cost of
 #          a request when its core is full, for the expected-rate arithmetic
 # Each load test: 10 s warm-up, then SECONDS measured. Over the measured window (the script's own
 # clock, 10 s after the testers start) it reads each process's utime+stime from /proc/PID/stat,
 # each node's tracker_cluster_{changes,bytes}_total{direction} and Redis INFO stats
 # (total_net_input_bytes, total_net_output_bytes), and node A's CPU per thread (/proc/PID/task: the
-# JIT compiler threads are reported apart, as a 10 s warm-up does not end all compilation). After the pair window a probe (127.0.0.3)
+# JIT compiler threads are reported apart, as a 10 s warm-up does not end all compilation).
+# After the pair window a probe (127.0.0.3)
 # announces to node A for a shared torrent and for one of tester B's own torrents and counts the
 # peers of each address in A's replies: B's peers must be there.
 # KEEP=1 keeps the work directory (logs, per-run rows); SCENARIOS="pair" runs only those named;
@@ -34,8 +37,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-seconds=${2:-10}
-rate=${3:-20000}
+seconds=${2:-15}
+rate=${3:-10000}
 warmup=10
 command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 [ -f tracker-server/target/tracker.jar ] && [ -f tracker-loadtest/target/tracker-loadtest.jar ] \
