@@ -19,9 +19,19 @@ record LoadTestConfig(
     record WorkloadConfig(
             int torrents, double zipfExponent, int peers, int seederPercent, int connectWeight, int announceWeight,
             int scrapeWeight, int startedPercent, int completedPercent, int stoppedPercent, int numwant,
-            int scrapeHashes, long seed) {}
+            int scrapeHashes, long seed, int ownTorrentsPercent, int ownTorrentsTag) {
+        /** Every torrent rank with the usual info hashes. */
+        WorkloadConfig(int torrents, double zipfExponent, int peers, int seederPercent, int connectWeight,
+                       int announceWeight, int scrapeWeight, int startedPercent, int completedPercent,
+                       int stoppedPercent, int numwant, int scrapeHashes, long seed) {
+            this(torrents, zipfExponent, peers, seederPercent, connectWeight, announceWeight, scrapeWeight,
+                startedPercent, completedPercent, stoppedPercent, numwant, scrapeHashes, seed, 0, 1);
+        }
+    }
 
-    record Udp(int socketsPerWorker, int window, int timeoutMillis, int connectionRefreshSeconds, boolean gso) {}
+    /** {@code bind} is null for any address. */
+    record Udp(int socketsPerWorker, int window, int timeoutMillis, int connectionRefreshSeconds, boolean gso,
+               InetAddress bind) {}
 
     record Http(int connectionsPerWorker, boolean keepAlive, int timeoutMillis) {}
 
@@ -70,12 +80,16 @@ record LoadTestConfig(
             v.get(LoadTestSchema.WORKLOAD_ANNOUNCE_WEIGHT), v.get(LoadTestSchema.WORKLOAD_SCRAPE_WEIGHT),
             v.get(LoadTestSchema.WORKLOAD_STARTED_PERCENT), v.get(LoadTestSchema.WORKLOAD_COMPLETED_PERCENT),
             v.get(LoadTestSchema.WORKLOAD_STOPPED_PERCENT), v.get(LoadTestSchema.WORKLOAD_NUMWANT), v.get(LoadTestSchema.WORKLOAD_SCRAPE_HASHES),
-            v.get(LoadTestSchema.WORKLOAD_SEED));
+            v.get(LoadTestSchema.WORKLOAD_SEED), v.get(LoadTestSchema.WORKLOAD_OWN_TORRENTS_PERCENT),
+            v.get(LoadTestSchema.WORKLOAD_OWN_TORRENTS_TAG));
         if (workload.connectWeight() + workload.announceWeight() + workload.scrapeWeight() == 0) {
             throw new ConfigException(LoadTestSchema.WORKLOAD_ANNOUNCE_WEIGHT.path(), "the request mix weights add up to 0");
         }
         if (workload.scrapeHashes() > workload.torrents()) {
             throw new ConfigException(LoadTestSchema.WORKLOAD_SCRAPE_HASHES.path(), "more than workload.torrents: a scrape names distinct torrents");
+        }
+        if ((long) workload.torrents() > Workload.MAX_RANKS && workload.ownTorrentsPercent() > 0) {
+            throw new ConfigException(LoadTestSchema.WORKLOAD_OWN_TORRENTS_PERCENT.path(), "needs workload.torrents <= " + Workload.MAX_RANKS);
         }
         if (workload.startedPercent() + workload.completedPercent() + workload.stoppedPercent() > 100) {
             throw new ConfigException(LoadTestSchema.WORKLOAD_STOPPED_PERCENT.path(), "event percentages add up to more than 100");
@@ -85,9 +99,21 @@ record LoadTestConfig(
             v.get(LoadTestSchema.RUN_WORKERS), v.get(LoadTestSchema.RUN_RATE), json.isEmpty() ? null : Path.of(json),
             v.get(LoadTestSchema.RUN_PROGRESS), v.get(LoadTestSchema.RUN_TRACKER_PID), workload,
             new Udp(v.get(LoadTestSchema.UDP_SOCKETS_PER_WORKER), v.get(LoadTestSchema.UDP_WINDOW), v.get(LoadTestSchema.UDP_TIMEOUT_MS),
-                v.get(LoadTestSchema.UDP_CONNECTION_REFRESH_SECONDS), v.get(LoadTestSchema.UDP_GSO)),
+                v.get(LoadTestSchema.UDP_CONNECTION_REFRESH_SECONDS), v.get(LoadTestSchema.UDP_GSO), bind(v.get(LoadTestSchema.UDP_BIND))),
             new Http(v.get(LoadTestSchema.HTTP_CONNECTIONS_PER_WORKER), v.get(LoadTestSchema.HTTP_KEEP_ALIVE), v.get(LoadTestSchema.HTTP_TIMEOUT_MS)),
             new Ws(v.get(LoadTestSchema.WS_CONNECTIONS_PER_WORKER), v.get(LoadTestSchema.WS_OFFERS_PER_ANNOUNCE), v.get(LoadTestSchema.WS_TIMEOUT_MS)));
+    }
+
+    private static InetAddress bind(String ip) throws ConfigException {
+        if (ip.isEmpty()) return null;
+        if (!NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip)) {
+            throw new ConfigException(LoadTestSchema.UDP_BIND.path(), "not an IP address: \"" + ip + "\"");
+        }
+        try {
+            return InetAddress.getByAddress(NetUtil.createByteArrayFromIpAddressString(ip));
+        } catch (UnknownHostException e) { // only for a byte array of a wrong length, which NetUtil never gives
+            throw new ConfigException(LoadTestSchema.UDP_BIND.path(), e.getMessage());
+        }
     }
 
     /** IP:PORT, [IPv6]:PORT, HOST:PORT, or a tracker URL; a host name is resolved once, here. */

@@ -95,7 +95,8 @@ public final class LoadTestMain {
                 }
                 case "--print-info-hashes" -> {
                     LoadTestConfig c = load(null, config, sets);
-                    for (int t = 0; t < c.workload().torrents(); t++) out.println(Workload.hex(t));
+                    Workload workload = new Workload(c.workload());
+                    for (int t = 0; t < c.workload().torrents(); t++) out.println(Workload.hex(workload.infoHashId(t)));
                     return 0;
                 }
                 case "udp", "http", "ws" -> {

@@ -64,6 +64,15 @@ final class LoadTestSchema {
     static final ConfigKey<Long> WORKLOAD_SEED = key("workload.seed", "1", "Random seed: the same seed gives the same pool and the same requests.",
             longInteger(Long.MIN_VALUE, Long.MAX_VALUE));
 
+    static final ConfigKey<Integer> WORKLOAD_OWN_TORRENTS_PERCENT = key("workload.own_torrents_percent", "0",
+            "Share of the torrent ranks (spread evenly over the popularity ranking; below 100 the most popular is shared) whose\n"
+                + "info hashes are this tester's own, derived from workload.own_torrents_tag; the other ranks have the\n"
+                + "usual info hashes. Two testers with different tags then load some torrents in common and some apart\n"
+                + "(a cluster benchmark: one tester per node).",
+            integer(0, 100));
+    static final ConfigKey<Integer> WORKLOAD_OWN_TORRENTS_TAG = key("workload.own_torrents_tag", "1",
+            "Tells the own torrents of testers apart (see workload.own_torrents_percent).", integer(1, 127));
+
     static final ConfigKey<Integer> UDP_SOCKETS_PER_WORKER = key("udp.sockets_per_worker", "8", "UDP sockets per worker.", integer(1, 1024));
     static final ConfigKey<Integer> UDP_WINDOW = key("udp.window", "32", "Requests in flight per socket.", integer(1, 1024));
     static final ConfigKey<Integer> UDP_TIMEOUT_MS = key("udp.timeout_ms", "1000", "A request without a reply after this long counts as a timeout.",
@@ -72,6 +81,10 @@ final class LoadTestSchema {
             "Send same-size announces of one socket as one UDP GSO send (Linux 4.18+, epoll), which the kernel\n"
                 + "splits into ordinary datagrams: the tracker sees no difference, this tool sends far more per core.",
             bool());
+    static final ConfigKey<String> UDP_BIND = key("udp.bind", "\"\"",
+            "Local IP the sockets bind to (\"\" = any, the kernel picks). Peers are this address: two testers on one\n"
+                + "machine bound to 127.0.0.1 and 127.0.0.2 are different peers to a tracker.",
+            string());
     static final ConfigKey<Integer> UDP_CONNECTION_REFRESH_SECONDS = key("udp.connection_refresh_seconds", "50",
             "A new connect is sent when the connection id is this old (BEP 15 ids live one minute).",
             integer(1, 3_600));
@@ -119,10 +132,13 @@ final class LoadTestSchema {
         WORKLOAD_NUMWANT,
         WORKLOAD_SCRAPE_HASHES,
         WORKLOAD_SEED,
+        WORKLOAD_OWN_TORRENTS_PERCENT,
+        WORKLOAD_OWN_TORRENTS_TAG,
         UDP_SOCKETS_PER_WORKER,
         UDP_WINDOW,
         UDP_TIMEOUT_MS,
         UDP_GSO,
+        UDP_BIND,
         UDP_CONNECTION_REFRESH_SECONDS,
         HTTP_CONNECTIONS_PER_WORKER,
         HTTP_KEEP_ALIVE,

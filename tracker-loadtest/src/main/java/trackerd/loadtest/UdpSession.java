@@ -91,7 +91,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
         boolean epoll = worker.loop instanceof EpollEventLoop;
         InternetProtocolFamily family = target.getAddress() instanceof Inet4Address
             ? InternetProtocolFamily.IPv4 : InternetProtocolFamily.IPv6;
-        InetAddress any = InetAddress.getByName(family == InternetProtocolFamily.IPv4 ? "0.0.0.0" : "::");
+        InetAddress any = config.udp().bind() != null ? config.udp().bind()
+            : InetAddress.getByName(family == InternetProtocolFamily.IPv4 ? "0.0.0.0" : "::");
         for (int i = 0; i < config.udp().socketsPerWorker(); i++) {
             UdpSession session = new UdpSession(worker, workload, worker.stats, worker.random.split(), target,
                 config.udp().window(), TimeUnit.SECONDS.toNanos(config.udp().connectionRefreshSeconds()),

@@ -15,6 +15,8 @@ final class Workload {
     static final int SCRAPE = 2;
     /** Peer ids of the udp and http modes: "-LT0001-" then the peer's index in 12 bytes. */
     static final long PEER_ID_PREFIX = 0x2D4C54303030312DL;
+    /** Torrent ranks fit in 24 bits when some are own torrents: the tag goes above them. */
+    static final int MAX_RANKS = 1 << 24;
 
     final LoadTestConfig.WorkloadConfig config;
     /** cumulative[r] = P(rank <= r); searched to draw a torrent. */
@@ -35,8 +37,25 @@ final class Workload {
         for (int p = 0; p < peerTorrent.length; p++) peerTorrent[p] = torrent(random);
     }
 
-    /** A torrent rank drawn by popularity. */
+    /**
+     * The number behind a torrent rank's info hash ({@link #hash0} and the others): the rank
+     * itself, or for one of this tester's own torrents the rank with the tag above its 24 bits.
+     * Own ranks are spread evenly over the ranking (Bresenham: rank r is own when
+     * floor((r + 1) p / 100) > floor(r p / 100)), so at 50 % every second rank from the second on
+     * is own and the shared torrents keep a little over half of the announces.
+     */
+    int infoHashId(int rank) {
+        int percent = config.ownTorrentsPercent();
+        boolean own = percent > 0 && (long) (rank + 1) * percent / 100 > (long) rank * percent / 100;
+        return own ? rank | (config.ownTorrentsTag() << 24) : rank;
+    }
+
+    /** A torrent drawn by popularity, as its {@link #infoHashId}. */
     int torrent(SplittableRandom random) {
+        return infoHashId(rank(random));
+    }
+
+    private int rank(SplittableRandom random) {
         double u = random.nextDouble();
         int lo = 0;
         int hi = cumulative.length - 1;
@@ -48,12 +67,12 @@ final class Workload {
         return lo;
     }
 
-    /** Fills {@code into} with distinct torrents drawn by popularity, as a client scrapes what it has. */
+    /** Fills {@code into} with distinct torrents ({@link #infoHashId}s) drawn by popularity, as a client scrapes what it has. */
     void scrapeTorrents(SplittableRandom random, int[] into) {
         for (int i = 0; i < into.length; i++) {
-            int torrent = torrent(random);
-            while (contains(into, i, torrent)) torrent = (torrent + 1) % cumulative.length;
-            into[i] = torrent;
+            int rank = rank(random);
+            while (contains(into, i, infoHashId(rank))) rank = (rank + 1) % cumulative.length;
+            into[i] = infoHashId(rank);
         }
     }
 

@@ -33,6 +33,41 @@ class WorkloadTest {
     }
 
     @Test
+    void ownTorrentsShouldBeEveryOtherRankAndDifferByTag() {
+        LoadTestConfig.WorkloadConfig base = config(1000, 1.0, 10, 1);
+        Workload a = new Workload(withOwn(base, 50, 1));
+        Workload b = new Workload(withOwn(base, 50, 2));
+        Workload plain = new Workload(base);
+        int shared = 0;
+        for (int rank = 0; rank < 1000; rank++) {
+            assertEquals(rank, plain.infoHashId(rank));
+            if (a.infoHashId(rank) == b.infoHashId(rank)) {
+                shared++;
+                assertEquals(rank, a.infoHashId(rank), "a shared torrent keeps the usual info hash");
+            } else {
+                assertEquals(rank | 1 << 24, a.infoHashId(rank));
+                assertEquals(rank | 2 << 24, b.infoHashId(rank));
+            }
+        }
+        assertEquals(500, shared);
+        assertEquals(0, a.infoHashId(0), "the most popular torrent is shared");
+        assertNotEquals(a.infoHashId(1), b.infoHashId(1));
+        // the draws give ids, not ranks: half the ranks, a little over half the announces (H(1000) ~ 7.485)
+        SplittableRandom random = new SplittableRandom(3);
+        int sharedDraws = 0;
+        for (int i = 0; i < 1_000_000; i++) {
+            if (a.torrent(random) < 1 << 24) sharedDraws++;
+        }
+        assertEquals(0.55, sharedDraws / 1e6, 0.02);
+    }
+
+    private static LoadTestConfig.WorkloadConfig withOwn(LoadTestConfig.WorkloadConfig c, int percent, int tag) {
+        return new LoadTestConfig.WorkloadConfig(c.torrents(), c.zipfExponent(), c.peers(), c.seederPercent(),
+            c.connectWeight(), c.announceWeight(), c.scrapeWeight(), c.startedPercent(), c.completedPercent(),
+            c.stoppedPercent(), c.numwant(), c.scrapeHashes(), c.seed(), percent, tag);
+    }
+
+    @Test
     void popularityShouldFollowZipf() {
         Workload w = new Workload(config(1000, 1.0, 10, 1));
         SplittableRandom random = new SplittableRandom(3);
