@@ -48,9 +48,14 @@ import trackerd.swarm.WsRelayDoor;
  *       the publisher thread every {@code state.save_interval_seconds} and when asked).
  *   <li><b>Resync</b>: a node whose stream had a gap, that said it lost changes, or that we
  *       hear for the first time (we started after it, or reconnected) is marked
- *       ({@link NodeDirectory#takeResyncs}); its messages are held, its snapshot is loaded and
- *       applied as its remote peers, then the held messages after the snapshot
- *       ({@link ClusterResync}, on thread {@code cluster-resync}).
+ *       ({@link NodeDirectory#takeResyncs}); the BitTorrent changes of its messages are held, its
+ *       snapshot is loaded and applied as its remote peers, then the held changes after the
+ *       snapshot ({@link ClusterResync}, on thread {@code cluster-resync}). Its <b>WebTorrent
+ *       changes are never held</b>: a snapshot has no WS peers (it is the state file's format, and
+ *       a browser's peer lives no longer than its connection), so holding them bought nothing and
+ *       lost those the snapshot's sequence "covered" (a browser's announce, or its close, gone
+ *       until the next re-announce or the peer timeout). They are applied as they arrive, in the
+ *       stream's order among themselves, while the node's BitTorrent changes wait.
  * </ul>
  */
 public final class ClusterNode implements AutoCloseable {
@@ -340,27 +345,49 @@ public final class ClusterNode implements AutoCloseable {
             int origin = directory.origin();
             if (arrival == NodeDirectory.Arrival.REPEAT) return;
             if (header.lost) directory.markResync(header.nodeId);
-            if (header.count > 0 && resyncs.hold(header.nodeId, header.sequence, message)) return;
-            if (header.count > 0) apply(message, origin);
+            if (header.count == 0) return;
+            if (resyncs.hold(header.nodeId, header.sequence, message)) {
+                // held for its BitTorrent changes; its WebTorrent ones cannot wait for a snapshot that never has them
+                if (header.hasWebTorrent()) apply(message, origin, WEBTORRENT_ONLY);
+                return;
+            }
+            apply(message, origin, ALL);
         } catch (RuntimeException e) {
             metrics.badMessages.incrementAndGet();
             errors.log("cluster: a message could not be applied", e);
         }
     }
 
-    /** Splits a message by shard (two passes: sizes, then exactly sized buffers) and queues it. */
-    private void apply(byte[] message, int origin) {
+    /** {@link #apply} takes every change of a message. */
+    private static final int ALL = 0;
+    /** {@link #apply} takes a message's WebTorrent changes only (the message is held for a resync). */
+    private static final int WEBTORRENT_ONLY = 1;
+    /** {@link #apply} takes a message's BitTorrent changes only (a held message replayed after the snapshot). */
+    private static final int BITTORRENT_ONLY = 2;
+
+    /** True when a change of {@code flags} is one that {@code kinds} ({@link #ALL}, ...) takes. */
+    private static boolean takes(int kinds, int flags) {
+        return kinds == ALL || ((flags & ChangeBuffer.WEBTORRENT) != 0) == (kinds == WEBTORRENT_ONLY);
+    }
+
+    /**
+     * Splits the changes of a message ({@link #header} read) that {@code kinds} takes by shard (two
+     * passes: sizes, then exactly sized buffers) and queues them.
+     */
+    private void apply(byte[] message, int origin, int kinds) {
         int shards = engine.shards();
         int[] words = new int[shards];
         long now = clock.nowSeconds();
-        ChangeBatchCodec.forEachChange(message, header, now, (h0, h1, h2, flags, tick, key, a0, a1) ->
-            words[engine.shardOf(h0, h1, h2)] += ChangeBuffer.words(flags));
+        ChangeBatchCodec.forEachChange(message, header, now, (h0, h1, h2, flags, tick, key, a0, a1) -> {
+            if (takes(kinds, flags)) words[engine.shardOf(h0, h1, h2)] += ChangeBuffer.words(flags);
+        });
         ChangeBuffer[] perShard = new ChangeBuffer[shards];
         for (int i = 0; i < shards; i++) {
             if (words[i] > 0) perShard[i] = new ChangeBuffer(words[i]);
         }
-        ChangeBatchCodec.forEachChange(message, header, now, (h0, h1, h2, flags, tick, key, a0, a1) ->
-            perShard[engine.shardOf(h0, h1, h2)].add(h0, h1, h2, flags, tick, key, a0, a1));
+        ChangeBatchCodec.forEachChange(message, header, now, (h0, h1, h2, flags, tick, key, a0, a1) -> {
+            if (takes(kinds, flags)) perShard[engine.shardOf(h0, h1, h2)].add(h0, h1, h2, flags, tick, key, a0, a1);
+        });
         String nodeId = header.nodeId;
         for (int i = 0; i < shards; i++) {
             ChangeBuffer batch = perShard[i];
@@ -386,9 +413,14 @@ public final class ClusterNode implements AutoCloseable {
         LOG.debug("cluster: node {} needs a resync", nodeId);
     }
 
-    /** A message a resync held, applied after the snapshot (under this lock, from {@link ClusterResync}). */
+    /**
+     * A message a resync held, applied after the snapshot (under this lock, from {@link ClusterResync}):
+     * its BitTorrent changes only, its WebTorrent ones were applied when it arrived.
+     */
     private synchronized void replay(byte[] message, int origin) {
-        if (ChangeBatchCodec.read(message, header) == ChangeBatchCodec.OK && header.count > 0) apply(message, origin);
+        if (ChangeBatchCodec.read(message, header) == ChangeBatchCodec.OK && header.count > 0) {
+            apply(message, origin, BITTORRENT_ONLY);
+        }
     }
 
     /** Resyncs waiting or under way (any thread). */
