@@ -46,9 +46,16 @@ import trackerd.swarm.WsRelayDoor;
  *   <li><b>Snapshots</b>: each node keeps one snapshot of its own peers in Redis, in the state
  *       file's format, with the sequence number it covers ({@link SnapshotPublisher}, driven by
  *       the publisher thread every {@code state.save_interval_seconds} and when asked).
- *   <li><b>Resync</b>: a node whose stream had a gap, that said it lost changes, or that we
- *       hear for the first time (we started after it, or reconnected) is marked
- *       ({@link NodeDirectory#takeResyncs}); the BitTorrent changes of its messages are held, its
+ *   <li><b>Resync</b>: a node whose stream had a gap or that said it lost changes is marked
+ *       ({@link NodeDirectory#takeResyncs}) and needs a snapshot covering the last message
+ *       applied; a node we hear for the first time (it started after us, we started after it, or
+ *       one of us reconnected) is held from that first message on, so a snapshot covering the
+ *       message before it will do (or that message, when it carries LOST: every node's first
+ *       message after a connect does). A node writes its snapshot right after it connects, so
+ *       when nodes start together the one that starts later is resynced from the snapshot
+ *       already in Redis within a poll (100 ms), not after a request for a fresh one (a
+ *       heartbeat or two: 1.1-1.3 s with a 1 s heartbeat in {@code WebTorrentClusterIT}). The
+ *       BitTorrent changes of its messages are held, its
  *       snapshot is loaded and applied as its remote peers, then the held changes after the
  *       snapshot ({@link ClusterResync}, on thread {@code cluster-resync}). Its <b>WebTorrent
  *       changes are never held</b>: a snapshot has no WS peers (it is the state file's format, and
@@ -344,7 +351,14 @@ public final class ClusterNode implements AutoCloseable {
             NodeDirectory.Arrival arrival = directory.onMessage(header.nodeId, header.sequence, clock.nowNanos());
             int origin = directory.origin();
             if (arrival == NodeDirectory.Arrival.REPEAT) return;
-            if (header.lost) directory.markResync(header.nodeId);
+            if (arrival == NodeDirectory.Arrival.FIRST) {
+                // held from this very message: a snapshot covering the one before it will do (this one if it
+                // says changes were lost before it). Nodes that start together find that in Redis already.
+                metrics.resyncsNeeded.incrementAndGet();
+                resyncs.begin(header.nodeId, origin, header.lost ? header.sequence : header.sequence - 1);
+            } else if (header.lost) {
+                directory.markResync(header.nodeId);
+            }
             if (header.count == 0) return;
             if (resyncs.hold(header.nodeId, header.sequence, message)) {
                 // held for its BitTorrent changes; its WebTorrent ones cannot wait for a snapshot that never has them
@@ -400,7 +414,7 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
-     * Publisher thread: {@code nodeId} needs a resync from its snapshot ({@link ClusterResync}). Under
+     * Publisher thread: {@code nodeId} was marked for a resync from its snapshot ({@link ClusterResync}). Under
      * the subscriber's lock, so that every message of that node up to the last one applied is
      * covered by the snapshot it waits for, and every later one is held until it is applied.
      */

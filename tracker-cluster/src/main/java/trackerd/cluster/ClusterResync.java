@@ -27,9 +27,10 @@ import trackerd.swarm.SwarmSnapshotSink;
  * lost changes. Runs on its own thread ({@code cluster-resync}), one node at a time.
  *
  * <ol>
- *   <li>{@link #begin} (publisher thread, under the node's lock): from now on that node's
- *       messages are <b>held</b> ({@link #hold}, subscriber thread, same lock) instead of applied.
- *       The resync needs a snapshot that covers the last message applied ({@code needed}).
+ *   <li>{@link #begin} (publisher thread for a marked node, subscriber thread for a node heard
+ *       for the first time; under the node's lock): from now on that node's messages are
+ *       <b>held</b> ({@link #hold}, subscriber thread, same lock) instead of applied. The resync
+ *       needs a snapshot that covers the last message applied ({@code needed}).
  *       Only their BitTorrent changes wait: the subscriber applies the WebTorrent changes of a
  *       held message at once, and the replay below skips them. A snapshot never holds WS peers
  *       (see {@link ClusterNode}), so skipping the held messages it "covers" would lose them.

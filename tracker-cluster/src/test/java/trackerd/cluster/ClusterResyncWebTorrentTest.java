@@ -138,6 +138,32 @@ class ClusterResyncWebTorrentTest {
     }
 
     @Test
+    void aNodeHeardForTheFirstTimeShouldBeResyncedFromTheSnapshotAlreadyInRedis() throws Exception {
+        redis = RedisServer.start(dir);
+        b = new ClusterResyncTest.Node("b", redis.url(), 300);
+        client = RedisClient.create(redis.url());
+        x = client.connect(ByteArrayCodec.INSTANCE);
+        ClusterResyncTest.await("b subscribed", 10_000,
+            () -> x.sync().pubsubNumsub(RedisLink.CHANNEL).values().stream().anyMatch(n -> n > 0));
+        // as when x connected before b: its first message went unheard, its snapshot (written right after
+        // it connected) covers it, and b first hears x's second message
+        sequence = 1;
+        writeSnapshot(1);
+        ChangeBuffer changes = new ChangeBuffer(256);
+        bt(changes, REPLAYED_TORRENT, 2, 0);
+        publish(changes, false);
+        heartbeats = Executors.newSingleThreadScheduledExecutor();
+        heartbeats.scheduleAtFixedRate(() -> publish(null, false), 200, 200, TimeUnit.MILLISECONDS); // x stays alive
+
+        ClusterResyncTest.await("b resynced x", 5_000, () -> b.counter("tracker_cluster_resyncs", "ok") >= 1);
+        ClusterNodeTest.awaitPeers(b, SNAPSHOT_TORRENT, 1, 5_000);
+        ClusterNodeTest.awaitPeers(b, REPLAYED_TORRENT, 1, 5_000); // the first message heard: held, replayed
+        assertEquals(0L, x.sync().exists(SnapshotKeys.wantedKey("x")),
+            "held from its first message, x's snapshot of sequence 1 did: no fresh one asked for");
+        assertEquals(0, b.cluster.pendingResyncs());
+    }
+
+    @Test
     void withoutDownloadsShouldStepOverAWebTorrentChangeByItsOwnLength() {
         ChangeBuffer buffer = new ChangeBuffer(256);
         // a WebTorrent change whose info hash and peer id bytes all have bit 3 (COMPLETED) set
