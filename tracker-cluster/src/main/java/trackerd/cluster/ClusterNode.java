@@ -53,8 +53,8 @@ import trackerd.swarm.WsRelayDoor;
  *       message before it will do (or that message, when it carries LOST: every node's first
  *       message after a connect does). A node writes its snapshot right after it connects, so
  *       when nodes start together the one that starts later is resynced from the snapshot
- *       already in Redis within a poll (100 ms), not after a request for a fresh one (a
- *       heartbeat or two: 1.1-1.3 s with a 1 s heartbeat in {@code WebTorrentClusterIT}). The
+ *       already in Redis (176 ms in {@code WebTorrentClusterIT}), not after a request for a
+ *       fresh one (a heartbeat or two: 1.3 s there with a 1 s heartbeat). The
  *       BitTorrent changes of its messages are held, its
  *       snapshot is loaded and applied as its remote peers, then the held changes after the
  *       snapshot ({@link ClusterResync}, on thread {@code cluster-resync}). Its <b>WebTorrent
