@@ -202,6 +202,11 @@ public final class ChangeBatchCodec {
         public int count;
         int changesAt;
         int version;
+
+        /** The message may hold a WebTorrent change (version 2; a version 1 message holds none). */
+        public boolean hasWebTorrent() {
+            return version == VERSION_WEBTORRENT;
+        }
     }
 
     /**
@@ -236,6 +241,11 @@ public final class ChangeBatchCodec {
     /** The flags a reader of {@code version} takes from a change's first byte (v1: the four of v1). */
     private static int flags(byte first, int version) {
         return first & (version == VERSION ? 0xF : 0x1F);
+    }
+
+    /** Bytes of the change whose first byte is {@code first} in a message of {@code header}'s version. */
+    static int changeBytes(byte first, Header header) {
+        return changeBytes(first, header.version);
     }
 
     private static int changeBytes(byte first, int version) {

@@ -27,9 +27,13 @@ import trackerd.swarm.SwarmSnapshotSink;
  * lost changes. Runs on its own thread ({@code cluster-resync}), one node at a time.
  *
  * <ol>
- *   <li>{@link #begin} (publisher thread, under the node's lock): from now on that node's
- *       messages are <b>held</b> ({@link #hold}, subscriber thread, same lock) instead of applied.
- *       The resync needs a snapshot that covers the last message applied ({@code needed}).
+ *   <li>{@link #begin} (publisher thread for a marked node, subscriber thread for a node heard
+ *       for the first time; under the node's lock): from now on that node's messages are
+ *       <b>held</b> ({@link #hold}, subscriber thread, same lock) instead of applied. The resync
+ *       needs a snapshot that covers the last message applied ({@code needed}).
+ *       Only their BitTorrent changes wait: the subscriber applies the WebTorrent changes of a
+ *       held message at once, and the replay below skips them. A snapshot never holds WS peers
+ *       (see {@link ClusterNode}), so skipping the held messages it "covers" would lose them.
  *   <li>The thread reads the envelope of {@code trackerd:snapshot:NODE} ({@code GETRANGE 0 23});
  *       while its sequence is below {@code needed} (or there is none: Redis restarted empty) it
  *       sets {@code trackerd:snapshot-wanted:NODE}, which that node answers within a heartbeat
@@ -252,14 +256,17 @@ final class ClusterResync implements AutoCloseable {
         }
     }
 
-    /** Clears the COMPLETED flag of every change of a held message (ours: a copy Lettuce handed over). */
-    private void withoutDownloads(byte[] message) {
+    /**
+     * Clears the COMPLETED flag of every change of a held message (ours: a copy Lettuce handed
+     * over). Steps by each change's own length: a WebTorrent change is 43 bytes, and stepping by
+     * the IPv6 bit alone cleared bit 3 of info hash and address bytes after one.
+     */
+    static void withoutDownloads(byte[] message, ChangeBatchCodec.Header header) {
         if (ChangeBatchCodec.read(message, header) != ChangeBatchCodec.OK) return;
         int pos = header.changesAt;
         for (int i = 0; i < header.count; i++) {
             message[pos] &= (byte) ~ChangeBuffer.COMPLETED;
-            pos += (message[pos] & ChangeBuffer.IPV6) != 0 ? ChangeBatchCodec.IPV6_CHANGE_BYTES
-                : ChangeBatchCodec.IPV4_CHANGE_BYTES;
+            pos += ChangeBatchCodec.changeBytes(message[pos], header);
         }
     }
 
@@ -308,13 +315,19 @@ final class ClusterResync implements AutoCloseable {
             if (job.cancelled) return true;
             if (job.needed > sequence) return false;
             jobs.remove(job.nodeId);
+            int replayed = 0;
             for (int i = 0; i < job.held.size(); i++) {
                 long seq = job.heldSequences.get(i);
                 if (seq <= sequence) continue;
                 byte[] message = job.held.get(i);
-                if (seq <= endSequence) withoutDownloads(message);
+                if (seq <= endSequence) withoutDownloads(message, header);
                 replay.accept(message, job.origin);
+                replayed++;
             }
+            LOG.info("cluster: resync of node {} held its BitTorrent changes for {} ms: {} messages held, {} covered "
+                    + "by the snapshot (sequence {}), {} replayed; its WebTorrent changes were applied as they came",
+                job.nodeId, (System.nanoTime() - job.startNanos) / 1_000_000, job.held.size(),
+                job.held.size() - replayed, sequence, replayed);
         }
         metrics.resyncsDone.incrementAndGet();
         metrics.resyncNanos.set(System.nanoTime() - job.startNanos);

@@ -38,8 +38,9 @@ final class NodeDirectory {
 
     /**
      * Records a message of {@code nodeId}; returns how it arrived ({@link #origin()} then gives
-     * the sender's index). A gap (sequence not the next) or a first message marks the node for a
-     * resync: a first message because this node has none of that node's peers yet.
+     * the sender's index). A gap (sequence not the next) marks the node for a resync. A first
+     * message does not: that node's resync begins with it, which its caller does at once, so
+     * that it needs a snapshot covering the message before this one only ({@link ClusterNode}).
      */
     synchronized Arrival onMessage(String nodeId, long sequence, long nowNanos) {
         Node node = nodes.get(nodeId);
@@ -49,7 +50,6 @@ final class NodeDirectory {
             nextOrigin = nextOrigin == trackerd.swarm.SwarmShard.MAX_ORIGIN ? 0 : nextOrigin + 1;
             node = new Node(nodeId, origin);
             nodes.put(nodeId, node);
-            node.resyncNeeded = true;
             arrival = Arrival.FIRST;
         } else if (sequence == node.lastSequence + 1) {
             arrival = Arrival.IN_ORDER;

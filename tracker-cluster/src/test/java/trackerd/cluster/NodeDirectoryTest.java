@@ -11,9 +11,9 @@ class NodeDirectoryTest {
     final NodeDirectory directory = new NodeDirectory();
 
     @Test
-    void aFirstMessageShouldAskForAResyncAndInOrderOnesShouldNot() {
+    void aFirstMessageShouldBeToldAndNeitherItNorInOrderOnesMarkAResync() {
         assertEquals(NodeDirectory.Arrival.FIRST, directory.onMessage("a", 5, 0));
-        assertEquals(List.of("a"), directory.takeResyncs(), "a node heard for the first time: load its snapshot");
+        assertEquals(List.of(), directory.takeResyncs(), "the caller begins a first contact's resync itself");
         assertEquals(NodeDirectory.Arrival.IN_ORDER, directory.onMessage("a", 6, 1));
         assertEquals(NodeDirectory.Arrival.IN_ORDER, directory.onMessage("a", 7, 2));
         assertEquals(List.of(), directory.takeResyncs());
@@ -22,7 +22,6 @@ class NodeDirectoryTest {
     @Test
     void aGapShouldMarkTheNodeAndARepeatShouldBeIgnored() {
         directory.onMessage("a", 1, 0);
-        directory.takeResyncs();
         assertEquals(NodeDirectory.Arrival.GAP, directory.onMessage("a", 3, 1));
         assertEquals(NodeDirectory.Arrival.REPEAT, directory.onMessage("a", 3, 2));
         assertEquals(NodeDirectory.Arrival.REPEAT, directory.onMessage("a", 2, 2));
