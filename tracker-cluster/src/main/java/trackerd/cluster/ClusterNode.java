@@ -348,6 +348,12 @@ public final class ClusterNode implements AutoCloseable {
                 }
                 return;
             }
+            if (directory.restarted(header.nodeId, header.sequence)) {
+                int old = directory.remove(header.nodeId);
+                resyncs.cancel(header.nodeId);
+                LOG.info("cluster: node {} began again (sequence 1); replacing its peers", header.nodeId);
+                engine.executeOnAll(shard -> shard.dropOrigin(old));
+            }
             NodeDirectory.Arrival arrival = directory.onMessage(header.nodeId, header.sequence, clock.nowNanos());
             int origin = directory.origin();
             if (arrival == NodeDirectory.Arrival.REPEAT) return;

@@ -67,6 +67,18 @@ final class NodeDirectory {
         return arrival;
     }
 
+    /**
+     * Whether a message of {@code sequence} says that a node we know began again: a new process
+     * numbers its messages from 1 (after a kill -9 it sent no LEAVING), and a node reusing a
+     * configured {@code node_id} would otherwise have its messages taken for repeats until its
+     * sequence passed the old one. A known node's sequence 1 after more than one message can be
+     * nothing else; the caller then forgets it ({@link #remove}) and hears it as a new node.
+     */
+    synchronized boolean restarted(String nodeId, long sequence) {
+        Node node = nodes.get(nodeId);
+        return node != null && sequence == 1 && node.lastSequence > 1;
+    }
+
     /** The origin index of the last {@link #onMessage} (same thread, right after it). */
     synchronized int origin() {
         return lastOrigin;

@@ -164,6 +164,41 @@ class ClusterResyncWebTorrentTest {
     }
 
     @Test
+    void aNodeRestartedUnderTheSameIdShouldBeHeardAgainAndItsOldPeersDropped() throws Exception {
+        int oldTorrent = 43;
+        redis = RedisServer.start(dir);
+        b = new ClusterResyncTest.Node("b", redis.url(), 300);
+        client = RedisClient.create(redis.url());
+        x = client.connect(ByteArrayCodec.INSTANCE);
+        ClusterResyncTest.await("b subscribed", 10_000,
+            () -> x.sync().pubsubNumsub(RedisLink.CHANNEL).values().stream().anyMatch(n -> n > 0));
+        writeSnapshot(1);
+        publish(null, true); // x's first life: sequence 1, covered by its snapshot
+        ChangeBuffer changes = new ChangeBuffer(256);
+        bt(changes, oldTorrent, 5, 0);
+        publish(changes, false);
+        for (int i = 0; i < 5; i++) publish(null, false); // sequence 7
+        ClusterNodeTest.awaitPeers(b, oldTorrent, 1, 5_000);
+
+        // kill -9 and a start under the same node_id: no LEAVING, numbering from 1 again
+        synchronized (this) {
+            sequence = 0;
+            x.sync().del(SnapshotKeys.snapshotKey("x")); // as a new process does at its first connect
+            writeSnapshot(1);
+            changes.clear();
+            bt(changes, REPLAYED_TORRENT, 2, 0);
+            publish(null, true);
+            publish(changes, false);
+        }
+        heartbeats = Executors.newSingleThreadScheduledExecutor();
+        heartbeats.scheduleAtFixedRate(() -> publish(null, false), 200, 200, TimeUnit.MILLISECONDS);
+
+        ClusterNodeTest.awaitPeers(b, REPLAYED_TORRENT, 1, 5_000); // before: taken for a repeat of sequence 2
+        ClusterNodeTest.awaitPeers(b, SNAPSHOT_TORRENT, 1, 5_000); // the new life's snapshot
+        ClusterNodeTest.awaitPeers(b, oldTorrent, 0, 5_000); // the old life's peer is gone at once
+    }
+
+    @Test
     void withoutDownloadsShouldStepOverAWebTorrentChangeByItsOwnLength() {
         ChangeBuffer buffer = new ChangeBuffer(256);
         // a WebTorrent change whose info hash and peer id bytes all have bit 3 (COMPLETED) set

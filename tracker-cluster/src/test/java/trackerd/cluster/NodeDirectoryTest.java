@@ -40,4 +40,14 @@ class NodeDirectoryTest {
         assertEquals(NodeDirectory.Arrival.FIRST, directory.onMessage("a", 2, 300));
         assertNotEquals(first, directory.origin(), "a late batch of the lost node cannot land on the new one");
     }
+
+    @Test
+    void sequenceOneOfAKnownNodeShouldSayItBeganAgainButNotARepeatOfItsFirstMessage() {
+        directory.onMessage("a", 1, 0);
+        assertEquals(false, directory.restarted("a", 1), "a repeat of the only message heard");
+        directory.onMessage("a", 2, 1);
+        assertEquals(true, directory.restarted("a", 1));
+        assertEquals(false, directory.restarted("a", 2));
+        assertEquals(false, directory.restarted("b", 1), "never heard: a first message, not a restart");
+    }
 }
