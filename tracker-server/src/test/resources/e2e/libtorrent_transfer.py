@@ -86,6 +86,14 @@ def run_peer(role, torrent_path, save_path, bind_ip, url=None):
         for a in alerts(ses):
             if isinstance(a, lt.tracker_reply_alert):
                 report["tracker_replies"] += 1
+                # peers per reply, and what became of the connections: the first thing to read when a
+                # transfer fails with every announce answered
+                report.setdefault("peers_in_replies", []).append(a.num_peers)
+            elif isinstance(a, (lt.peer_connect_alert, lt.peer_error_alert, lt.peer_disconnected_alert,
+                                lt.incoming_connection_alert, lt.listen_failed_alert, lt.listen_succeeded_alert)):
+                events = report.setdefault("peer_events", [])
+                if len(events) < 12:
+                    events.append(a.message())
             elif isinstance(a, lt.tracker_error_alert):
                 report["tracker_errors"].append(a.message())
             elif isinstance(a, lt.scrape_reply_alert):
