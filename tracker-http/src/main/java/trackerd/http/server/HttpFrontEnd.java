@@ -186,6 +186,13 @@ public final class HttpFrontEnd implements AutoCloseable {
         }
     }
 
+    /** Open connections on each socket-worker loop, in loop order (tests); asks each loop. */
+    List<Integer> openConnectionsByLoop() throws Exception {
+        List<Integer> counts = new ArrayList<>();
+        for (HttpLoop loop : loops) counts.add(loop.loop.submit(loop::openCount).get());
+        return counts;
+    }
+
     /** The bound plain HTTP addresses, one per {@code http.listen} address (ports resolved). */
     public List<InetSocketAddress> addresses() {
         return List.copyOf(bound);

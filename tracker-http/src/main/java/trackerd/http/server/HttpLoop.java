@@ -96,6 +96,11 @@ final class HttpLoop implements ResponseHandler {
 
     // ---------------------------------------------------------------- connections
 
+    /** Open connections of this loop (not yet closed nor handed to the WebSocket door). */
+    int openCount() {
+        return openCount;
+    }
+
     /** A connection became active on this loop. */
     void add(HttpConnection connection) {
         if (openCount == open.length) open = Arrays.copyOf(open, openCount * 2);
