@@ -8,6 +8,7 @@
 #   SYSCALLS=1 ...   also count syscalls per request (perf tracepoints; slows the tracker, so the CPU
 #                    figures of such a run are not comparable with others)
 #   ALLOC=1 ...      also bytes allocated per request (SerialGC, 64 MB young generation, jstat)
+#   MODES=close ...  only some of the modes (close, keepalive)
 #
 # Prints one line per run: answered/s, tracker CPU-s (all threads), answered per CPU-second, and the
 # socket worker thread's own user and system microseconds per request (JIT and GC threads excluded:
@@ -33,8 +34,9 @@ function init(args) for line in io.lines(args[1]) do urls[#urls + 1] = line end 
 function request() i = i % #urls + 1 return wrk.format("GET", urls[i]) end
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("WRK requests=%d non2xx=%d socket_errors=%d duration_us=%d\n", summary.requests,
-    e.status, e.connect + e.read + e.write + e.timeout, summary.duration))
+  io.write(string.format("WRK requests=%d non2xx=%d socket_errors=%d duration_us=%d connect=%d read=%d write=%d timeout=%d\n",
+    summary.requests, e.status, e.connect + e.read + e.write + e.timeout, summary.duration, e.connect, e.read, e.write,
+    e.timeout))
 end
 LUA
 hz=$(getconf CLK_TCK)
@@ -77,9 +79,10 @@ f = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", [l for l in open(work + "/
 n = f["requests"] - f["non2xx"]
 cpu = (int(after) - int(before)) / hz
 (u0, s0), (u1, s1) = map(int, tb.split()), map(int, ta.split())
-print("%-28s %-9s answered/s %7.0f  cpu %5.2f s  per CPU-s %7.0f  socket thread %5.2f us user + %5.2f us sys per request  errors %d/%d"
+print("%-28s %-9s answered/s %7.0f  cpu %5.2f s  per CPU-s %7.0f  socket thread %5.2f us user + %5.2f us sys per request  errors %d/%d (connect %d read %d write %d timeout %d)"
       % (os.path.basename(jar), mode, n / (f["duration_us"] / 1e6), cpu, n / cpu if cpu else 0,
-         (u1 - u0) / hz / n * 1e6, (s1 - s0) / hz / n * 1e6, f["non2xx"], f["socket_errors"]))
+         (u1 - u0) / hz / n * 1e6, (s1 - s0) / hz / n * 1e6, f["non2xx"], f["socket_errors"], f["connect"], f["read"],
+         f["write"], f["timeout"]))
 if os.path.exists(work + "/gc.after"):
     b, a = open(work + "/gc.before").read().split(), open(work + "/gc.after").read().split()
     kb = (int(a[12]) - int(b[12])) * float(a[4]) + float(a[5]) - float(b[5])
@@ -98,7 +101,7 @@ PY
 
 for r in $(seq "$rounds"); do
   echo "round $r, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  for mode in close keepalive; do
+  for mode in ${MODES:-close keepalive}; do
     run "$a" $mode
     run "$b" $mode
   done
