@@ -71,6 +71,8 @@ run() { # jar mode
   [ -n "${ALLOC:-}" ] && jstat -gc $pid | tail -1 >"$work/gc.after"
   [ -n "$perf_pid" ] && wait $perf_pid
   kill $pid; wait $pid 2>/dev/null || true
+  # anything the tracker had to say besides the start-up's file-limit hint
+  grep -E "WARN|ERROR" "$work/tracker.log" | grep -v "max_connections" | sed 's/^/    tracker: /' | head -5 || true
   python3 - "$jar" "$mode" "$work" "$before" "$after" "$thread_before" "$thread_after" "$hz" <<'PY'
 import os, re, sys
 jar, mode, work, before, after, tb, ta, hz = sys.argv[1:]

@@ -9,6 +9,8 @@ import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.handler.ssl.SslContext;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The handler of one listening socket: takes each accepted connection, refuses it past
@@ -28,6 +30,7 @@ import java.util.function.Supplier;
  * <p>One per listening socket; only on that socket's event loop.
  */
 final class HttpAcceptor extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpAcceptor.class);
     private final HttpLoop loop;
     private final HttpSettings settings;
     private final Supplier<SslContext> tls;
@@ -84,6 +87,8 @@ final class HttpAcceptor extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Channel server = ctx.channel();
         if (server.config().isAutoRead()) {
+            // at most one line a second: the socket is not read again before then
+            LOG.warn("HTTP accept on {} failed, accepting again in a second: {}", server.localAddress(), cause.toString());
             server.config().setAutoRead(false);
             server.eventLoop().schedule(() -> server.config().setAutoRead(true), 1, TimeUnit.SECONDS);
         }
