@@ -2,13 +2,14 @@ package trackerd.http.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +45,14 @@ import trackerd.swarm.SwarmRequest;
  * connection closes with answers still out, they come back to {@link HttpLoop}, which sees
  * {@link #closed} and releases them; buffers waiting in the ring are released here.
  *
- * <p><b>Timeouts.</b> An {@code IdleStateHandler} before this one reports a connection that sent
- * nothing for {@code http.read_timeout_seconds}; a client that trickles a head slower than that
- * (slowloris) is closed at its first read past the deadline.
+ * <p><b>Timeouts.</b> The loop's once-a-second sweep ({@link HttpLoop#closeTimedOut}) closes a
+ * connection that sent nothing for {@code http.read_timeout_seconds} (no timer per connection); a
+ * client that trickles a head slower than that (slowloris) is closed at its first read past the
+ * deadline.
+ *
+ * <p><b>Counting.</b> The acceptor counted the connection into {@code http.max_connections};
+ * {@code channelInactive} counts it out, or, once the WebSocket door has taken it, a close
+ * listener of the loop's.
  *
  * <p>Only on its event loop's thread.
  */
@@ -78,7 +84,14 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     /** Auto-read is off because too many answers are out. */
     private boolean paused;
     private boolean resumeScheduled;
-    private final Runnable resume = this::resume;
+    /** Made on the first pause: most connections never need it. */
+    private Runnable resume;
+    /** When the last bytes arrived (seconds since start), for the read-timeout sweep. */
+    private long lastReadSeconds;
+    /** Still counted in {@code http.max_connections} by this handler. */
+    private boolean counted;
+    /** The index in its loop's list of open connections, or -1. */
+    int openIndex = -1;
 
     // answers, in request order
     private ByteBuf[] ring = new ByteBuf[INITIAL_RING];
@@ -101,6 +114,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     void attach(HttpLoop httpLoop) {
         this.loop = httpLoop;
         this.metrics = httpLoop.metrics;
+        this.counted = true;
     }
 
     @Override
@@ -119,6 +133,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         peer1 = client.address1;
         peerIsTrustedProxy = settings.proxyHeader() != null
             && settings.trustedProxies().contains(peerIpv6, peer0, peer1);
+        lastReadSeconds = loop.context.nowSeconds();
+        loop.add(this);
         super.channelActive(context);
     }
 
@@ -143,6 +159,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         metrics.received(peerIpv6, in.readableBytes());
+        lastReadSeconds = loop.context.nowSeconds();
         if (stopReading || closed) {
             in.release();
             return;
@@ -434,6 +451,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         in.readerIndex(head.start);
         ByteBuf request = in.readRetainedSlice(in.readableBytes());
         stopReading = true; // nothing more for this handler
+        counted = false; // the connection still counts until it closes, which the loop's listener sees
+        channel.closeFuture().addListener(loop.onUpgradedClose);
         settings.webSocketDoor().open(ctx, request);
         ctx.fireChannelRead(request);
         ctx.pipeline().remove(this);
@@ -469,6 +488,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
         if (paused && nextSeq - headSeq <= HttpSettings.MAX_PIPELINED / 2 && !resumeScheduled) {
             resumeScheduled = true;
+            if (resume == null) resume = this::resume;
             channel.eventLoop().execute(resume);
         }
     }
@@ -491,9 +511,19 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private void write(ByteBuf out, long seq) {
         metrics.sent(peerIpv6, out.readableBytes());
         if (seq == closeAfterSeq) {
-            ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+            ctx.write(out, ctx.voidPromise());
+            ctx.flush();
             wroteSinceFlush = false;
             markClosed();
+            ChannelOutboundBuffer unsent = channel.unsafe().outboundBuffer();
+            if (unsent == null || unsent.isEmpty()) {
+                // the common case: the kernel took the whole answer, so close now; no promise and
+                // no listener round trip (the kernel still sends the bytes before its FIN)
+                ctx.close();
+            } else {
+                // the socket buffer is full: close once what is queued has gone out
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
             return;
         }
         ctx.write(out, ctx.voidPromise());
@@ -549,21 +579,34 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             metrics.tlsHandshake(handshake.isSuccess());
             return;
         }
-        if (event instanceof IdleStateEvent) {
-            // an idle keep-alive connection, or a client that stopped mid-head; not one waiting for answers
-            if (nextSeq == headSeq || cumulation != null) {
-                metrics.error(Reason.READ_TIMEOUT);
-                stopReading = true;
-                channel.close();
-            }
-            return;
-        }
         super.userEventTriggered(context, event);
+    }
+
+    /**
+     * From the loop's sweep: closes an idle keep-alive connection, or a client that stopped
+     * mid-head, silent for more than {@code timeoutSeconds}; not one waiting for its answers.
+     */
+    void closeIfTimedOut(long nowSeconds, long timeoutSeconds) {
+        if (closed || nowSeconds - lastReadSeconds <= timeoutSeconds) return;
+        if (nextSeq == headSeq || cumulation != null) {
+            metrics.error(Reason.READ_TIMEOUT);
+            stopReading = true;
+            channel.close();
+        }
+    }
+
+    /** Shutdown: read nothing more (answers to what was read still go out). */
+    void stopReadingForShutdown() {
+        channel.config().setAutoRead(false);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext context) throws Exception {
         markClosed();
+        if (counted) {
+            counted = false;
+            loop.connectionClosed();
+        }
         super.channelInactive(context);
     }
 
@@ -577,6 +620,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         if (closed) return;
         closed = true;
         stopReading = true;
+        loop.remove(this);
         for (int i = 0; i < ring.length; i++) {
             if (ring[i] != null) {
                 ring[i].release();

@@ -1,25 +1,19 @@
 package trackerd.http.server;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -29,9 +23,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -45,10 +37,12 @@ import trackerd.runtime.TrackerClock;
 import trackerd.swarm.SwarmEngine;
 
 /**
- * BitTorrent over HTTP (BEP 3, 7, 23, 48) on the {@code http.listen} addresses: one listening TCP
- * socket per address, on the same socket-worker event loops as UDP (native epoll when the group
- * is an epoll one, NIO otherwise); each accepted connection is registered on one of those loops
- * and answered through that loop's gateway ({@link HttpLoop}, {@link HttpConnection}).
+ * BitTorrent over HTTP (BEP 3, 7, 23, 48) on the {@code http.listen} addresses: per address one
+ * listening TCP socket on each socket-worker event loop (the loops UDP uses; native epoll when the
+ * group is an epoll one, NIO otherwise), all sharing the port with SO_REUSEPORT; a connection is
+ * registered on the loop whose socket accepted it ({@link HttpAcceptor}) and answered through that
+ * loop's gateway ({@link HttpLoop}, {@link HttpConnection}). Without SO_REUSEPORT (NIO on a system
+ * that lacks it) an address has one socket, on the first loop.
  *
  * <p>IPv4 and IPv6 wildcards on one port ({@code 0.0.0.0:6969} and {@code [::]:6969}, the
  * default): an IPv6 socket is dual-stack, so {@code [::]} also claims the IPv4 port and the second
@@ -64,7 +58,9 @@ import trackerd.swarm.SwarmEngine;
  * applies to new connections while open ones keep theirs).
  *
  * <p>Connections: at most {@code http.max_connections} open over all addresses; a connection past
- * that is closed at once and counted. Thread safety: start and close from one thread.
+ * that is closed at once and counted. Read timeouts: each loop sweeps its connections once a
+ * second ({@link HttpLoop#closeTimedOut}) instead of a timer per connection. Thread safety: start
+ * and close from one thread.
  */
 public final class HttpFrontEnd implements AutoCloseable {
     /** Netty's default 128 is a few milliseconds of connection bursts on a busy tracker. */
@@ -73,8 +69,9 @@ public final class HttpFrontEnd implements AutoCloseable {
     private static final boolean NIO_REUSEPORT = nioSupportsReusePort();
 
     private final List<Channel> channels = new ArrayList<>();
-    /** Open connections, so that shutdown can stop reading them; a closed one leaves by itself. */
-    private final ChannelGroup connections = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
+    /** One per socket-worker loop: its connections, the timeout sweep, the answer path. */
+    private final List<HttpLoop> loops = new ArrayList<>();
+    private final List<ScheduledFuture<?>> sweeps = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final List<InetSocketAddress> tlsBound = new ArrayList<>();
     private FullScrapes fullScrapes;
@@ -107,9 +104,11 @@ public final class HttpFrontEnd implements AutoCloseable {
                 new HttpMetrics.Definitions(bank), new TrustedProxies(http.proxy().trusted()),
                 header.isEmpty() ? null : header.getBytes(StandardCharsets.US_ASCII), webSocketDoor,
                 front.fullScrapes, new AtomicInteger(), HttpFailures.busy(retryMinutes));
-            Map<EventExecutor, HttpLoop> loops = new IdentityHashMap<>();
             for (EventExecutor executor : group) {
-                loops.put(executor, new HttpLoop(settings, contexts.of((EventLoop) executor)));
+                HttpLoop loop = new HttpLoop(settings, contexts.of((EventLoop) executor));
+                front.loops.add(loop);
+                // one timer per loop for all its connections, not one per connection
+                front.sweeps.add(executor.scheduleAtFixedRate(loop::closeTimedOut, 1, 1, TimeUnit.SECONDS));
             }
             boolean epoll = group instanceof EpollEventLoopGroup;
             List<InetSocketAddress> plain = http.listen();
@@ -121,10 +120,10 @@ public final class HttpFrontEnd implements AutoCloseable {
                 if (address.getPort() != 0) probe(address);
             }
             for (InetSocketAddress address : plain) {
-                front.bound.add(front.bind(address, group, epoll, new Initializer(settings, loops, null, front.connections), "http"));
+                front.bound.add(front.bind(address, epoll, null, "http"));
             }
             for (InetSocketAddress address : secure) {
-                front.tlsBound.add(front.bind(address, group, epoll, new Initializer(settings, loops, tls, front.connections), "https"));
+                front.tlsBound.add(front.bind(address, epoll, tls, "https"));
             }
         } catch (IOException | RuntimeException e) {
             front.close();
@@ -133,36 +132,40 @@ public final class HttpFrontEnd implements AutoCloseable {
         return front;
     }
 
-    private InetSocketAddress bind(InetSocketAddress address, EventLoopGroup group, boolean epoll,
-                                   ChannelHandler initializer, String scheme) throws IOException {
+    /**
+     * One listening socket per event loop on {@code address} (SO_REUSEPORT: the kernel spreads new
+     * connections over them, and each loop registers what it accepted on itself); the first one
+     * resolves port 0 for the others. Returns the bound address.
+     */
+    private InetSocketAddress bind(InetSocketAddress address, boolean epoll,
+                                   Supplier<SslContext> tls, String scheme) throws IOException {
         InternetProtocolFamily family = address.getAddress() instanceof Inet4Address
             ? InternetProtocolFamily.IPv4 : InternetProtocolFamily.IPv6;
-        ServerBootstrap bootstrap = new ServerBootstrap()
-            .group(group)
-            .option(ChannelOption.SO_BACKLOG, BACKLOG)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            // answers leave in one write per batch: no reason to wait for Nagle
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            // a client that shuts its side after its last request still gets the answers
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childHandler(initializer);
-        if (epoll) {
-            bootstrap.channelFactory(() -> new EpollServerSocketChannel(family))
-                .option(EpollChannelOption.SO_REUSEPORT, true);
-        } else {
-            // the probe found the port free; both wildcards share it (see the class comment)
-            bootstrap.channelFactory(() -> new NioServerSocketChannel(SelectorProvider.provider(), family));
-            if (NIO_REUSEPORT) bootstrap.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+        InetSocketAddress target = address;
+        for (HttpLoop loop : loops) {
+            ServerChannel channel = epoll ? new EpollServerSocketChannel(family)
+                : new NioServerSocketChannel(SelectorProvider.provider(), family);
+            channel.config().setOption(ChannelOption.SO_BACKLOG, BACKLOG);
+            channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
+            if (epoll) {
+                channel.config().setOption(EpollChannelOption.SO_REUSEPORT, true);
+            } else if (NIO_REUSEPORT) {
+                // the probe found the port free; both wildcards share it (see the class comment)
+                channel.config().setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+            }
+            channel.pipeline().addLast("accept", new HttpAcceptor(loop, tls));
+            try {
+                loop.loop.register(channel).sync();
+                channels.add(channel);
+                channel.bind(target).sync();
+            } catch (Exception e) {
+                throw new IOException("cannot listen on " + scheme + " " + SocketAddresses.format(address) + ": "
+                    + e.getMessage(), e);
+            }
+            target = new InetSocketAddress(address.getAddress(), ((InetSocketAddress) channel.localAddress()).getPort());
+            if (!epoll && !NIO_REUSEPORT) break; // one socket: its loop serves the address alone
         }
-        Channel channel;
-        try {
-            channel = bootstrap.bind(address).sync().channel();
-        } catch (Exception e) {
-            throw new IOException("cannot listen on " + scheme + " " + SocketAddresses.format(address) + ": "
-                + e.getMessage(), e);
-        }
-        channels.add(channel);
-        return new InetSocketAddress(address.getAddress(), ((InetSocketAddress) channel.localAddress()).getPort());
+        return target;
     }
 
     private static boolean nioSupportsReusePort() {
@@ -183,52 +186,11 @@ public final class HttpFrontEnd implements AutoCloseable {
         }
     }
 
-    /**
-     * Sets up each accepted connection: refuses it past {@code http.max_connections}, else
-     * {@code [tls] -> idle -> http}. One per listening socket, shared by its connections.
-     */
-    @ChannelHandler.Sharable
-    private static final class Initializer extends ChannelInitializer<Channel> {
-        private final HttpSettings settings;
-        private final Map<EventExecutor, HttpLoop> loops;
-        private final Supplier<SslContext> tls;
-        private final int maxConnections;
-        private final long timeoutSeconds;
-        private final ChannelGroup connections;
-
-        Initializer(HttpSettings settings, Map<EventExecutor, HttpLoop> loops, Supplier<SslContext> tls,
-                    ChannelGroup connections) {
-            this.connections = connections;
-            this.settings = settings;
-            this.loops = loops;
-            this.tls = tls;
-            this.maxConnections = settings.http().maxConnections();
-            this.timeoutSeconds = settings.http().readTimeoutSeconds();
-        }
-
-        @Override
-        protected void initChannel(Channel channel) {
-            HttpLoop loop = loops.get(channel.eventLoop());
-            AtomicInteger open = settings.openConnections();
-            if (open.incrementAndGet() > maxConnections) {
-                open.decrementAndGet();
-                loop.metrics.refused();
-                channel.close();
-                return;
-            }
-            loop.metrics.connections(1);
-            connections.add(channel);
-            // on the channel's loop, like the +1
-            channel.closeFuture().addListener((ChannelFutureListener) f -> {
-                open.decrementAndGet();
-                loop.metrics.connections(-1);
-            });
-            if (tls != null) channel.pipeline().addLast("tls", tls.get().newHandler(channel.alloc()));
-            channel.pipeline().addLast("idle", new IdleStateHandler(timeoutSeconds, 0, 0, TimeUnit.SECONDS));
-            HttpConnection connection = new HttpConnection(settings);
-            connection.attach(loop);
-            channel.pipeline().addLast("http", connection);
-        }
+    /** Open connections on each socket-worker loop, in loop order (tests); asks each loop. */
+    List<Integer> openConnectionsByLoop() throws Exception {
+        List<Integer> counts = new ArrayList<>();
+        for (HttpLoop loop : loops) counts.add(loop.loop.submit(loop::openCount).get());
+        return counts;
     }
 
     /** The bound plain HTTP addresses, one per {@code http.listen} address (ports resolved). */
@@ -247,7 +209,9 @@ public final class HttpFrontEnd implements AutoCloseable {
      */
     public void stopReading() {
         for (Channel channel : channels) channel.close();
-        for (Channel connection : connections) connection.config().setAutoRead(false);
+        for (HttpLoop loop : loops) {
+            if (!loop.loop.isShuttingDown()) loop.loop.execute(loop::stopReading);
+        }
     }
 
     @Override
@@ -255,6 +219,8 @@ public final class HttpFrontEnd implements AutoCloseable {
         stopReading();
         for (Channel channel : channels) channel.close().syncUninterruptibly();
         channels.clear();
+        for (ScheduledFuture<?> sweep : sweeps) sweep.cancel(false);
+        sweeps.clear();
         if (fullScrapes != null) fullScrapes.close();
     }
 }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import java.util.Arrays;
 import trackerd.handoff.ResponseHandler;
@@ -65,6 +66,13 @@ final class HttpLoop implements ResponseHandler {
     private boolean awaiting;
     private final Runnable onSnapshot;
 
+    // open connections of this loop, for the read-timeout sweep and shutdown (swap-remove)
+    private HttpConnection[] open = new HttpConnection[64];
+    private int openCount;
+    private final long readTimeoutSeconds;
+    /** Counts down a connection that the WebSocket door took over, when it closes. */
+    final ChannelFutureListener onUpgradedClose;
+
     HttpLoop(HttpSettings settings, LoopContext context) {
         this.settings = settings;
         this.context = context;
@@ -82,6 +90,58 @@ final class HttpLoop implements ResponseHandler {
         scrapeOrder = new int[maxHashes];
         Runnable answerWaiters = this::answerFullScrapes;
         onSnapshot = () -> loop.execute(answerWaiters);
+        readTimeoutSeconds = settings.http().readTimeoutSeconds();
+        onUpgradedClose = future -> connectionClosed();
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** Open connections of this loop (not yet closed nor handed to the WebSocket door). */
+    int openCount() {
+        return openCount;
+    }
+
+    /** A connection became active on this loop. */
+    void add(HttpConnection connection) {
+        if (openCount == open.length) open = Arrays.copyOf(open, openCount * 2);
+        connection.openIndex = openCount;
+        open[openCount++] = connection;
+    }
+
+    /** A connection closed (or left for the WebSocket door): out of the sweep. */
+    void remove(HttpConnection connection) {
+        int i = connection.openIndex;
+        if (i < 0) return;
+        HttpConnection last = open[--openCount];
+        open[i] = last;
+        last.openIndex = i;
+        open[openCount] = null;
+        connection.openIndex = -1;
+    }
+
+    /** An accepted connection is gone: out of {@code http.max_connections} and the gauge. */
+    void connectionClosed() {
+        settings.openConnections().decrementAndGet();
+        metrics.connections(-1);
+    }
+
+    /**
+     * Once a second: closes the connections silent for more than {@code http.read_timeout_seconds}
+     * (whole seconds, so after between that and two seconds more), unless they wait for answers.
+     * One timer per loop rather than one per connection: a connection costs no timer task to
+     * schedule and cancel, and no clock read per read.
+     */
+    void closeTimedOut() {
+        long now = context.clock().nowSeconds();
+        // backwards: a connection closed here may swap the last one into its place, already seen
+        for (int i = openCount - 1; i >= 0; i--) {
+            if (i < openCount) open[i].closeIfTimedOut(now, readTimeoutSeconds);
+        }
+    }
+
+    /** Shutdown: no connection of this loop reads another request. */
+    void stopReading() {
+        for (int i = 0; i < openCount; i++) open[i].stopReadingForShutdown();
     }
 
     /** Sends a decoded request to the swarm; false when the queue is full (the request is still the caller's). */

@@ -402,6 +402,24 @@ class HttpTrackerIT {
     }
 
     @Test
+    void everySocketWorkerLoopShouldAcceptConnectionsOnItsOwnListeningSocket() throws Exception {
+        start(); // two socket-worker loops, each with its own SO_REUSEPORT socket per address
+        List<HttpTestClient> clients = new java.util.ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            HttpTestClient client = v4();
+            assertEquals("ok", client.get("/health").body());
+            clients.add(client);
+        }
+        List<Integer> byLoop = tracker.http.openConnectionsByLoop();
+        assertEquals(32, byLoop.stream().mapToInt(Integer::intValue).sum(), byLoop.toString());
+        // the kernel spreads connections by a hash of their addresses: all 32 on one of two
+        // sockets has a chance of 2^-31
+        assertTrue(byLoop.stream().allMatch(n -> n > 0), "connections by loop: " + byLoop);
+        assertEquals(32.0, tracker.gauge("tracker_connections", "protocol", "http"));
+        for (HttpTestClient client : clients) client.close();
+    }
+
+    @Test
     void aConnectionClosedWithRequestsInFlightShouldLeakNothing() throws Exception {
         start("workers.swarm_workers=4");
         try (LeakWatch leaks = new LeakWatch()) {
