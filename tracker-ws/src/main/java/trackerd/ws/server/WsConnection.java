@@ -1,5 +1,6 @@
 package trackerd.ws.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -23,10 +24,11 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import trackerd.loop.ConnectionRegistry;
 import trackerd.swarm.SwarmEngine;
+import trackerd.ws.protocol.Utf8Text;
 
 /**
- * One WebSocket connection after the handshake: text frames to its loop's {@link WsLoop}, binary
- * frames closed with 1003, oversized messages with 1009, idle ones pinged and closed at
+ * One WebSocket connection after the handshake: text frames to its loop's {@link WsLoop} (a text
+ * message that is not UTF-8 closed with 1007), binary frames closed with 1003, oversized messages with 1009, idle ones pinged and closed at
  * {@code ws.idle_timeout_seconds}. Registered in its loop's {@code ConnectionRegistry}, whose
  * token (slot and generation) is what the swarm stores for its peers and what relays name.
  *
@@ -102,7 +104,13 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
         try {
             if (!open) return;
             if (msg instanceof TextWebSocketFrame text) {
-                loop.onMessage(this, text.content());
+                ByteBuf content = text.content();
+                if (Utf8Text.isValid(content, content.readerIndex(), content.writerIndex())) {
+                    loop.onMessage(this, content);
+                } else { // RFC 6455 8.1 (Netty's per-frame check is off: this one is cheaper, see Utf8Text)
+                    loop.metrics.error(WsMetrics.Reason.PROTOCOL_ERROR);
+                    close(WebSocketCloseStatus.INVALID_PAYLOAD_DATA);
+                }
             } else if (msg instanceof BinaryWebSocketFrame) {
                 loop.metrics.error(WsMetrics.Reason.BINARY_FRAME);
                 close(WebSocketCloseStatus.INVALID_MESSAGE_TYPE);

@@ -3,7 +3,6 @@ package trackerd.ws.server;
 import com.fasterxml.jackson.core.io.SerializedString;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import trackerd.access.AccessList;
 import trackerd.handoff.ResponseHandler;
 import trackerd.handoff.SwarmGateway;
@@ -120,7 +119,7 @@ final class WsLoop implements ResponseHandler {
         if (status != WsDecodeStatus.OK) {
             metrics.received(WsMetrics.IN_INVALID);
             metrics.decodeError(status);
-            ByteBuf out = connection.channel.alloc().buffer(128);
+            ByteBuf out = TextFrames.allocate(connection.channel.alloc(), 128);
             encoder.failure(out, status, r.action, r.hasInfoHash ? r.infoHash : null);
             send(connection, out, WsMetrics.OUT_FAILURE);
             return;
@@ -235,7 +234,7 @@ final class WsLoop implements ResponseHandler {
     private void refuse(WsConnection connection, WsMetrics.Reason reason, SerializedString text, BinaryId infoHash,
                         int action) {
         metrics.error(reason);
-        ByteBuf out = connection.channel.alloc().buffer(128);
+        ByteBuf out = TextFrames.allocate(connection.channel.alloc(), 128);
         encoder.failure(out, text, action, infoHash);
         send(connection, out, WsMetrics.OUT_FAILURE);
     }
@@ -275,7 +274,7 @@ final class WsLoop implements ResponseHandler {
             }
         } else {
             if (open) {
-                ByteBuf out = connection.channel.alloc().buffer(160);
+                ByteBuf out = TextFrames.allocate(connection.channel.alloc(), 160);
                 encoder.announceReply(out, id, settings.intervalSeconds(), q.seeders, q.leechers);
                 send(connection, out, WsMetrics.OUT_ANNOUNCE);
             }
@@ -306,9 +305,9 @@ final class WsLoop implements ResponseHandler {
                 metrics.relay(kind, WsMetrics.CLOSED);
                 return;
             }
-            ByteBuf out = channel.alloc().buffer(length + RelayMessage.OVERHEAD_BYTES);
+            ByteBuf out = TextFrames.allocate(channel.alloc(), length + RelayMessage.OVERHEAD_BYTES);
             encode(out, kind, frame, start, length);
-            channel.write(new TextWebSocketFrame(out), channel.voidPromise());
+            channel.write(TextFrames.seal(out), channel.voidPromise());
             metrics.relay(kind, WsMetrics.DELIVERED);
             metrics.sent(kind == WsMetrics.RELAY_OFFER ? WsMetrics.OUT_OFFER : WsMetrics.OUT_ANSWER);
             markRelayFlush(channel);
@@ -359,7 +358,7 @@ final class WsLoop implements ResponseHandler {
             scrapeResults[3 * i + 1] = allowed ? block.completed(i) : 0;
             scrapeResults[3 * i + 2] = allowed ? block.leechers(i) : 0;
         }
-        ByteBuf out = connection.channel.alloc().buffer(64 + 90 * n);
+        ByteBuf out = TextFrames.allocate(connection.channel.alloc(), 64 + 90 * n);
         encoder.scrapeReply(out, scrapeWords, scrapeResults, n);
         send(connection, out, WsMetrics.OUT_SCRAPE);
     }
@@ -434,13 +433,13 @@ final class WsLoop implements ResponseHandler {
 
     // ---------------------------------------------------------------- out
 
-    /** Writes a message to a connection; flushed at the end of the batch. */
+    /** Writes a message (from {@link TextFrames#allocate}) to a connection; flushed at the end of the batch. */
     void send(WsConnection connection, ByteBuf out, int kind) {
         if (!connection.open) {
             out.release();
             return;
         }
-        connection.channel.write(new TextWebSocketFrame(out), connection.channel.voidPromise());
+        connection.channel.write(TextFrames.seal(out), connection.channel.voidPromise());
         metrics.sent(kind);
         if (!connection.flushPending) {
             if (toFlushCount == toFlush.length) {
@@ -479,9 +478,9 @@ final class WsLoop implements ResponseHandler {
                 metrics.relay(m.kind, WsMetrics.CLOSED);
                 return;
             }
-            ByteBuf out = channel.alloc().buffer(m.length);
+            ByteBuf out = TextFrames.allocate(channel.alloc(), m.length);
             out.writeBytes(m.bytes, 0, m.length);
-            channel.write(new TextWebSocketFrame(out), channel.voidPromise());
+            channel.write(TextFrames.seal(out), channel.voidPromise());
             metrics.relay(m.kind, WsMetrics.DELIVERED);
             metrics.sent(m.kind == WsMetrics.RELAY_OFFER ? WsMetrics.OUT_OFFER : WsMetrics.OUT_ANSWER);
             markRelayFlush(channel);
