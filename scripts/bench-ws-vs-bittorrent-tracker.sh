@@ -14,7 +14,8 @@
 # tracker (frames in: announces, scrapes, answers; out: replies, relayed offers and answers)
 # per second and per tracker CPU-second, the share of that CPU spent in the kernel, and system
 # calls per message (perf stat over the middle of the measured window; needs perf, else "-").
-# Env: CONNECTIONS, TARGETS (default "bittorrent-tracker trackerd echo"), PORT (26990).
+# Env: CONNECTIONS, TARGETS (default "bittorrent-tracker trackerd echo"; "trackerd-base" runs the
+# daemon jar BASE_JAR the same way, to compare two builds), PORT (26990).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1}
@@ -44,8 +45,10 @@ start_target() { # NAME: starts it on core 0, sets tracker and url
       tracker=$!
       for _ in $(seq 100); do grep -q '"http"' "$work/t.log" && break; sleep 0.1; done
       p=$(sed -n 's/.*"http":\([0-9]*\).*/\1/p' "$work/t.log") ;;
-    trackerd)
-      taskset -c 0 java -Xms1g -Xmx1g -jar tracker-server/target/tracker.jar \
+    trackerd|trackerd-base)
+      local jar_=tracker-server/target/tracker.jar
+      [ "$name" = trackerd-base ] && jar_=$BASE_JAR
+      taskset -c 0 java -Xms1g -Xmx1g -jar "$jar_" \
         --set "ws.listen=[\"127.0.0.1:$p\"]" --set udp.enabled=false --set http.enabled=false \
         --set 'metrics.listen="127.0.0.1:0"' --set workers.socket_workers=1 --set workers.swarm_workers=0 \
         --set limits.new_torrents_per_address_burst=0 >"$work/t.log" 2>&1 &

@@ -140,8 +140,13 @@ public final class WsFrontEnd implements AutoCloseable {
         }
     }
 
+    /**
+     * Reader idle only, every {@link WsSettings#silenceCheckSeconds}: {@link WsConnection} pings
+     * or closes on its events. A writer or all-idle time would make Netty's handler turn every
+     * write's void promise into a real one with a listener: three objects per message sent.
+     */
     private IdleStateHandler idleHandler() {
-        return new IdleStateHandler(settings.idleTimeoutSeconds(), 0, settings.pingIntervalSeconds(), TimeUnit.SECONDS);
+        return new IdleStateHandler(settings.silenceCheckSeconds(), 0, 0, TimeUnit.SECONDS);
     }
 
     /** Adds the handlers after {@code after}, the HTTP codec (ours, or the door's). */
