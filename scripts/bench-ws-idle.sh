@@ -70,6 +70,7 @@ sleep $(( every + hold )) # every connection has announced at least once by now
 n=$(metric tracker_connections 'protocol="ws"')
 peers=$(metric tracker_peers 'webtorrent')
 heap1=$(live_heap); rss1=$(rss)
+curl -s "http://127.0.0.1:$metrics/metrics" | awk '/^tracker_errors_total[{]/ && /protocol="ws"/ && $NF > 0 { print "  " $0 }' >"$work/errors-open.txt"
 [ -n "${HISTOGRAM:-}" ] && jcmd $tracker GC.class_histogram >"$HISTOGRAM"
 echo "with $n connections open ($(( $(open_files) - fd0 )) sockets, $peers peers): live heap $heap1 B, RSS $rss1 B"
 per_heap=$(( (heap1 - heap0) / n )); per_rss=$(( (rss1 - rss0) / n ))
@@ -78,5 +79,7 @@ echo "heap for 100,000 connections: $(( (heap0 + per_heap * 100000) >> 20 )) MiB
 for p in "${pids[@]}"; do wait $p || true; done
 pids=()
 for i in $(seq "$processes"); do grep -E "^requests|^responses|error replies|failed connects|^loadtest" "$work/load-$i.txt" | sed "s/^/load $i: /"; done
-echo "tracker errors: $(metric tracker_errors_total 'protocol="ws"')"
+echo "tracker errors (ws), by reason, with the connections open and after the load testers closed them:"
+cat "$work/errors-open.txt"; echo "  --"
+curl -s "http://127.0.0.1:$metrics/metrics" | awk '/^tracker_errors_total[{]/ && /protocol="ws"/ && $NF > 0 { print "  " $0 }'
 grep -E "WARN|ERROR" "$work/tracker.log" | head -5 || true

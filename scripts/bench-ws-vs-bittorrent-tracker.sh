@@ -6,7 +6,7 @@
 # bittorrent-tracker 11 on node, as tracker-loadtest/src/test/node/reference-tracker.mjs serves
 # it); LOAD_PROCESSES load-tester processes (default 1) share core 1, each with
 # CONNECTIONS/LOAD_PROCESSES WebSocket clients (CONNECTIONS, default 64), saturation, 5 offers per
-# announce, every relayed offer answered, 5 s warm-up. The echo target is
+# announce, every relayed offer answered, WARMUP s of warm-up. The echo target is
 # `tracker-loadtest.jar ws-echo` (a Netty WebSocket server that answers each text frame with a
 # fixed announce reply and nothing else): what one frame in and one out cost the kernel and
 # Netty, with no tracker work.
@@ -14,8 +14,9 @@
 # tracker (frames in: announces, scrapes, answers; out: replies, relayed offers and answers)
 # per second and per tracker CPU-second, the share of that CPU spent in the kernel, and system
 # calls per message (perf stat over the middle of the measured window; needs perf, else "-").
-# Env: CONNECTIONS, TARGETS (default "bittorrent-tracker trackerd echo"; "trackerd-base" runs the
-# daemon jar BASE_JAR the same way, to compare two builds), PORT (26990).
+# Env: WARMUP (seconds of load before the window, default 5), CONNECTIONS, TARGETS (default
+# "bittorrent-tracker trackerd echo"; "trackerd-base" runs the daemon jar BASE_JAR the same way,
+# to compare two builds), PORT (26990).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1}
@@ -24,6 +25,7 @@ procs=${3:-1}
 connections=${CONNECTIONS:-64}
 targets=${TARGETS:-bittorrent-tracker trackerd echo}
 port=${PORT:-26990}
+warmup=${WARMUP:-5}
 per=$(( (connections + procs - 1) / procs ))
 jar=tracker-loadtest/target/tracker-loadtest.jar
 work=$(mktemp -d)
@@ -71,7 +73,7 @@ for run in $(seq "$runs"); do
       extra=()
       [ "$name" = echo ] && extra=(--set ws.offers_per_announce=0 --set workload.scrape_weight=0 --set workload.stopped_percent=0)
       taskset -c 1 java -jar "$jar" ws --target "$url" --connections "$per" --duration "$seconds" \
-        --set run.warmup_seconds=5 --set run.tracker_pid=$tracker --set workload.seed=$((run * 100 + i)) \
+        --set run.warmup_seconds=$warmup --set run.tracker_pid=$tracker --set workload.seed=$((run * 100 + i)) \
         --json "$work/load-$i.json" "${extra[@]}" >"$work/load-$i.txt" 2>"$work/progress-$i.txt" &
       lpids+=($!)
     done
