@@ -6,24 +6,27 @@
 # connections would need at that rate.
 #   scripts/bench-ws-idle.sh [CONNECTIONS] [PROCESSES]
 # The hard open-files limit here is 20,000 per process, so the load is spread over PROCESSES
-# load-tester processes (default 4, 4,500 connections each), started one after another, each
-# given run.connect_seconds=120 to open its connections (a busy machine needs more than the
-# default 10 s for thousands of handshakes). All of them run until one common end, so every
-# connection is still open when the heap is read. Each connection announces about every
-# ANNOUNCE_SECONDS (default 20) on one of 100,000 torrents drawn by popularity.
+# load-tester processes (default 2, 9,000 connections each), started one after another, each
+# given run.connect_seconds=240 to open its connections (a busy machine needs more than the
+# default 10 s for thousands of handshakes). Not pinned to a core: each load-tester process
+# polls without sleeping, and four of them on one core of the busy 2-core machine starved each
+# other until requests timed out. They run until the heap is read, then this script stops them;
+# their progress lines give the errors and timeouts they saw until then. Each connection
+# announces about every ANNOUNCE_SECONDS (default 20) on one of 100,000 torrents by popularity.
 # Env: HOLD_SECONDS (default 30: after the last process is connected, before the reading),
-# PORT (26975; the metrics at PORT+1), HISTOGRAM=FILE (the class histogram with the connections).
-# Needs a JDK (jcmd) and curl. Loopback only; every process ends by itself (bounded waits).
+# PORT (26975; the metrics at PORT+1), HISTOGRAM=FILE (the class histogram with the connections),
+# LOGS=DIR (keep the tracker's log and the load testers' reports there).
+# Needs a JDK (jcmd) and curl. Loopback only; every wait is bounded, every process stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${1:-18000}
-processes=${2:-4}
+processes=${2:-2}
 hold=${HOLD_SECONDS:-30}
 every=${ANNOUNCE_SECONDS:-20}
 port=${PORT:-26975}
 metrics=$((port + 1))
 per=$(( (connections + processes - 1) / processes ))
-launch=120 # at most this long per process to open its connections
+launch=240 # at most this long per process to open its connections
 work=$(mktemp -d)
 [ -f tracker-server/target/tracker.jar ] || mvn -B -q -DskipTests package -pl tracker-server -am
 [ -f tracker-loadtest/target/tracker-loadtest.jar ] || mvn -B -q -DskipTests package -pl tracker-loadtest -am
@@ -34,7 +37,12 @@ java -Xms2g -Xmx2g -jar tracker-server/target/tracker.jar \
   >"$work/tracker.log" 2>&1 &
 tracker=$!
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; kill $tracker 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  kill $tracker 2>/dev/null || true
+  if [ -n "${LOGS:-}" ]; then mkdir -p "$LOGS" && cp "$work"/* "$LOGS"/; fi
+  rm -rf "$work"
+}
 trap cleanup EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
@@ -53,15 +61,16 @@ heap0=$(live_heap); rss0=$(rss); fd0=$(open_files)
 echo "before: live heap $heap0 B, RSS $rss0 B, open files $fd0"
 rate=$(( per / every + 1 ))
 start=$(date +%s)
-end=$(( start + processes * launch + every + hold + 10 )) # latest possible reading, plus a margin
 for i in $(seq "$processes"); do
   want=$(( fd0 + i * per ))
-  left=$(( end - $(date +%s) - 5 )) # run.duration_seconds after a 5 s warm-up: all end together
-  taskset -c 1 java -Xmx512m -jar tracker-loadtest/target/tracker-loadtest.jar ws --target "ws://127.0.0.1:$port" \
-    --connections "$per" --rate "$rate" --duration "$left" --set run.warmup_seconds=5 --set run.progress=false \
-    --set run.connect_seconds=$launch --set run.drain_seconds=1 \
+  # runs until this script has read the heap and stops it (at most an hour); its progress lines
+  # (cumulative errors and timeouts, once a second) are what this script reports
+  java -Xmx512m -jar tracker-loadtest/target/tracker-loadtest.jar ws --target "ws://127.0.0.1:$port" \
+    --connections "$per" --rate "$rate" --duration 3600 --set run.warmup_seconds=0 --set run.progress=true \
+    --set run.connect_seconds=$launch \
     --set ws.offers_per_announce=0 --set workload.stopped_percent=0 --set workload.scrape_weight=0 \
-    --set workload.torrents=100000 --set ws.timeout_ms=30000 --set workload.seed=$i >"$work/load-$i.txt" 2>&1 &
+    --set workload.torrents=100000 --set ws.timeout_ms=30000 --set workload.seed=$i \
+    >"$work/load-$i.txt" 2>"$work/progress-$i.txt" &
   pids+=($!)
   for _ in $(seq $launch); do [ "$(open_files)" -ge "$want" ] && break; sleep 1; done # its connections are open
   echo "load tester $i: $(( $(open_files) - fd0 )) connections open after $(( $(date +%s) - start )) s"
@@ -76,9 +85,13 @@ echo "with $n connections open ($(( $(open_files) - fd0 )) sockets, $peers peers
 per_heap=$(( (heap1 - heap0) / n )); per_rss=$(( (rss1 - rss0) / n ))
 echo "per connection: heap $per_heap B, RSS $per_rss B"
 echo "heap for 100,000 connections: $(( (heap0 + per_heap * 100000) >> 20 )) MiB; for 1,000,000: $(( (heap0 + per_heap * 1000000) >> 20 )) MiB"
-for p in "${pids[@]}"; do wait $p || true; done
+for i in $(seq "$processes"); do
+  echo "load $i: $(grep -c . "$work/progress-$i.txt") s of load, last: $(tail -1 "$work/progress-$i.txt")"
+  grep -v '^\[' "$work/progress-$i.txt" | head -3 | sed "s/^/load $i: /" || true
+done
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 pids=()
-for i in $(seq "$processes"); do grep -E "^requests|^responses|error replies|failed connects|^loadtest" "$work/load-$i.txt" | sed "s/^/load $i: /"; done
 echo "tracker errors (ws), by reason, with the connections open and after the load testers closed them:"
 cat "$work/errors-open.txt"; echo "  --"
 curl -s "http://127.0.0.1:$metrics/metrics" | awk '/^tracker_errors_total[{]/ && /protocol="ws"/ && $NF > 0 { print "  " $0 }'
