@@ -45,7 +45,7 @@ start_target() { # NAME: starts it on core 0, sets tracker and url
     bittorrent-tracker)
       taskset -c 0 node tracker-loadtest/src/test/node/reference-tracker.mjs </dev/null >"$work/t.log" 2>&1 &
       tracker=$!
-      for _ in $(seq 100); do grep -q '"http"' "$work/t.log" && break; sleep 0.1; done
+      for _ in $(seq 300); do grep -qs '"http"' "$work/t.log" && break; sleep 0.1; done # node starts slowly on a busy machine
       p=$(sed -n 's/.*"http":\([0-9]*\).*/\1/p' "$work/t.log") ;;
     trackerd|trackerd-base)
       local jar_=tracker-server/target/tracker.jar
@@ -56,7 +56,7 @@ start_target() { # NAME: starts it on core 0, sets tracker and url
         --set limits.new_torrents_per_address_burst=0 >"$work/t.log" 2>&1 &
       tracker=$! ;;
     echo)
-      taskset -c 0 java -Xms256m -Xmx256m -jar "$jar" ws-echo --listen "127.0.0.1:$p" --duration $((seconds + 60)) \
+      taskset -c 0 java -Xms256m -Xmx256m -jar "$jar" ws-echo --listen "127.0.0.1:$p" --duration $((warmup + seconds + 300)) \
         >"$work/t.log" 2>&1 &
       tracker=$! ;;
   esac
