@@ -60,7 +60,7 @@ start_target() { # NAME: starts it on core 0, sets tracker and url
         >"$work/t.log" 2>&1 &
       tracker=$! ;;
   esac
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
   url="ws://127.0.0.1:$p"
 }
 
@@ -69,11 +69,12 @@ for run in $(seq "$runs"); do
   for name in $targets; do
     start_target "$name"
     lpids=()
+    rm -f "$work"/load-*.json "$work"/progress-*.txt
     for i in $(seq "$procs"); do
       extra=()
       [ "$name" = echo ] && extra=(--set ws.offers_per_announce=0 --set workload.scrape_weight=0 --set workload.stopped_percent=0)
       taskset -c 1 java -jar "$jar" ws --target "$url" --connections "$per" --duration "$seconds" \
-        --set run.warmup_seconds=$warmup --set run.tracker_pid=$tracker --set workload.seed=$((run * 100 + i)) \
+        --set run.connect_seconds=60 --set run.warmup_seconds=$warmup --set run.tracker_pid=$tracker --set workload.seed=$((run * 100 + i)) \
         --json "$work/load-$i.json" "${extra[@]}" >"$work/load-$i.txt" 2>"$work/progress-$i.txt" &
       lpids+=($!)
     done
