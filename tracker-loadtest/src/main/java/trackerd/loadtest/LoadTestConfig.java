@@ -13,7 +13,7 @@ import trackerd.net.SocketAddresses;
 
 /** The load tester's validated configuration. */
 record LoadTestConfig(
-        Target target, int warmupSeconds, int durationSeconds, int drainSeconds, int workers, long rate, Path json,
+        Target target, int connectSeconds, int warmupSeconds, int durationSeconds, int drainSeconds, int workers, long rate, Path json,
         boolean progress, long trackerPid, WorkloadConfig workload, Udp udp, Http http, Ws ws) {
 
     record WorkloadConfig(
@@ -95,7 +95,8 @@ record LoadTestConfig(
             throw new ConfigException(LoadTestSchema.WORKLOAD_STOPPED_PERCENT.path(), "event percentages add up to more than 100");
         }
         return new LoadTestConfig(
-            target(v.get(LoadTestSchema.TARGET_ADDRESS), v.get(LoadTestSchema.TARGET_TLS_VERIFY)), v.get(LoadTestSchema.RUN_WARMUP_SECONDS), v.get(LoadTestSchema.RUN_DURATION_SECONDS), v.get(LoadTestSchema.RUN_DRAIN_SECONDS),
+            target(v.get(LoadTestSchema.TARGET_ADDRESS), v.get(LoadTestSchema.TARGET_TLS_VERIFY)), v.get(LoadTestSchema.RUN_CONNECT_SECONDS),
+            v.get(LoadTestSchema.RUN_WARMUP_SECONDS), v.get(LoadTestSchema.RUN_DURATION_SECONDS), v.get(LoadTestSchema.RUN_DRAIN_SECONDS),
             v.get(LoadTestSchema.RUN_WORKERS), v.get(LoadTestSchema.RUN_RATE), json.isEmpty() ? null : Path.of(json),
             v.get(LoadTestSchema.RUN_PROGRESS), v.get(LoadTestSchema.RUN_TRACKER_PID), workload,
             new Udp(v.get(LoadTestSchema.UDP_SOCKETS_PER_WORKER), v.get(LoadTestSchema.UDP_WINDOW), v.get(LoadTestSchema.UDP_TIMEOUT_MS),

@@ -37,6 +37,9 @@ public final class LoadTestMain {
                                                   (for an access list or opentracker's whitelist)
                loadtest udp-responder --listen IP:PORT [--duration SECONDS]
                                                   a trivial BEP 15 responder, to measure this tool's ceiling
+               loadtest ws-echo --listen IP:PORT [--duration SECONDS]
+                                                  a WebSocket server that answers each announce and does
+                                                  nothing else: the floor under any WebTorrent tracker
 
         Sends load only to the target: run.warmup_seconds (default 5, not counted), then --duration
         seconds (default 30), then waits at most run.drain_seconds for replies in flight and prints
@@ -46,9 +49,6 @@ public final class LoadTestMain {
         Progress goes to stderr once a second; the report to stdout (and --json FILE).
         Exit codes: 0 the run completed, 1 it could not run, 2 bad arguments or config.
         """;
-
-    /** How long every session may take to connect before the run ends as unreachable. */
-    static final int CONNECT_SECONDS = 10;
 
     private LoadTestMain() {}
 
@@ -107,6 +107,11 @@ public final class LoadTestMain {
                     LoadTestConfig c = load("udp", config, sets);
                     return UdpResponder.serve(SocketAddresses.parse(listen), c.durationSeconds(), err);
                 }
+                case "ws-echo" -> {
+                    if (listen == null) throw new IllegalArgumentException("ws-echo needs --listen IP:PORT");
+                    LoadTestConfig c = load(null, config, sets);
+                    return WsEchoServer.serve(SocketAddresses.parse(listen), c.durationSeconds(), err);
+                }
                 default -> throw new IllegalArgumentException("unknown mode \"" + mode + "\"");
             }
         } catch (ConfigException e) {
@@ -134,12 +139,12 @@ public final class LoadTestMain {
 
     /** The connect phase did not finish: nothing answered at the target. One line, for the operator. */
     static final class UnreachableTargetException extends Exception {
-        UnreachableTargetException(String mode, String address, String why) {
+        UnreachableTargetException(String mode, String address, String why, int seconds) {
             super("cannot reach a " + mode + " tracker at " + address + ": "
-                + (why != null ? why + " (retried for " + CONNECT_SECONDS + " s)"
+                + (why != null ? why + " (retried for " + seconds + " s)"
                     : "udp".equals(mode)
-                        ? "no reply to BEP 15 connect requests within " + CONNECT_SECONDS + " s"
-                        : "connections not ready within " + CONNECT_SECONDS + " s")
+                        ? "no reply to BEP 15 connect requests within " + seconds + " s"
+                        : "connections not ready within " + seconds + " s")
                 + "; is the tracker running there, and is the address right?");
         }
     }
@@ -232,10 +237,10 @@ public final class LoadTestMain {
         List<CompletableFuture<Void>> connects = new ArrayList<>();
         for (LoadWorker worker : workers) connects.add(worker.connect());
         try {
-            CompletableFuture.allOf(connects.toArray(new CompletableFuture[0])).get(CONNECT_SECONDS, TimeUnit.SECONDS);
+            CompletableFuture.allOf(connects.toArray(new CompletableFuture[0])).get(config.connectSeconds(), TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             throw new UnreachableTargetException(mode, SocketAddresses.format(config.target().address()),
-                firstConnectFailure(workers));
+                firstConnectFailure(workers), config.connectSeconds());
         }
         long start = System.nanoTime();
         long measure = start + TimeUnit.SECONDS.toNanos(config.warmupSeconds());

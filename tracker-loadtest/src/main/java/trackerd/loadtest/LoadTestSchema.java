@@ -24,6 +24,10 @@ final class LoadTestSchema {
                 + "staging tracker often has a self-signed certificate.",
             bool());
 
+    static final ConfigKey<Integer> RUN_CONNECT_SECONDS = key("run.connect_seconds", "10",
+            "How long every socket or connection may take to open (WebSocket: TCP and handshake) before the run\n"
+                + "ends as unreachable. Raise it for thousands of connections on a busy machine.",
+            integer(1, 600));
     static final ConfigKey<Integer> RUN_WARMUP_SECONDS = key("run.warmup_seconds", "5",
             "Load sent first and not counted, so that both this tool's and the tracker's JIT have compiled\n"
                 + "the hot path before the clock starts.",
@@ -111,6 +115,7 @@ final class LoadTestSchema {
     private static final List<ConfigKey<?>> KEYS = List.of(
         TARGET_ADDRESS,
         TARGET_TLS_VERIFY,
+        RUN_CONNECT_SECONDS,
         RUN_WARMUP_SECONDS,
         RUN_DURATION_SECONDS,
         RUN_DRAIN_SECONDS,

@@ -1,5 +1,6 @@
 package trackerd.loadtest;
 
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.util.SplittableRandom;
 import trackerd.net.InfoHashes;
 
@@ -22,9 +23,11 @@ final class Workload {
     /** cumulative[r] = P(rank <= r); searched to draw a torrent. */
     private final double[] cumulative;
     private final int[] peerTorrent;
+    private final SerializedString[] jsonNames;
 
     Workload(LoadTestConfig.WorkloadConfig config) {
         this.config = config;
+        jsonNames = new SerializedString[config.torrents()];
         cumulative = new double[config.torrents()];
         double sum = 0;
         for (int r = 0; r < cumulative.length; r++) {
@@ -139,6 +142,21 @@ final class Workload {
             chars[i] = (char) ((words[word] >>> shift) & 0xff);
         }
         return new String(chars);
+    }
+
+    /**
+     * {@link #binary} as a JSON string value, made once per torrent and kept (jackson keeps its
+     * quoted UTF-8 bytes): the ws mode writes the same few info hashes again and again. Filled
+     * lazily from any load thread; a race only makes an equal copy.
+     */
+    SerializedString jsonBinary(int torrent) {
+        SerializedString name = jsonNames[torrent];
+        if (name == null) {
+            name = new SerializedString(binary(torrent));
+            name.asQuotedUTF8();
+            jsonNames[torrent] = name;
+        }
+        return name;
     }
 
     static String hex(int torrent) {

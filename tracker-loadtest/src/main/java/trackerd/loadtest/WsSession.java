@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.SerializedString;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -41,29 +40,54 @@ final class WsSession extends TcpSession {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     private static final String[] EVENTS = {null, "completed", "started", "stopped"};
 
+    /**
+     * Session descriptions per worker, made once and written as pre-quoted JSON: the tracker
+     * relays them as opaque bytes, and building and escaping a fresh one per offer and answer
+     * was a fifth of this tool's CPU, which made it the limit of the runs it was meant to drive.
+     */
+    private static final int SDP_POOL = 16;
+
     private final Workload workload;
     private final URI uri;
     private final int offers;
     private final String peerId;
+    private final SerializedString peerIdJson;
+    private final SerializedString[] offerSdps;
+    private final SerializedString[] answerSdps;
+    /** The message being parsed, copied out of its (direct) buffer: jackson reads arrays fastest. */
+    private byte[] scratch = new byte[4096];
     private final boolean seeder;
     private int type;
     private String askedHash;
     private final int[] scraped;
 
-    private WsSession(LoadWorker worker, SslContext ssl, Workload workload) {
+    private WsSession(LoadWorker worker, SslContext ssl, Workload workload, SerializedString[] offerSdps,
+                      SerializedString[] answerSdps) {
         super(worker, ssl);
         this.workload = workload;
         this.uri = URI.create((target.tls() ? "wss://" : "ws://") + target.host() + target.path("ws"));
         this.offers = worker.config.ws().offersPerAnnounce();
         this.peerId = "-LT0001-" + randomId(12);
+        this.peerIdJson = new SerializedString(peerId);
+        this.offerSdps = offerSdps;
+        this.answerSdps = answerSdps;
         this.seeder = random.nextInt(100) < workload.config.seederPercent();
         this.scraped = new int[workload.config.scrapeHashes()];
     }
 
     /** Adds the worker's WebSocket clients; they connect when the connect phase starts. */
     static void open(LoadWorker worker, Workload workload, SslContext ssl) {
+        SerializedString[] offerSdps = new SerializedString[SDP_POOL];
+        SerializedString[] answerSdps = new SerializedString[SDP_POOL];
         for (int i = 0; i < worker.config.ws().connectionsPerWorker(); i++) {
-            worker.add(new WsSession(worker, ssl, workload));
+            WsSession session = new WsSession(worker, ssl, workload, offerSdps, answerSdps);
+            if (i == 0) {
+                for (int k = 0; k < SDP_POOL; k++) {
+                    offerSdps[k] = new SerializedString(session.sdp("actpass"));
+                    answerSdps[k] = new SerializedString(session.sdp("active"));
+                }
+            }
+            worker.add(session);
         }
     }
 
@@ -78,7 +102,9 @@ final class WsSession extends TcpSession {
         pipeline.addLast("http", new HttpClientCodec());
         pipeline.addLast("aggregate", new HttpObjectAggregator(1 << 16));
         pipeline.addLast("ws", new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-            .webSocketUri(uri).maxFramePayloadLength(1 << 20).handshakeTimeoutMillis(5_000).build()));
+            .webSocketUri(uri).maxFramePayloadLength(1 << 20).handshakeTimeoutMillis(5_000)
+            .withUTF8Validator(false) // jackson reads every reply and refuses bad UTF-8: no second pass over each frame
+            .build()));
         pipeline.addLast("frames", new WebSocketFrameAggregator(1 << 20));
     }
 
@@ -118,10 +144,13 @@ final class WsSession extends TcpSession {
             json.writeStartObject();
             if (type == Workload.ANNOUNCE) {
                 int torrent = workload.torrent(random);
-                askedHash = Workload.binary(torrent);
+                SerializedString hash = workload.jsonBinary(torrent);
+                askedHash = hash.getValue();
                 json.writeStringField("action", "announce");
-                json.writeStringField("info_hash", askedHash);
-                json.writeStringField("peer_id", peerId);
+                json.writeFieldName("info_hash");
+                json.writeString(hash);
+                json.writeFieldName("peer_id");
+                json.writeString(peerIdJson);
                 json.writeNumberField("numwant", offers);
                 json.writeNumberField("uploaded", 0);
                 json.writeNumberField("downloaded", 0);
@@ -133,7 +162,8 @@ final class WsSession extends TcpSession {
                     json.writeStartObject();
                     json.writeObjectFieldStart("offer");
                     json.writeStringField("type", "offer");
-                    json.writeStringField("sdp", sdp("actpass"));
+                    json.writeFieldName("sdp");
+                    json.writeString(offerSdps[random.nextInt(SDP_POOL)]);
                     json.writeEndObject();
                     json.writeStringField("offer_id", randomId(20));
                     json.writeEndObject();
@@ -143,7 +173,7 @@ final class WsSession extends TcpSession {
                 json.writeStringField("action", "scrape");
                 json.writeArrayFieldStart("info_hash");
                 workload.scrapeTorrents(random, scraped);
-                for (int torrent : scraped) json.writeString(Workload.binary(torrent));
+                for (int torrent : scraped) json.writeString(workload.jsonBinary(torrent));
                 json.writeEndArray();
             }
             json.writeEndObject();
@@ -253,7 +283,7 @@ final class WsSession extends TcpSession {
         if (!m.hasFiles) return "scrape reply without files";
         if (m.badFile != null) return m.badFile;
         Set<String> asked = new HashSet<>();
-        for (int torrent : scraped) asked.add(Workload.binary(torrent));
+        for (int torrent : scraped) asked.add(workload.jsonBinary(torrent).getValue());
         if (m.files.size() > asked.size()) return m.files.size() + " files for " + asked.size() + " info hashes";
         if (!asked.containsAll(m.files)) return "scrape reply names an info hash that was not asked for";
         return null;
@@ -266,12 +296,14 @@ final class WsSession extends TcpSession {
             json.writeStartObject();
             json.writeStringField("action", "announce");
             json.writeStringField("info_hash", offer.infoHash);
-            json.writeStringField("peer_id", peerId);
+            json.writeFieldName("peer_id");
+            json.writeString(peerIdJson);
             json.writeStringField("to_peer_id", offer.peerId);
             json.writeStringField("offer_id", offer.offerId);
             json.writeObjectFieldStart("answer");
             json.writeStringField("type", "answer");
-            json.writeStringField("sdp", sdp("active"));
+            json.writeFieldName("sdp");
+            json.writeString(answerSdps[random.nextInt(SDP_POOL)]);
             json.writeEndObject();
             json.writeEndObject();
         } catch (IOException e) {
@@ -284,7 +316,10 @@ final class WsSession extends TcpSession {
 
     private Message parse(ByteBuf content) throws IOException {
         Message m = new Message();
-        try (JsonParser p = JSON.createParser((InputStream) new ByteBufInputStream(content.duplicate()))) {
+        int length = content.readableBytes();
+        if (scratch.length < length) scratch = new byte[Math.max(length, 2 * scratch.length)];
+        content.getBytes(content.readerIndex(), scratch, 0, length);
+        try (JsonParser p = JSON.createParser(scratch, 0, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException("not an object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();

@@ -1,5 +1,6 @@
 package trackerd.ws.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -23,11 +24,13 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import trackerd.loop.ConnectionRegistry;
 import trackerd.swarm.SwarmEngine;
+import trackerd.ws.protocol.Utf8Text;
 
 /**
- * One WebSocket connection after the handshake: text frames to its loop's {@link WsLoop}, binary
- * frames closed with 1003, oversized messages with 1009, idle ones pinged and closed at
- * {@code ws.idle_timeout_seconds}. Registered in its loop's {@code ConnectionRegistry}, whose
+ * One WebSocket connection after the handshake: text frames to its loop's {@link WsLoop} (a text
+ * message that is not UTF-8 closed with 1007), binary frames closed with 1003, oversized messages
+ * with 1009; a connection silent for {@code ws.ping_interval_seconds} is pinged, one silent for
+ * {@code ws.idle_timeout_seconds} closed. Registered in its loop's {@code ConnectionRegistry}, whose
  * token (slot and generation) is what the swarm stores for its peers and what relays name.
  *
  * <p>It remembers the info hashes it announced (at most {@link #MAX_TORRENTS}); when it closes,
@@ -51,6 +54,8 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
     long address0;
     long address1;
     private long[] hashes = new long[3 * 4];
+    /** Idle checks in a row that found the connection silent (see {@link WsSettings#silenceCheckSeconds}). */
+    private int silentChecks;
     private int hashCount;
 
     WsConnection(WsSettings settings) {
@@ -86,10 +91,13 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
             open = true;
             loop.metrics.opened();
         } else if (event instanceof IdleStateEvent idle) {
-            if (idle.state() == IdleState.READER_IDLE) {
+            if (idle.state() != IdleState.READER_IDLE) return;
+            // one event per silenceCheckSeconds without a byte read; the first since a read is marked
+            silentChecks = idle.isFirst() ? 1 : silentChecks + 1;
+            if ((long) silentChecks * settings.silenceCheckSeconds() >= settings.idleTimeoutSeconds()) {
                 loop.metrics.error(WsMetrics.Reason.IDLE_TIMEOUT);
                 close(WebSocketCloseStatus.NORMAL_CLOSURE);
-            } else if (idle.state() == IdleState.ALL_IDLE && open) {
+            } else if (open) {
                 ctx.writeAndFlush(new PingWebSocketFrame(), ctx.voidPromise());
             }
         } else {
@@ -105,7 +113,13 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
             }
             if (!open) return;
             if (msg instanceof TextWebSocketFrame text) {
-                loop.onMessage(this, text.content());
+                ByteBuf content = text.content();
+                if (Utf8Text.isValid(content, content.readerIndex(), content.writerIndex())) {
+                    loop.onMessage(this, content);
+                } else { // RFC 6455 8.1 (Netty's per-frame check is off: this one is cheaper, see Utf8Text)
+                    loop.metrics.error(WsMetrics.Reason.PROTOCOL_ERROR);
+                    close(WebSocketCloseStatus.INVALID_PAYLOAD_DATA);
+                }
             } else if (msg instanceof BinaryWebSocketFrame) {
                 loop.metrics.error(WsMetrics.Reason.BINARY_FRAME);
                 close(WebSocketCloseStatus.INVALID_MESSAGE_TYPE);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import trackerd.access.AccessList;
 import trackerd.handoff.ResponseHandler;
 import trackerd.handoff.SwarmGateway;
@@ -132,7 +131,7 @@ final class WsLoop implements ResponseHandler {
         int status = decoder.decode(frame, r);
         if (status != WsDecodeStatus.OK) {
             metrics.decodeError(status);
-            ByteBuf out = connection.channel.alloc().buffer(128);
+            ByteBuf out = TextFrames.allocate(connection.channel.alloc(), 128);
             encoder.failure(out, status, r.action, r.hasInfoHash ? r.infoHash : null);
             send(connection, out, WsMetrics.FAILURE);
             return;
@@ -247,7 +246,7 @@ final class WsLoop implements ResponseHandler {
     private void refuse(WsConnection connection, WsMetrics.Reason reason, SerializedString text, BinaryId infoHash,
                         int action) {
         metrics.error(reason);
-        ByteBuf out = connection.channel.alloc().buffer(128);
+        ByteBuf out = TextFrames.allocate(connection.channel.alloc(), 128);
         encoder.failure(out, text, action, infoHash);
         send(connection, out, WsMetrics.FAILURE);
     }
@@ -287,7 +286,7 @@ final class WsLoop implements ResponseHandler {
             }
         } else {
             if (open) {
-                ByteBuf out = connection.channel.alloc().buffer(160);
+                ByteBuf out = TextFrames.allocate(connection.channel.alloc(), 160);
                 encoder.announceReply(out, id, settings.intervalSeconds(), q.seeders, q.leechers);
                 send(connection, out, WsMetrics.ANNOUNCE);
             }
@@ -322,10 +321,10 @@ final class WsLoop implements ResponseHandler {
                 metrics.relay(kind, WsMetrics.CLOSED);
                 return;
             }
-            ByteBuf out = channel.alloc().buffer(length + RelayMessage.OVERHEAD_BYTES);
+            ByteBuf out = TextFrames.allocate(channel.alloc(), length + RelayMessage.OVERHEAD_BYTES);
             encode(out, kind, frame, start, length);
-            metrics.traffic.sent(WsConnection.ipv6(channel), out.readableBytes());
-            channel.write(new TextWebSocketFrame(out), channel.voidPromise());
+            metrics.traffic.sent(WsConnection.ipv6(channel), out.readableBytes()); // the payload: seal adds the header
+            channel.write(TextFrames.seal(out), channel.voidPromise());
             metrics.relay(kind, WsMetrics.DELIVERED);
             markRelayFlush(channel);
             return;
@@ -420,7 +419,7 @@ final class WsLoop implements ResponseHandler {
             scrapeResults[3 * i + 1] = allowed ? block.completed(i) : 0;
             scrapeResults[3 * i + 2] = allowed ? block.leechers(i) : 0;
         }
-        ByteBuf out = connection.channel.alloc().buffer(64 + 90 * n);
+        ByteBuf out = TextFrames.allocate(connection.channel.alloc(), 64 + 90 * n);
         encoder.scrapeReply(out, scrapeWords, scrapeResults, n);
         send(connection, out, WsMetrics.SCRAPE);
     }
@@ -496,8 +495,9 @@ final class WsLoop implements ResponseHandler {
     // ---------------------------------------------------------------- out
 
     /**
-     * Writes a reply to the connection that asked ({@code type}: {@link WsMetrics#ANNOUNCE},
-     * {@link WsMetrics#SCRAPE} or {@link WsMetrics#FAILURE}); flushed at the end of the batch.
+     * Writes a reply (from {@link TextFrames#allocate}) to the connection that asked ({@code type}:
+     * {@link WsMetrics#ANNOUNCE}, {@link WsMetrics#SCRAPE} or {@link WsMetrics#FAILURE}); flushed at
+     * the end of the batch.
      */
     void send(WsConnection connection, ByteBuf out, int type) {
         if (!connection.open) {
@@ -505,8 +505,8 @@ final class WsLoop implements ResponseHandler {
             return;
         }
         metrics.traffic.response(type, connection.ipv6);
-        metrics.traffic.sent(connection.ipv6, out.readableBytes());
-        connection.channel.write(new TextWebSocketFrame(out), connection.channel.voidPromise());
+        metrics.traffic.sent(connection.ipv6, out.readableBytes()); // the payload: seal adds the header
+        connection.channel.write(TextFrames.seal(out), connection.channel.voidPromise());
         if (!connection.flushPending) {
             if (toFlushCount == toFlush.length) {
                 connection.channel.flush();
@@ -544,10 +544,10 @@ final class WsLoop implements ResponseHandler {
                 metrics.relay(m.kind, WsMetrics.CLOSED);
                 return;
             }
-            ByteBuf out = channel.alloc().buffer(m.length);
+            ByteBuf out = TextFrames.allocate(channel.alloc(), m.length);
             out.writeBytes(m.bytes, m.offset, m.length);
             metrics.traffic.sent(WsConnection.ipv6(channel), m.length);
-            channel.write(new TextWebSocketFrame(out), channel.voidPromise());
+            channel.write(TextFrames.seal(out), channel.voidPromise());
             metrics.relay(m.kind, WsMetrics.DELIVERED);
             markRelayFlush(channel);
         } finally {

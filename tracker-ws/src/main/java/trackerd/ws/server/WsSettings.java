@@ -98,6 +98,11 @@ final class WsSettings {
         return ws.pingIntervalSeconds();
     }
 
+    /** How often a silent connection is looked at (pinged, or closed once silent for the idle timeout). */
+    int silenceCheckSeconds() {
+        return Math.min(ws.pingIntervalSeconds(), ws.idleTimeoutSeconds());
+    }
+
     int intervalSeconds() {
         return intervalSeconds;
     }

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -306,6 +309,24 @@ class WsTrackerIT {
         a.sendBinary(new byte[] {1, 2, 3});
         assertEquals(1003, a.closeCode.get(10, TimeUnit.SECONDS));
         assertEquals(1, metric("tracker_errors", "protocol", "ws", "reason", "binary_frame"));
+    }
+
+    @Test
+    void shouldCloseATextMessageThatIsNotUtf8With1007AndGoOn() throws Exception {
+        start(2, 2);
+        WsTestClient a = client();
+        byte[] bad = announce(HASH, peerId('A'), ",\"x\":\"???\"").getBytes(StandardCharsets.UTF_8);
+        int at = new String(bad, StandardCharsets.ISO_8859_1).indexOf("???");
+        bad[at] = (byte) 0xED; // ED A0 80: a UTF-16 surrogate written as UTF-8, which RFC 3629 forbids
+        bad[at + 1] = (byte) 0xA0;
+        bad[at + 2] = (byte) 0x80;
+        a.send(new TextWebSocketFrame(Unpooled.wrappedBuffer(bad)));
+        assertEquals(1007, a.closeCode.get(10, TimeUnit.SECONDS));
+        assertEquals(1, metric("tracker_errors", "protocol", "ws", "reason", "protocol_error"));
+        WsTestClient b = client();
+        b.send(announce(HASH, peerId('B'), ""));
+        assertEquals("{\"action\":\"announce\",\"interval\":" + INTERVAL + ",\"info_hash\":\"" + HASH
+            + "\",\"complete\":0,\"incomplete\":1}", b.next(), "the worker goes on");
     }
 
     @Test
