@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  * bound): a publish then fails, is counted, and the receivers see a sequence gap. Lettuce's own
  * Netty threads (two I/O, two computation: its minimum) do the work; incoming messages are handed to
  * {@code onMessage} on its I/O thread. {@link #connect} may fail (Redis down at start): the caller
- * retries.
+ * retries. Both connections speak RESP2 ({@link #PROTOCOL}: the cheaper way for Lettuce to receive
+ * pub/sub messages).
  */
 final class RedisLink implements AutoCloseable {
     static final byte[] CHANNEL = "trackerd:changes".getBytes(StandardCharsets.US_ASCII);
