@@ -31,7 +31,10 @@
 # announces to node A for a shared torrent and for one of tester B's own torrents and counts the
 # peers of each address in A's replies: B's peers must be there.
 # KEEP=1 keeps the work directory (logs, per-run rows); SCENARIOS="pair" runs only those named;
-# NODE_SET="--set cluster.publish_interval_ms=300" adds settings to both nodes;
+# WARMUP=60 warms up longer than 10 s (code run once a message, ten times a second, needs minutes to be
+# compiled by C2);
+# NODE_SET="--set cluster.publish_interval_ms=300" adds settings to both nodes; NODE_A_JAVA_OPTS adds
+# JVM options to node A only (a profiler: -agentpath:.../libasyncProfiler.so=start,event=cpu,threads,file=F);
 # ANALYSE=DIR prints the tables again from a kept directory (with the same RATE argument).
 # The machine is assumed shared: every figure is indicative; compare within a run.
 set -euo pipefail
@@ -39,7 +42,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-3}
 seconds=${2:-15}
 rate=${3:-10000}
-warmup=10
+warmup=${WARMUP:-10}
 command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 [ -f tracker-server/target/tracker.jar ] && [ -f tracker-loadtest/target/tracker-loadtest.jar ] \
   || mvn -B -q -DskipTests package -pl tracker-server,tracker-loadtest -am
@@ -89,7 +92,8 @@ start_node() { # name core cluster(on|off) -> sets node_pid node_port node_metri
   local cluster=(--set cluster.enabled=false)
   [ "$3" = on ] && cluster=(--set cluster.enabled=true --set "cluster.redis=[\"redis://127.0.0.1:$redis_port\"]"
                             --set "cluster.node_id=\"$1\"")
-  taskset -c "$2" java -Xms1g -Xmx1g -jar tracker-server/target/tracker.jar \
+  local jvm=(); [ "$1" = A ] && [ -n "${NODE_A_JAVA_OPTS:-}" ] && read -ra jvm <<<"$NODE_A_JAVA_OPTS"
+  taskset -c "$2" java -Xms1g -Xmx1g "${jvm[@]}" -jar tracker-server/target/tracker.jar \
     --set "udp.listen=[\"127.0.0.1:$node_port\"]" --set http.enabled=false --set ws.enabled=false \
     --set "metrics.listen=\"127.0.0.1:$node_metrics\"" --set workers.socket_workers=1 --set workers.swarm_workers=1 \
     --set limits.new_torrents_per_address_burst=0 "${cluster[@]}" ${NODE_SET:-} >"$work/node-$1.log" 2>&1 &

@@ -15,6 +15,7 @@ import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -36,11 +37,19 @@ import java.util.function.Consumer;
  * bound): a publish then fails, is counted, and the receivers see a sequence gap. Lettuce's own
  * Netty threads (two I/O, two computation: its minimum) do the work; incoming messages are handed to
  * {@code onMessage} on its I/O thread. {@link #connect} may fail (Redis down at start): the caller
- * retries.
+ * retries. Both connections speak RESP2 ({@link #PROTOCOL}: the cheaper way for Lettuce to receive
+ * pub/sub messages).
  */
 final class RedisLink implements AutoCloseable {
     static final byte[] CHANNEL = "trackerd:changes".getBytes(StandardCharsets.US_ASCII);
     static final String NODE_KEY_PREFIX = "trackerd:node:";
+    /**
+     * RESP2, not Lettuce's default RESP3 (HELLO 3): under RESP3 every pub/sub message is a push
+     * message that Lettuce decodes twice (into a {@code PushOutput} with a copy of the payload and
+     * the kind as a String, then again into a pub/sub message with our codec); under RESP2 it is
+     * decoded once, straight into the message. Nothing we send needs RESP3.
+     */
+    static final ProtocolVersion PROTOCOL = ProtocolVersion.RESP2;
 
     private final List<String> urls;
     private final boolean cluster;
@@ -80,7 +89,7 @@ final class RedisLink implements AutoCloseable {
                 List<RedisURI> seeds = new ArrayList<>();
                 for (String url : urls) seeds.add(RedisURI.create(url));
                 clusterClient = RedisClusterClient.create(resources, seeds);
-                clusterClient.setOptions(ClusterClientOptions.builder().autoReconnect(true)
+                clusterClient.setOptions(ClusterClientOptions.builder().autoReconnect(true).protocolVersion(PROTOCOL)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
                 clusterConnection = clusterClient.connect(ByteArrayCodec.INSTANCE);
                 clusterSubscription = clusterClient.connectPubSub(ByteArrayCodec.INSTANCE);
@@ -95,7 +104,7 @@ final class RedisLink implements AutoCloseable {
                 if (relayChannel != null) clusterSubscription.sync().ssubscribe(relayChannel);
             } else {
                 client = RedisClient.create(resources, RedisURI.create(urls.get(0)));
-                client.setOptions(ClientOptions.builder().autoReconnect(true)
+                client.setOptions(ClientOptions.builder().autoReconnect(true).protocolVersion(PROTOCOL)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
                 connection = client.connect(ByteArrayCodec.INSTANCE);
                 subscription = client.connectPubSub(ByteArrayCodec.INSTANCE);
