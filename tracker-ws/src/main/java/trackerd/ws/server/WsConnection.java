@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -90,6 +91,11 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
             }
             open = true;
             loop.metrics.opened();
+        } else if (event instanceof ChannelInputShutdownEvent) {
+            // the client closed its side without a Close frame (a killed tab or process): connections
+            // upgraded on the HTTP port allow half-closure, so without this the peer and its peer id
+            // would stay until the idle timeout
+            ctx.close();
         } else if (event instanceof IdleStateEvent idle) {
             if (idle.state() != IdleState.READER_IDLE) return;
             // one event per silenceCheckSeconds without a byte read; the first since a read is marked
