@@ -155,6 +155,13 @@ public record TrackerConfig(
     private static Cluster cluster(ConfigValues v) throws ConfigException {
         String nodeId = v.get(CLUSTER_NODE_ID);
         if (nodeId.isEmpty() && v.get(CLUSTER_ENABLED)) nodeId = defaultNodeId();
+        for (int i = 0; i < nodeId.length(); i++) {
+            char c = nodeId.charAt(i);
+            if (c <= ' ' || c > '~') { // it goes into Redis keys, channel names and every node's log lines
+                throw new ConfigException(CLUSTER_NODE_ID.path(), "visible ASCII only (no spaces or control characters), got \""
+                    + nodeId.replaceAll("\\p{Cntrl}", "?") + "\"");
+            }
+        }
         if (nodeId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Cluster.MAX_NODE_ID_BYTES) {
             throw new ConfigException(CLUSTER_NODE_ID.path(), "at most " + Cluster.MAX_NODE_ID_BYTES + " bytes, got \""
                 + nodeId + "\"");

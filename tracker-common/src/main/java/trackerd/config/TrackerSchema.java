@@ -172,14 +172,16 @@ public final class TrackerSchema {
                 + "(then sharded pub/sub, SPUBLISH). Credentials go in the URL: redis://:PASSWORD@HOST:PORT.",
             redisUrls());
     public static final ConfigKey<String> CLUSTER_NODE_ID = key("cluster.node_id", "\"\"",
-            "This node's name in the cluster, at most 64 bytes. Empty = host name plus a random suffix, new at each\n"
-                + "start (a restarted node is a new node: the others drop the old one's peers).",
+            "This node's name in the cluster: unique among the running nodes, visible ASCII, at most 64 bytes. Empty =\n"
+                + "host name plus a random suffix, new at each start (a restarted node is a new node: the others drop the old\n"
+                + "one's peers). Two running nodes with one name are taken for one node that keeps restarting.",
             string());
     public static final ConfigKey<Integer> CLUSTER_PUBLISH_INTERVAL_MS = key("cluster.publish_interval_ms", "100",
             "How often each node publishes its clients' changes (one message for all swarm workers).",
             integer(10, 10_000));
     public static final ConfigKey<Integer> CLUSTER_HEARTBEAT_SECONDS = key("cluster.heartbeat_seconds", "2",
-            "A node publishes at least this often; one silent for 3 x this long loses its peers on the others.",
+            "A node publishes at least this often; one silent for 2 x this long loses its peers on the others\n"
+                + "(noticed within 3 x this long of its last message).",
             integer(1, 300));
 
     public static final ConfigKey<Boolean> METRICS_ENABLED = key("metrics.enabled", "true", "Serve Prometheus metrics at GET /metrics.", bool());

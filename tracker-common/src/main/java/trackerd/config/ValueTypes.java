@@ -107,6 +107,12 @@ public final class ValueTypes {
                 if (uri.getHost() == null) {
                     throw new IllegalArgumentException("no host in " + describe(s));
                 }
+                if (uri.getPort() == 0 || uri.getPort() > 65_535) {
+                    throw new IllegalArgumentException("port out of range (1-65535) in " + describe(s));
+                }
+                if (out.contains(s)) { // else one Redis listed twice passes for a Redis Cluster that never forms
+                    throw new IllegalArgumentException("listed twice: " + describe(s));
+                }
                 out.add(s);
             }
             if (out.isEmpty()) throw new IllegalArgumentException("expected at least one redis:// URL");

@@ -44,11 +44,16 @@ class ClusterConfigTest {
         assertError("cluster.redis", "redis://", "[cluster]\nredis = [\"http://127.0.0.1:6379\"]\n");
         assertError("cluster.redis", "at least one", "[cluster]\nredis = []\n");
         assertError("cluster.redis", "no host", "[cluster]\nredis = [\"redis:///0\"]\n");
+        assertError("cluster.redis", "port out of range", "[cluster]\nredis = [\"redis://127.0.0.1:99999\"]\n");
+        assertError("cluster.redis", "listed twice",
+            "[cluster]\nredis = [\"redis://127.0.0.1:6379\", \"redis://127.0.0.1:6379\"]\n");
         assertError("cluster.publish_interval_ms", "between", "[cluster]\npublish_interval_ms = 1\n");
         assertError("cluster.heartbeat_seconds", "between", "[cluster]\nheartbeat_seconds = 0\n");
         assertError("cluster.publish_interval_ms", "heartbeat",
             "[cluster]\npublish_interval_ms = 5000\nheartbeat_seconds = 2\n");
         assertError("cluster.node_id", "64 bytes", "[cluster]\nnode_id = \"" + "x".repeat(65) + "\"\n");
+        assertError("cluster.node_id", "visible ASCII", "[cluster]\nnode_id = \"evil\\n2026 ERROR fake\"\n");
+        assertError("cluster.node_id", "visible ASCII", "[cluster]\nnode_id = \"   \"\n");
     }
 
     private static void assertError(String key, String reason, String toml) {
