@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * WebTorrent on the HTTP port of the real daemon, with a client that goes away without a Close
  * frame (a killed browser tab): its connection, peer and peer id must be released at once, not
  * after the idle timeout. HTTP connections allow half-closure, so the upgraded connection sees
- * the client's FIN as an input shutdown, not as the end of the channel.
+ * the client's FIN as an input shutdown, not as the end of the channel. And one Close frame for a
+ * protocol violation, not the frame decoder's and then a second one of Netty's.
  */
 @Timeout(60)
 class WsOnHttpPortIT {
@@ -53,6 +54,40 @@ class WsOnHttpPortIT {
                 TimeUnit.MILLISECONDS.sleep(50); // bounded by the deadline
             } while (System.nanoTime() - deadline < 0);
             assertTrue(reply.contains("\"interval\""), "the peer id is free again: " + reply);
+        }
+    }
+
+    @Test
+    void aProtocolViolationShouldGetOneCloseFrameWith1002() throws Exception {
+        try (TrackerProcess tracker = TrackerProcess.startOnLoopback();
+             Socket socket = upgrade(tracker.port("http"))) {
+            byte[] payload = ANNOUNCE.getBytes(StandardCharsets.UTF_8);
+            ByteArrayOutputStream unmasked = new ByteArrayOutputStream(); // clients must mask (RFC 6455 5.1)
+            unmasked.write(0x81);
+            unmasked.write(126);
+            unmasked.write(payload.length >>> 8);
+            unmasked.write(payload.length & 0xFF);
+            unmasked.write(payload);
+            socket.getOutputStream().write(unmasked.toByteArray());
+            byte[] all = socket.getInputStream().readAllBytes(); // to the tracker's close
+            int closes = 0;
+            int code = -1;
+            for (int at = 0; at + 2 <= all.length; ) {
+                int opcode = all[at] & 0x0F;
+                int length = all[at + 1] & 0x7F;
+                int header = 2;
+                if (length == 126) {
+                    length = ((all[at + 2] & 0xFF) << 8) | (all[at + 3] & 0xFF);
+                    header = 4;
+                }
+                if (opcode == 0x8) {
+                    closes++;
+                    if (code < 0) code = ((all[at + header] & 0xFF) << 8) | (all[at + header + 1] & 0xFF);
+                }
+                at += header + length;
+            }
+            assertEquals(1, closes, "one Close frame, not the decoder's and then a 1000 of Netty's");
+            assertEquals(1002, code);
         }
     }
 

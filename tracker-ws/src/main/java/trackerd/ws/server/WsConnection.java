@@ -9,6 +9,7 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -148,8 +149,11 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
             loop.metrics.error(WsMetrics.Reason.FRAME_TOO_LARGE);
             close(WebSocketCloseStatus.MESSAGE_TOO_BIG);
         } else if (cause instanceof CorruptedFrameException) {
-            // the frame decoder has sent its close (1002, or 1009 for a frame past max_frame_bytes)
-            loop.metrics.error(WsMetrics.Reason.PROTOCOL_ERROR);
+            // the frame decoder has sent its close (1002, or 1009 for a frame past max_frame_bytes,
+            // counted as a message past it is, under frame_too_large)
+            boolean tooBig = cause instanceof CorruptedWebSocketFrameException c
+                && c.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code();
+            loop.metrics.error(tooBig ? WsMetrics.Reason.FRAME_TOO_LARGE : WsMetrics.Reason.PROTOCOL_ERROR);
             channel.close();
         } else {
             channel.close(); // connection reset and the like: nothing to tell

@@ -66,6 +66,9 @@ public final class WsFrontEnd implements AutoCloseable {
             .websocketPath("/")
             .checkStartsWith(true) // any path: ws://host:port and ws://host:port/announce alike
             .handleCloseFrames(true)
+            // WsConnection writes its own Close frame with the status that fits (or the frame decoder
+            // has sent one); Netty's default would add a second, 1000 "Bye", to every close
+            .sendCloseFrame(null)
             .dropPongFrames(true)
             .handshakeTimeoutMillis(10_000)
             .decoderConfig(WebSocketDecoderConfig.newBuilder()

@@ -335,6 +335,8 @@ class WsTrackerIT {
         WsTestClient a = client();
         a.send(announce(HASH, peerId('A'), ",\"pad\":\"" + "x".repeat(4000) + "\""));
         assertEquals(1009, a.closeCode.get(10, TimeUnit.SECONDS));
+        assertEquals(1, metric("tracker_errors", "protocol", "ws", "reason", "frame_too_large"));
+        assertEquals(0, metric("tracker_errors", "protocol", "ws", "reason", "protocol_error"), "one frame or a fragmented message alike");
         WsTestClient b = client();
         b.send(announce(HASH, peerId('B'), ""));
         assertEquals("{\"action\":\"announce\",\"interval\":" + INTERVAL + ",\"info_hash\":\"" + HASH
