@@ -243,9 +243,10 @@ public final class ClusterNode implements AutoCloseable {
         }
         // lost nodes: only judged while our own link has been up long enough to have heard them
         if (up && now - linkUpSinceNanos > 2 * heartbeatNanos) {
-            for (int origin : directory.removeSilentSince(now - 2 * heartbeatNanos)) {
+            for (NodeDirectory.Lost lost : directory.removeSilentSince(now - 2 * heartbeatNanos)) {
+                int origin = lost.origin();
                 metrics.nodesLost.incrementAndGet();
-                LOG.info("cluster: a node (origin {}) stopped heartbeating; removing its peers", origin);
+                LOG.info("cluster: node {} stopped heartbeating; removing its peers", lost.nodeId());
                 synchronized (this) {
                     resyncs.cancelOrigin(origin);
                 }

@@ -102,12 +102,15 @@ final class NodeDirectory {
         return out;
     }
 
-    /** Removes nodes silent since before {@code deadlineNanos}; returns their origin indexes. */
-    synchronized List<Integer> removeSilentSince(long deadlineNanos) {
-        List<Integer> lost = new ArrayList<>();
+    /** A node {@link #removeSilentSince} removed: its id (for the log) and origin index. */
+    record Lost(String nodeId, int origin) {}
+
+    /** Removes nodes silent since before {@code deadlineNanos}; returns them. */
+    synchronized List<Lost> removeSilentSince(long deadlineNanos) {
+        List<Lost> lost = new ArrayList<>();
         nodes.values().removeIf(node -> {
             if (node.lastHeardNanos - deadlineNanos < 0) {
-                lost.add(node.origin);
+                lost.add(new Lost(node.id, node.origin));
                 return true;
             }
             return false;

@@ -35,7 +35,7 @@ class NodeDirectoryTest {
         int first = directory.origin();
         directory.onMessage("b", 1, 200);
         assertNotEquals(first, directory.origin());
-        assertEquals(List.of(first), directory.removeSilentSince(150));
+        assertEquals(List.of(new NodeDirectory.Lost("a", first)), directory.removeSilentSince(150));
         assertEquals(1, directory.size());
         assertEquals(NodeDirectory.Arrival.FIRST, directory.onMessage("a", 2, 300));
         assertNotEquals(first, directory.origin(), "a late batch of the lost node cannot land on the new one");
