@@ -117,7 +117,7 @@ public final class ClusterNode implements AutoCloseable {
             r -> threads.newThread(r));
         this.resyncMetrics = new ResyncMetrics(bank.registry());
         this.snapshots = new SnapshotPublisher(config.nodeId(), engine, clock, link, resyncMetrics,
-            snapshotIntervalSeconds, config.heartbeatSeconds(), publisher);
+            snapshotIntervalSeconds, config.heartbeatSeconds());
         this.resyncs = new ClusterResync(this, engine, clock, link, resyncMetrics, config.heartbeatSeconds(),
             this::replay, threads);
     }

@@ -7,17 +7,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import trackerd.runtime.TrackerClock;
 import trackerd.state.SnapshotBytes;
 import trackerd.state.SnapshotCodec;
+import trackerd.state.SnapshotSlice;
 import trackerd.swarm.DetachedTorrent;
-import trackerd.swarm.ShardCommand;
 import trackerd.swarm.SwarmEngine;
 import trackerd.swarm.SwarmShard;
-import trackerd.swarm.SwarmSnapshotSink;
 
 /**
  * Keeps this node's snapshot of its own peers in Redis ({@link SnapshotKeys}), for the other nodes
@@ -68,7 +66,6 @@ final class SnapshotPublisher {
     private final long earlyGapNanos;
     private final long ttlSeconds;
     private final long writerId = new SecureRandom().nextLong();
-    private final Thread publisher;
     private final SnapshotCodec.BlockEncoder bigTorrents = new SnapshotCodec.BlockEncoder(1 << 16);
     /** Highest sequence another node asked a snapshot for (Lettuce's thread writes it). */
     private final AtomicLong wantedSequence = new AtomicLong(-1);
@@ -83,15 +80,14 @@ final class SnapshotPublisher {
     private SnapshotBytes.Writer writer;
     private long longestSliceNanos;
     private long longestSliceCpuNanos;
-    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
      * @param intervalSeconds how often a snapshot is written ({@code state.save_interval_seconds})
      * @param heartbeatSeconds early saves are at most this often
-     * @param publisher the thread that calls {@link #step} (slices wake it)
+     * (The thread that calls {@link #step}, the publisher, is the one a finished slice wakes.)
      */
     SnapshotPublisher(String nodeId, SwarmEngine engine, TrackerClock clock, RedisLink link, ResyncMetrics metrics,
-                      int intervalSeconds, int heartbeatSeconds, Thread publisher) {
+                      int intervalSeconds, int heartbeatSeconds) {
         this.nodeId = nodeId;
         this.key = SnapshotKeys.snapshotKey(nodeId);
         this.wantedKey = SnapshotKeys.wantedKey(nodeId);
@@ -102,7 +98,6 @@ final class SnapshotPublisher {
         this.intervalNanos = TimeUnit.SECONDS.toNanos(intervalSeconds);
         this.earlyGapNanos = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
         this.ttlSeconds = Math.max(60L, 3L * intervalSeconds);
-        this.publisher = publisher;
         slices = new Slice[engine.shards()];
         for (int i = 0; i < slices.length; i++) slices[i] = new Slice(i);
     }
@@ -280,35 +275,24 @@ final class SnapshotPublisher {
         }
     }
 
-    /** One shard's slice in flight: encoded on the shard's thread, collected by the publisher. */
-    private final class Slice implements ShardCommand {
-        final int shard;
-        final SnapshotCodec.BlockEncoder encoder = new SnapshotCodec.BlockEncoder(1 << 16);
-        int from;
-        int next;
+    /** One shard's slice in flight: its own peers only, encoded on the shard's thread, collected by the publisher. */
+    private final class Slice extends SnapshotSlice {
         long submittedNanos;
         boolean queued;
         boolean finished;
-        Throwable failure;
         /** Copies of huge torrents still hold remote peers: the next run filters a chunk (fields handed over by done). */
         boolean filtering;
         int filterIndex;
-        long nanos; // written before done, read after it
-        /** CPU time of the run: on a busy machine the wall time also counts waiting for a core. */
-        long cpuNanos;
-        volatile boolean done;
-        volatile boolean abandoned;
 
         Slice(int shard) {
-            this.shard = shard;
+            super(shard, 1 << 16, SnapshotPublisher.this.clock);
         }
 
-        void arm(int fromSegment) {
-            from = fromSegment;
-            failure = null;
+        @Override
+        public void arm(int fromSegment) {
+            super.arm(fromSegment);
             finished = false;
             filtering = false;
-            done = false;
         }
 
         /** Skips the copies with nothing left to filter; true while one has. */
@@ -319,32 +303,16 @@ final class SnapshotPublisher {
         }
 
         @Override
-        public void execute(SwarmShard target) {
-            if (abandoned) return;
-            long start = System.nanoTime();
-            long cpuStart = CPU.getCurrentThreadCpuTime();
-            try {
-                if (filtering) {
-                    if (skipFiltered() && encoder.detachedTorrents().get(filterIndex).filterRemote(target, FILTER_CHUNK)) {
-                        filterIndex++;
-                    }
-                } else {
-                    long now = clock.nowSeconds();
-                    long base = now - Math.floorMod(now, SwarmSnapshotSink.TICK_SECONDS); // ages count from a tick
-                    encoder.begin(clock.epochSecondsAt(base));
-                    next = target.exportLocalSlice(from, SLICE_BUDGET, SwarmShard.tick(base), encoder);
-                    encoder.finish();
-                    filterIndex = 0;
+        protected void run(SwarmShard target) {
+            if (filtering) {
+                if (skipFiltered() && encoder.detachedTorrents().get(filterIndex).filterRemote(target, FILTER_CHUNK)) {
+                    filterIndex++;
                 }
-                filtering = skipFiltered();
-            } catch (RuntimeException e) {
-                failure = e;
-            } finally {
-                nanos = System.nanoTime() - start;
-                cpuNanos = CPU.getCurrentThreadCpuTime() - cpuStart;
-                done = true;
-                LockSupport.unpark(publisher);
+            } else {
+                encode(target, (shard, from, tick, encoder) -> shard.exportLocalSlice(from, SLICE_BUDGET, tick, encoder));
+                filterIndex = 0;
             }
+            filtering = skipFiltered();
         }
     }
 }

@@ -4,8 +4,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import trackerd.runtime.TrackerClock;
 import trackerd.state.SnapshotCodec.Status;
 import trackerd.swarm.DetachedTorrent;
-import trackerd.swarm.ShardCommand;
 import trackerd.swarm.ShardRestore;
 import trackerd.swarm.SwarmEngine;
 import trackerd.swarm.SwarmShard;
@@ -56,7 +53,6 @@ public final class SwarmState implements AutoCloseable {
     static final int SLICE_BUDGET = 16_384;
     private static final long SAVE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
     private static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final Path dir;
     private final long saveIntervalNanos;
@@ -346,51 +342,17 @@ public final class SwarmState implements AutoCloseable {
         save();
     }
 
-    /** One slice of one shard, run on its worker; the saver reads its fields once {@link #done} is set. */
-    private final class Slice implements ShardCommand {
-        final int shard;
-        final SnapshotCodec.BlockEncoder encoder = new SnapshotCodec.BlockEncoder(1 << 20);
-        int from;
-        int next;
-        long nanos;
-        /** CPU time of the slice: on a busy machine its wall time also counts time the thread waited for a core. */
-        long cpuNanos;
-        Throwable failure;
+    /** One slice of one shard's torrents and peers (all of them), and whether the saver is waiting for it. */
+    private final class Slice extends SnapshotSlice {
         boolean inFlight;
-        volatile boolean done;
-        volatile boolean abandoned;
-        volatile Thread saverThread;
 
         Slice(int shard) {
-            this.shard = shard;
-        }
-
-        void arm(int fromSegment) {
-            from = fromSegment;
-            failure = null;
-            done = false;
-            saverThread = Thread.currentThread();
+            super(shard, 1 << 20, SwarmState.this.clock);
         }
 
         @Override
-        public void execute(SwarmShard target) {
-            if (abandoned) return;
-            long start = System.nanoTime();
-            long cpuStart = THREADS.getCurrentThreadCpuTime();
-            try {
-                long now = clock.nowSeconds();
-                long base = now - Math.floorMod(now, SwarmSnapshotSink.TICK_SECONDS); // ages count from a tick
-                encoder.begin(clock.epochSecondsAt(base));
-                next = target.exportSlice(from, SLICE_BUDGET, SwarmShard.tick(base), encoder);
-                encoder.finish();
-            } catch (RuntimeException e) {
-                failure = e;
-            } finally {
-                nanos = System.nanoTime() - start;
-                cpuNanos = THREADS.getCurrentThreadCpuTime() - cpuStart;
-                done = true;
-                LockSupport.unpark(saverThread);
-            }
+        protected void run(SwarmShard target) {
+            encode(target, (shard, from, tick, encoder) -> shard.exportSlice(from, SLICE_BUDGET, tick, encoder));
         }
     }
 
