@@ -130,8 +130,16 @@ final class PeerStore {
      * @param keyWord the last word's key bits: the last word with its low 16 bits zero
      */
     long[] upsert(long[] a, long k0, long k1, long keyWord, boolean seeder, int tick, int maxPeers) {
+        return upsertAt(a, find(a, k0, k1, keyWord), k0, k1, keyWord, seeder, tick, maxPeers);
+    }
+
+    /**
+     * {@link #upsert} for a caller that looked the peer up already: {@code at} is what
+     * {@link #find} returned for the same array and key (a remote change checks the local peer
+     * first; a second probe of a large swarm is a second walk of its slots).
+     */
+    long[] upsertAt(long[] a, int at, long k0, long k1, long keyWord, boolean seeder, int tick, int maxPeers) {
         long last = keyWord | (seeder ? SEEDER_BIT : 0) | (tick & TICK_MASK);
-        int at = find(a, k0, k1, keyWord);
         if (at >= 0) {
             boolean was = isSeeder(a[at + stride - 1]);
             previous = was ? WAS_SEEDER : WAS_LEECHER;

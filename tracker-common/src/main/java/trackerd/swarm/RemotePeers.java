@@ -94,8 +94,8 @@ final class RemotePeers {
         return (word2 & 0xFFFF_0000L) != 0;
     }
 
-    /** Position of the peer, or -1. */
-    private int find(long h0, long h1, int h2, long k0, long k1, long key) {
+    /** Position of the peer ({@link #originAt}, {@link #putAt}, {@link #removeAt}), or -1. */
+    int find(long h0, long h1, int h2, long k0, long k1, long key) {
         long hash = hash(h0, h1, h2, k0, k1, key);
         int seg = segmentOf(hash);
         long[] w = words[seg];
@@ -118,8 +118,12 @@ final class RemotePeers {
 
     /** Records the peer as remote, from {@code origin}, last announced at {@code tick}. */
     void put(long h0, long h1, int h2, long k0, long k1, long key, int origin, int tick) {
+        putAt(size == 0 ? -1 : find(h0, h1, h2, k0, k1, key), h0, h1, h2, k0, k1, key, origin, tick);
+    }
+
+    /** {@link #put} where {@code pos} is what {@link #find} returned for the same peer, with no change since. */
+    void putAt(int pos, long h0, long h1, int h2, long k0, long k1, long key, int origin, int tick) {
         long word2 = ((long) h2 << 32) | ((long) (origin + 1) << ORIGIN_SHIFT) | (tick & PeerStore.TICK_MASK);
-        int pos = size == 0 ? -1 : find(h0, h1, h2, k0, k1, key);
         if (pos >= 0) {
             words[pos >>> LOCAL_BITS][(pos & LOCAL_MASK) * stride + 2] = word2;
             return;
@@ -154,7 +158,11 @@ final class RemotePeers {
     /** Forgets the peer (it left, or a local announce made it local); false if it was not remote. */
     boolean remove(long h0, long h1, int h2, long k0, long k1, long key) {
         if (size == 0) return false;
-        int pos = find(h0, h1, h2, k0, k1, key);
+        return removeAt(find(h0, h1, h2, k0, k1, key));
+    }
+
+    /** {@link #remove} where {@code pos} is what {@link #find} returned for the peer, with no change since. */
+    boolean removeAt(int pos) {
         if (pos < 0) return false;
         removeSlot(pos);
         return true;

@@ -258,22 +258,22 @@ public final class SwarmShard {
         long k1 = ipv6 ? b.address1(pos) : 0;
         long key = b.keyWord(pos);
         int tick = b.tick(pos);
+        // each structure is probed once per change: on a busy node every probe is a cache miss
         int t = table.find(h0, h1, h2);
-        if (t >= 0) {
-            long[] peers = table.peers(t, ipv6);
-            int at = store.find(peers, k0, k1, key);
-            if (at >= 0 && remote.origin(h0, h1, h2, k0, k1, key) < 0) {
-                int localTick = (int) peers[at + store.stride - 1] & PeerStore.TICK_MASK;
-                // ticks wrap: the local announce is as new or newer when it is less than half the range ahead
-                if (((localTick - tick) & PeerStore.TICK_MASK) < (PeerStore.TICK_MASK + 1) / 2) {
-                    remoteIgnored++;
-                    return;
-                }
+        long[] peers = t >= 0 ? table.peers(t, ipv6) : null;
+        int at = peers == null ? -1 : store.find(peers, k0, k1, key);
+        int remotePos = remote.size() == 0 ? -1 : remote.find(h0, h1, h2, k0, k1, key);
+        if (at >= 0 && remotePos < 0) {
+            int localTick = (int) peers[at + store.stride - 1] & PeerStore.TICK_MASK;
+            // ticks wrap: the local announce is as new or newer when it is less than half the range ahead
+            if (((localTick - tick) & PeerStore.TICK_MASK) < (PeerStore.TICK_MASK + 1) / 2) {
+                remoteIgnored++;
+                return;
             }
         }
         if ((flags & ChangeBuffer.STOPPED) != 0) {
             if (t >= 0) removePeer(t, ipv6, k0, k1, key);
-            remote.remove(h0, h1, h2, k0, k1, key);
+            remote.removeAt(remotePos);
             remoteApplied++;
             return;
         }
@@ -288,21 +288,22 @@ public final class SwarmShard {
         }
         boolean seeder = (flags & ChangeBuffer.SEEDER) != 0;
         boolean shardFull = peers4 + 3 * peers6 >= maxPeersPerShard;
-        long[] peers = store.upsert(table.peers(t, ipv6), k0, k1, key, seeder, tick, shardFull ? 0 : maxPeersPerTorrent);
+        // a torrent created just now has no peers (and peers is null); otherwise peers and at are still current
+        long[] updated = store.upsertAt(peers, at, k0, k1, key, seeder, tick, shardFull ? 0 : maxPeersPerTorrent);
         int previous = store.previous;
         if (previous == PeerStore.REFUSED_FULL) {
             if (created) table.remove(t);
             remoteRefused++;
             return;
         }
-        table.setPeers(t, ipv6, peers);
+        table.setPeers(t, ipv6, updated);
         if (previous == PeerStore.NEW) {
             account(ipv6, 1, seeder ? 1 : 0);
         } else if ((previous == PeerStore.WAS_SEEDER) != seeder) {
             account(ipv6, 0, seeder ? 1 : -1);
         }
         if ((flags & ChangeBuffer.COMPLETED) != 0) table.countCompleted(t);
-        remote.put(h0, h1, h2, k0, k1, key, origin, tick);
+        remote.putAt(remotePos, h0, h1, h2, k0, k1, key, origin, tick);
         remoteApplied++;
     }
 
