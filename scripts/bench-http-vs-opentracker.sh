@@ -21,13 +21,15 @@
 # TLS. trackerd runs with one socket worker and the swarm answered inline on it
 # (workers.swarm_workers = 0, the setting for a one-core tracker; TRACKERD_SWARM_WORKERS to change)
 # and limits.new_torrents_per_address_burst = 0 (one load host makes thousands of torrents).
-# Every tracker gets 5 s of warm-up load first (the JVM compiles the hot path; opentracker gets the
-# same). Needs root or sudo for apt only if opentracker or wrk is missing.
+# Every tracker gets WARMUP (default 10) s of warm-up load first (the JVM compiles the hot path;
+# opentracker gets the same). HTTPS=0 leaves out the HTTPS rows. Needs root or sudo for apt only if
+# opentracker or wrk is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 seconds=${2:-10}
 swarm_workers=${TRACKERD_SWARM_WORKERS:-0}
+warmup=${WARMUP:-10}
 command -v opentracker >/dev/null || { apt-get update -qq && apt-get install -y -qq opentracker >/dev/null; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 [ -f tracker-server/target/tracker.jar ] && [ -f tracker-loadtest/target/tracker-loadtest.jar ] \
@@ -51,16 +53,18 @@ for i in range(20000):
           % (info_hash, i, 10000 + i % 50000, left))
 PY
 cat >"$work/walk.lua" <<'LUA'
--- each wrk thread walks the URL list from its own offset; done() prints one parsable line
-local urls = {}
+-- each wrk thread walks the URL list from its own offset; done() prints one parsable line.
+-- The requests are formatted once, here: wrk.format per request (Lua string building) made wrk's
+-- one thread the limit of the keep-alive rows, with the tracker partly idle.
+local requests = {}
 local i = 0
 function init(args)
-  for line in io.lines(args[1]) do urls[#urls + 1] = line end
-  i = math.random(#urls)
+  for line in io.lines(args[1]) do requests[#requests + 1] = wrk.format("GET", line) end
+  i = math.random(#requests)
 end
 function request()
-  i = i % #urls + 1
-  return wrk.format("GET", urls[i])
+  i = i % #requests + 1
+  return requests[i]
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -145,13 +149,13 @@ for run in $(seq "$runs"); do
     port=$((port + 2))
     start_tracker $name $port $((port + 1))
     # warm-up, not counted
-    taskset -c 1 wrk -t1 -c64 -d5s -s "$work/walk.lua" "http://127.0.0.1:$port" -- "$work/urls.txt" >/dev/null 2>&1
+    taskset -c 1 wrk -t1 -c64 -d"${warmup}s" -s "$work/walk.lua" "http://127.0.0.1:$port" -- "$work/urls.txt" >/dev/null 2>&1
     for tool in wrk loadtest; do
       for mode in keepalive close; do
         measure $tool $mode http $port
       done
     done
-    if [ $name = trackerd ]; then
+    if [ $name = trackerd ] && [ "${HTTPS:-1}" = 1 ]; then
       for tool in wrk loadtest; do
         for mode in keepalive close; do
           measure $tool $mode https $((port + 1))
