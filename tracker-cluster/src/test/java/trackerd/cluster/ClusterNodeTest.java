@@ -179,6 +179,37 @@ class ClusterNodeTest {
     }
 
     @Test
+    void aMessageLargerThanOneShardCommandShouldArriveWholeAndInOrder() throws Exception {
+        redis = RedisServer.start(dir);
+        TrackerConfig.Limits limits = new TrackerConfig.Limits(10_000, 10_000, 64, 100_000, 0, 1);
+        a = new Node("a", List.of(redis.url()), 300, limits);
+        b = new Node("b", List.of(redis.url()), 300, limits);
+        awaitEachOther(a, b);
+        // one shard command on a: 3,000 peers start, then the first 500 stop, all in one publish interval,
+        // so one message of 3,500 changes for one shard, which b splits into commands of 1,024
+        a.onShard(5, s -> {
+            int tick = SwarmShard.tick(a.clock.nowSeconds());
+            SwarmRequest r = SwarmRequest.detached(50);
+            for (int i = 0; i < 3_500; i++) {
+                int host = i < 3_000 ? i : i - 3_000;
+                r.reset();
+                r.infoHash0 = hash0(5);
+                r.infoHash1 = 5;
+                r.infoHash2 = 5;
+                r.address0 = (10L << 24) + host;
+                r.port = 6881;
+                r.event = i < 3_000 ? AnnounceEvent.STARTED : AnnounceEvent.STOPPED;
+                r.numwant = 0;
+                s.announce(r, tick);
+            }
+            return null;
+        });
+        assertTrue(ClusterNode.COMMAND_WORDS < 3_500 * 4, "the message must span several commands");
+        awaitPeers(a, 5, 2_500, 5_000);
+        awaitPeers(b, 5, 2_500, 5_000); // a stop applied before its start would leave 3,000
+    }
+
+    @Test
     void announcesShouldReachTheOtherNodeAndLeaveWithTheirNode() throws Exception {
         redis = RedisServer.start(dir);
         a = new Node("a", redis.url());

@@ -11,7 +11,8 @@ import trackerd.runtime.TrackerClock;
 
 /**
  * The owner of one {@link SwarmShard}, as a duty cycle (Agrona's agent shape): {@link #doWork}
- * drains the bounded command inbox first, then a batch of requests, hands each answered request
+ * drains the bounded command inbox first (one command only while requests wait, so that the
+ * shard's own clients come first), then a batch of requests, hands each answered request
  * back to its {@link ReturnPort} and wakes each port once per batch, then runs a slice of cleaning
  * when a pass is due. With swarm workers as threads, {@link #run} repeats the cycle and idles
  * between; inline, the owning event loop runs the same cycle every few milliseconds
@@ -27,6 +28,13 @@ final class SwarmWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmWorker.class);
     static final int BATCH = 256;
     static final int COMMAND_BATCH = 64;
+    /**
+     * Commands run in a cycle while requests wait: one. A command is a slice of up to a few
+     * milliseconds (another node's changes, a snapshot slice, a resync slice); 64 of them before
+     * each batch of requests let a heavy cluster stream hold this shard's clients for 100 ms and
+     * more a cycle, until they timed out while the node applied nothing but other nodes' peers.
+     */
+    static final int COMMANDS_BESIDE_REQUESTS = 1;
     static final int COMMAND_CAPACITY = 4096;
     static final int CLEAN_BUDGET = 16_384;
     /** A batch this big means a busy period: yield {@link #BUSY_YIELDS} times before parking. */
@@ -118,7 +126,7 @@ final class SwarmWorker implements Runnable {
         try {
             long now = clock.nowNanos();
             tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now));
-            int work = commands.drain(runCommand, COMMAND_BATCH);
+            int work = commands.drain(runCommand, requests.isEmpty() ? COMMAND_BATCH : COMMANDS_BESIDE_REQUESTS);
             int answered = requests.drain(answerAndReturn, BATCH);
             if (touchedCount > 0) wakeTouched();
             if (answered > 0) lastRequests = answered;

@@ -1,0 +1,58 @@
+package trackerd.swarm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import trackerd.metrics.MetricBank;
+import trackerd.runtime.TrackerClock;
+
+/**
+ * The duty cycle's order: the shard's own clients come before queued commands (another node's
+ * changes, snapshot and resync slices), so a heavy cluster stream cannot hold them.
+ */
+class SwarmWorkerTest {
+    final MetricBank bank = new MetricBank(new SimpleMeterRegistry());
+    final SwarmWorker worker = new SwarmWorker(new SwarmShard(SwarmShardTest.settings(1000, 1000), 1), 0, 64,
+        new SwarmMetrics(new SwarmMetrics.Definitions(bank), bank.newWriter()), TrackerClock.start(), 60);
+    final List<String> done = new ArrayList<>();
+    final ReturnPort port = new ReturnPort() {
+        @Override
+        public void deliver(SwarmRequest answered) {
+            done.add("request " + answered.index());
+        }
+
+        @Override
+        public void wake() {}
+    };
+
+    SwarmRequest announce(int index) {
+        SwarmRequest r = new SwarmRequest(port, index, 50);
+        r.kind = RequestKind.ANNOUNCE;
+        r.status = RequestStatus.OK;
+        r.infoHash0 = 0x1111_0000_0000_0000L + index;
+        r.address0 = (10L << 24) + index;
+        r.port = 6881;
+        r.event = AnnounceEvent.STARTED;
+        return r;
+    }
+
+    void command(int i) {
+        assertTrue(worker.offerCommand(shard -> done.add("command " + i)));
+    }
+
+    @Test
+    void whileRequestsWaitACycleShouldRunOneCommandThenTheRequests() {
+        for (int i = 0; i < 5; i++) command(i);
+        assertTrue(worker.offer(announce(1)));
+        assertTrue(worker.offer(announce(2)));
+        worker.doWork();
+        assertEquals(List.of("command 0", "request 1", "request 2"), done);
+        worker.doWork(); // no request waits: the rest of the commands at once
+        assertEquals(List.of("command 0", "request 1", "request 2", "command 1", "command 2", "command 3", "command 4"),
+            done);
+    }
+}
