@@ -83,6 +83,8 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
     private final long[] waiting1;
     private final int[] waitingPort;
     private int waitingCount;
+    /** Requests taken on this path rather than handed to a channel (tests; this loop only). */
+    private long taken;
 
     HttpDirectAccept(HttpLoop loop) {
         this.loop = loop;
@@ -164,6 +166,7 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
             return;
         }
         metrics.received(peerIpv6, n);
+        taken++;
     }
 
     /**
@@ -298,6 +301,11 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
 
     HttpLoop loop() {
         return loop;
+    }
+
+    /** Requests this loop answered on the direct path (tests). */
+    long taken() {
+        return taken;
     }
 
     /** Connections parked for a swarm answer now (tests). */

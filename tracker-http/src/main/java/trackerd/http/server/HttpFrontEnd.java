@@ -224,6 +224,13 @@ public final class HttpFrontEnd implements AutoCloseable {
         return waiting;
     }
 
+    /** Requests answered on the direct path, over all loops (tests); asks each loop. */
+    long directTaken() throws Exception {
+        long taken = 0;
+        for (HttpDirectAccept direct : directs) taken += direct.loop().loop.submit(direct::taken).get();
+        return taken;
+    }
+
     /** Whether plain HTTP takes the direct accept path (epoll, and this Netty supports it). */
     boolean directAccept() {
         return !directs.isEmpty();
