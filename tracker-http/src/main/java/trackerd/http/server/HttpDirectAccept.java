@@ -174,10 +174,9 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
      * the {@code bytes} already taken from the socket first, then the socket.
      */
     private void toChannel(int bytes) {
-        int target = fd;
-        fd = -1;
-        EpollSocketChannel child = DirectAcceptChannel.socketChannel(server, target,
+        EpollSocketChannel child = DirectAcceptChannel.socketChannel(server, fd,
             remoteAddress(peerIpv6, peer0, peer1, peerPort));
+        fd = -1; // the channel's now (until here a failure leaves it to accepted() to close)
         HttpConnection connection = loop.serve(child, null);
         if (connection == null || bytes == 0 || !child.isRegistered()) return;
         ByteBuf read = alloc.buffer(bytes);
@@ -282,7 +281,16 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
             if (sent > 0) out.skipBytes(sent);
         }
         // the socket did not take it whole (or the buffer has no address): a channel writes the rest
-        EpollSocketChannel child = DirectAcceptChannel.socketChannel(null, target, remoteAddress(ipv6, a0, a1, port));
+        EpollSocketChannel child;
+        try {
+            child = DirectAcceptChannel.socketChannel(null, target, remoteAddress(ipv6, a0, a1, port));
+        } catch (RuntimeException e) { // a bug: this connection only, never the caller's batch
+            metrics.error(Reason.INTERNAL);
+            LOG.error("HTTP answer could not be handed to a channel (connection closed)", e);
+            out.release();
+            closeNow(target);
+            return;
+        }
         child.pipeline().addLast("drain", Drain.INSTANCE);
         child.closeFuture().addListener(loop.onUpgradedClose); // counts the connection out when it closes
         ChannelFuture registered = loop.loop.register(child);
