@@ -104,6 +104,24 @@ class HttpDirectAcceptIT {
     }
 
     @Test
+    void aBurstOfConnectionsLongerThanOneAcceptBatchShouldAllBeAnswered() throws Exception {
+        start("workers.socket_workers=1");
+        // 16 accepts per epoll wake-up: the rest of the queue must be accepted without a new
+        // connection's event (edge-triggered epoll gives none for those already queued)
+        List<HttpTestClient> clients = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            HttpTestClient client = client(0);
+            client.send(closing("/health"));
+            clients.add(client);
+        }
+        for (HttpTestClient client : clients) {
+            assertEquals("ok", client.read().body());
+            assertTrue(client.closedByServer());
+        }
+        assertEquals(100, tracker.http.directTaken());
+    }
+
+    @Test
     void http10RequestWithoutKeepAliveShouldBeAnsweredDirectly() throws Exception {
         start();
         HttpTestClient client = client(1); // ::1

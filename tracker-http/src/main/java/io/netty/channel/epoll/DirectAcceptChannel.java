@@ -181,6 +181,10 @@ public final class DirectAcceptChannel extends AbstractEpollServerChannel {
                 }
                 allocHandle.readComplete();
                 acceptor.acceptBatchEnd();
+                // as in Netty's loop: the head handler asks for the next read (auto-read), which
+                // re-runs this method at once when the batch stopped with connections still queued
+                // (edge-triggered epoll gives no new event for them)
+                pipeline().fireChannelReadComplete();
                 if (exception != null) acceptor.acceptFailed(DirectAcceptChannel.this, exception);
             } finally {
                 epollInFinally(channelConfig);
