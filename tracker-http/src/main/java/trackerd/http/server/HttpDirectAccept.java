@@ -15,6 +15,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import trackerd.http.server.HttpMetrics.Reason;
@@ -96,7 +97,7 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
         this.inAddress = in.memoryAddress();
         int slots = loop.gateway.capacity();
         waitingFd = new int[slots];
-        java.util.Arrays.fill(waitingFd, -1);
+        Arrays.fill(waitingFd, -1);
         waitingIpv6 = new boolean[slots];
         waiting0 = new long[slots];
         waiting1 = new long[slots];
