@@ -44,11 +44,13 @@ import trackerd.swarm.SwarmEngine;
  * listening TCP socket on each socket-worker event loop (the loops UDP uses; native epoll when the
  * group is an epoll one, NIO otherwise), all sharing the port with SO_REUSEPORT; a connection is
  * registered on the loop whose socket accepted it ({@link HttpAcceptor}) and answered through that
- * loop's gateway ({@link HttpLoop}, {@link HttpConnection}). Plain HTTP on epoll takes the direct
- * accept path instead ({@link HttpDirectAccept} on a {@code DirectAcceptChannel}, with
- * TCP_DEFER_ACCEPT): a new connection whose first read is one whole request that closes the
- * connection is answered on its descriptor without a channel; everything else gets a channel as above. Without SO_REUSEPORT (NIO on a system
+ * loop's gateway ({@link HttpLoop}, {@link HttpConnection}). Without SO_REUSEPORT (NIO on a system
  * that lacks it) an address has one socket, on the first loop.
+ *
+ * <p>Plain HTTP on epoll takes the direct accept path instead ({@link HttpDirectAccept} on a
+ * {@code DirectAcceptChannel}, with TCP_DEFER_ACCEPT): a new connection whose first read is one
+ * whole request that closes the connection is answered on its descriptor without a channel;
+ * everything else gets a channel as above. HTTPS and NIO always take {@link HttpAcceptor}.
  *
  * <p>IPv4 and IPv6 wildcards on one port ({@code 0.0.0.0:6969} and {@code [::]:6969}, the
  * default): an IPv6 socket is dual-stack, so {@code [::]} also claims the IPv4 port and the second
