@@ -86,6 +86,13 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
     private int waitingCount;
     /** Requests taken on this path rather than handed to a channel (tests; this loop only). */
     private long taken;
+    /** Answers of this path whose rest a channel wrote (tests; this loop only). */
+    private long finishedByChannel;
+    /**
+     * Most bytes one send(2) is given: everything, except in a test of the rest-by-a-channel path
+     * (a fresh loopback socket takes any answer this tracker makes whole).
+     */
+    private int sendLimitBytes = Integer.MAX_VALUE;
 
     HttpDirectAccept(HttpLoop loop) {
         this.loop = loop;
@@ -268,7 +275,8 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
         int length = out.readableBytes();
         metrics.sent(ipv6, length);
         if (out.hasMemoryAddress()) {
-            int sent = DirectAcceptChannel.send(target, out.memoryAddress(), out.readerIndex(), out.writerIndex());
+            int sent = DirectAcceptChannel.send(target, out.memoryAddress(), out.readerIndex(),
+                out.readerIndex() + Math.min(length, sendLimitBytes));
             if (sent == length) {
                 out.release();
                 closeNow(target); // the kernel sends the bytes before its FIN
@@ -299,6 +307,7 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
             out.release(); // Netty closed it, and the close listener counted it out
             return;
         }
+        finishedByChannel++;
         child.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -315,6 +324,16 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
     /** Requests this loop answered on the direct path (tests). */
     long taken() {
         return taken;
+    }
+
+    /** Tests: send(2) is given at most {@code bytes} of an answer, so that a channel writes the rest. */
+    void limitSendsForTests(int bytes) {
+        sendLimitBytes = bytes;
+    }
+
+    /** Answers whose rest a channel wrote (tests). */
+    long finishedByChannel() {
+        return finishedByChannel;
     }
 
     /** Connections parked for a swarm answer now (tests). */

@@ -233,6 +233,18 @@ public final class HttpFrontEnd implements AutoCloseable {
         return taken;
     }
 
+    /** Direct answers the socket did not take whole, finished by a channel, over all loops (tests). */
+    long directFinishedByChannel() throws Exception {
+        long finished = 0;
+        for (HttpDirectAccept direct : directs) finished += direct.loop().loop.submit(direct::finishedByChannel).get();
+        return finished;
+    }
+
+    /** Tests: every send(2) of the direct path is given at most {@code bytes} (a channel writes the rest). */
+    void limitDirectSendsForTests(int bytes) throws Exception {
+        for (HttpDirectAccept direct : directs) direct.loop().loop.submit(() -> direct.limitSendsForTests(bytes)).get();
+    }
+
     /** Whether plain HTTP takes the direct accept path (epoll, and this Netty supports it). */
     boolean directAccept() {
         return !directs.isEmpty();

@@ -207,6 +207,26 @@ class HttpDirectAcceptIT {
     // ---------------------------------------------------------------- handed to a channel
 
     @Test
+    void anAnswerTheSocketDoesNotTakeWholeShouldBeFinishedByAChannel() throws Exception {
+        start();
+        // a fresh loopback socket takes any answer whole: the test makes send(2) take 40 bytes
+        tracker.http.limitDirectSendsForTests(40);
+        try (LeakWatch leaks = new LeakWatch()) {
+            HttpTestClient client = client(0);
+            Response r = client.request(closing(announceTarget(HASH_A, 1, 6881, 10, "&event=started")));
+            assertEquals(FIRST_ANNOUNCE_CLOSE, r.head() + r.body(), "40 bytes by send(2), the rest by a channel");
+            assertTrue(client.closedByServer());
+            HttpTestClient health = client(1);
+            assertEquals("ok", health.request(closing("/health")).body());
+            assertTrue(health.closedByServer());
+            assertEquals(2, tracker.http.directTaken());
+            assertEquals(2, tracker.http.directFinishedByChannel());
+            await("both connections counted out", () -> tracker.gauge("tracker_connections", "protocol", "http") == 0.0);
+            assertEquals(List.of(), leaks.leaks());
+        }
+    }
+
+    @Test
     void keepAliveOnAFreshConnectionShouldServeSeveralRequests() throws Exception {
         start();
         HttpTestClient client = client(0);
