@@ -21,9 +21,9 @@
 # TLS. trackerd runs with one socket worker and the swarm answered inline on it
 # (workers.swarm_workers = 0, the setting for a one-core tracker; TRACKERD_SWARM_WORKERS to change)
 # and limits.new_torrents_per_address_burst = 0 (one load host makes thousands of torrents).
-# Every tracker gets WARMUP (default 10) s of warm-up load first (the JVM compiles the hot path;
-# opentracker gets the same). HTTPS=0 leaves out the HTTPS rows. Needs root or sudo for apt only if
-# opentracker or wrk is missing.
+# Every tracker gets WARMUP (default 10) s of keep-alive and as much new-connection warm-up load
+# first (the JVM compiles the hot paths; opentracker gets the same). HTTPS=0 leaves out the HTTPS
+# rows. Needs root or sudo for apt only if opentracker or wrk is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -148,8 +148,11 @@ for run in $(seq "$runs"); do
   for name in opentracker trackerd; do
     port=$((port + 2))
     start_tracker $name $port $((port + 1))
-    # warm-up, not counted
+    # warm-up, not counted: keep-alive and new connections (the JVM compiles each path; trackerd's
+    # new connections take another path than its keep-alive requests)
     taskset -c 1 wrk -t1 -c64 -d"${warmup}s" -s "$work/walk.lua" "http://127.0.0.1:$port" -- "$work/urls.txt" >/dev/null 2>&1
+    taskset -c 1 wrk -t1 -c64 -d"${warmup}s" -H "Connection: close" -s "$work/walk.lua" "http://127.0.0.1:$port" \
+      -- "$work/urls.txt" >/dev/null 2>&1
     for tool in wrk loadtest; do
       for mode in keepalive close; do
         measure $tool $mode http $port

@@ -43,6 +43,28 @@ final class ClientAddress {
         setIpv6(bytes.getLong(0), bytes.getLong(8));
     }
 
+    /**
+     * The TCP peer from accept(2)'s address bytes as Netty's native accept hands them over (see
+     * {@code DirectAcceptChannel.Acceptor#accepted}); no allocation. Returns the peer's port.
+     */
+    int setPeer(byte[] raw, int offset, int length) {
+        int portAt = offset + length - 4;
+        int port = (raw[portAt] & 0xFF) << 24 | (raw[portAt + 1] & 0xFF) << 16 | (raw[portAt + 2] & 0xFF) << 8
+            | (raw[portAt + 3] & 0xFF);
+        if (length == 8) {
+            set(false, word(raw, offset, 4), 0);
+        } else {
+            setIpv6(word(raw, offset, 8), word(raw, offset + 8, 8));
+        }
+        return port;
+    }
+
+    private static long word(byte[] b, int from, int length) {
+        long value = 0;
+        for (int i = from; i < from + length; i++) value = value << 8 | (b[i] & 0xFF);
+        return value;
+    }
+
     private void setIpv6(long high, long low) {
         if (high == 0 && (low >>> 32) == 0xFFFF) {
             set(false, low & 0xFFFF_FFFFL, 0);

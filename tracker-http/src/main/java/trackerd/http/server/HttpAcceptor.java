@@ -1,11 +1,8 @@
 package trackerd.http.server;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.handler.ssl.SslContext;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -35,7 +32,6 @@ final class HttpAcceptor extends ChannelInboundHandlerAdapter {
     private final HttpSettings settings;
     private final Supplier<SslContext> tls;
     private final int maxConnections;
-    private final ChannelFutureListener onRegistered;
 
     /** @param tls asked once per connection (a reloaded certificate applies to new ones); null: plain HTTP */
     HttpAcceptor(HttpLoop loop, Supplier<SslContext> tls) {
@@ -43,9 +39,6 @@ final class HttpAcceptor extends ChannelInboundHandlerAdapter {
         this.settings = loop.settings;
         this.tls = tls;
         this.maxConnections = settings.http().maxConnections();
-        this.onRegistered = future -> {
-            if (!future.isSuccess()) registrationFailed(future.channel());
-        };
     }
 
     @Override
@@ -58,25 +51,7 @@ final class HttpAcceptor extends ChannelInboundHandlerAdapter {
             return;
         }
         loop.metrics.connections(1);
-        // a client that shuts its side after its last request still gets the answers
-        ((SocketChannelConfig) child.config()).setAllowHalfClosure(true);
-        if (tls != null) child.pipeline().addLast("tls", tls.get().newHandler(child.alloc()));
-        HttpConnection connection = new HttpConnection(settings);
-        connection.attach(loop);
-        child.pipeline().addLast("http", connection);
-        ChannelFuture registered = ctx.channel().eventLoop().register(child); // this loop: done inline
-        if (registered.isDone()) {
-            if (!registered.isSuccess()) registrationFailed(child);
-        } else {
-            registered.addListener(onRegistered);
-        }
-    }
-
-    /** Netty closed the channel already; it never became one of ours, so it is not counted. */
-    private void registrationFailed(Channel child) {
-        child.unsafe().closeForcibly();
-        settings.openConnections().decrementAndGet();
-        loop.metrics.connections(-1);
+        loop.serve(child, tls == null ? null : tls.get());
     }
 
     /**
@@ -85,7 +60,11 @@ final class HttpAcceptor extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Channel server = ctx.channel();
+        pauseAccepting(ctx.channel(), cause);
+    }
+
+    /** Stops reading {@code server} for a second, with one log line (also for the direct path's socket). */
+    static void pauseAccepting(Channel server, Throwable cause) {
         if (server.config().isAutoRead()) {
             // at most one line a second: the socket is not read again before then
             LOG.warn("HTTP accept on {} failed, accepting again in a second: {}", server.localAddress(), cause.toString());

@@ -13,17 +13,14 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import trackerd.http.protocol.HttpFailures;
-import trackerd.http.protocol.HttpTrackerRequest;
-import trackerd.http.protocol.HttpTrackerRequestDecoder;
 import trackerd.http.server.HttpMetrics.Reason;
-import trackerd.swarm.AnnounceEvent;
 import trackerd.swarm.SwarmRequest;
 
 /**
  * One HTTP connection: reads request heads straight from the bytes ({@link HttpHeadScanner}),
- * answers what it can at once (health, 404, failures) and hands announces and scrapes to the
- * swarms through its loop's gateway ({@link HttpLoop}).
+ * keeps the connection's rules (order, keep-alive, closing, timeouts, the WebSocket door) and
+ * has each request answered by its loop's {@link HttpRequests}, which hands announces and scrapes
+ * to the swarms through the loop's gateway ({@link HttpLoop}).
  *
  * <p><b>Input.</b> A read is parsed in place; only a partial request left at its end is kept, in
  * a pooled cumulation buffer of this connection, released as soon as it is consumed (an idle
@@ -56,7 +53,7 @@ import trackerd.swarm.SwarmRequest;
  *
  * <p>Only on its event loop's thread.
  */
-final class HttpConnection extends ChannelInboundHandlerAdapter {
+final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpExchange {
     private static final Logger LOG = LoggerFactory.getLogger(HttpConnection.class);
     private static final int INITIAL_RING = 4;
 
@@ -142,11 +139,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         return closed;
     }
 
-    boolean peerIpv6() {
-        return peerIpv6;
-    }
-
-    ByteBufAllocator alloc() {
+    @Override
+    public ByteBufAllocator alloc() {
         return channel.alloc();
     }
 
@@ -281,167 +275,39 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             stopReading = true;
             closeAfterSeq = nextSeq;
         }
-        if (head.webSocketUpgrade()) {
-            metrics.error(Reason.WEBSOCKET_NOT_ENABLED);
-            answerNow(HttpResponses.BAD_REQUEST, HttpResponses.WEBSOCKET_NOT_ENABLED_BODY, false, connection,
-                HttpMetrics.ERROR, peerIpv6);
-            return;
-        }
-        if (head.method == HttpRequestHead.OTHER_METHOD) {
-            metrics.error(Reason.METHOD_NOT_ALLOWED);
-            answerNow(HttpResponses.METHOD_NOT_ALLOWED, HttpResponses.METHOD_NOT_ALLOWED_BODY, false, connection,
-                HttpMetrics.ERROR, peerIpv6);
-            return;
-        }
-        boolean headOnly = head.method == HttpRequestHead.HEAD;
-        HttpTrackerRequest request = loop.request;
-        int status = HttpTrackerRequestDecoder.decode(in, head.targetFrom, head.targetTo, request);
-        ClientAddress client = loop.client;
-        switch (request.kind) {
-            case HttpTrackerRequest.ANNOUNCE, HttpTrackerRequest.SCRAPE -> {
-                clientAddress(in, head, client);
-                if (status != HttpTrackerRequestDecoder.OK) {
-                    metrics.error(reasonOf(status));
-                    answerNow(HttpResponses.OK, HttpFailures.forStatus(status), headOnly, connection,
-                        HttpMetrics.FAILURE, client.ipv6);
-                } else if (request.kind == HttpTrackerRequest.ANNOUNCE) {
-                    announce(request, client, headOnly, connection);
-                } else {
-                    scrape(request, client, headOnly, connection);
-                }
-            }
-            case HttpTrackerRequest.HEALTH -> {
-                metrics.request(HttpMetrics.HEALTH, peerIpv6);
-                answerNow(HttpResponses.OK, HttpResponses.HEALTH_BODY, headOnly, connection, HttpMetrics.HEALTH,
-                    peerIpv6);
-            }
-            default -> {
-                metrics.error(Reason.NOT_FOUND);
-                answerNow(HttpResponses.NOT_FOUND, HttpFailures.NOT_FOUND, headOnly, connection, HttpMetrics.ERROR,
-                    peerIpv6);
-            }
+        if (!loop.requests.answer(this, in, head, connection)) {
+            throw new IllegalStateException("a Netty connection can always wait for a full scrape");
         }
     }
 
-    /** The client: the TCP peer, or the address a trusted proxy's header names. */
-    private void clientAddress(ByteBuf in, HttpRequestHead head, ClientAddress client) {
-        client.set(peerIpv6, peer0, peer1);
-        byte[] proxyHeader = settings.proxyHeader();
-        if (proxyHeader == null) return;
-        if (!peerIsTrustedProxy) {
-            if (head.proxyFrom >= 0) metrics.proxyHeaderIgnored();
-            return;
-        }
-        boolean parsed = head.proxyFrom >= 0 && (proxyHeader.length == 15 // x-forwarded-for
-            ? client.parseForwardedFor(in, head.proxyFrom, head.proxyTo, settings.trustedProxies())
-            : client.parseOne(in, head.proxyFrom, head.proxyTo));
-        if (!parsed) {
-            client.set(peerIpv6, peer0, peer1);
-            metrics.error(Reason.BAD_PROXY_HEADER);
-        }
+    @Override
+    public boolean peerIpv6() {
+        return peerIpv6;
     }
 
-    private void announce(HttpTrackerRequest request, ClientAddress client, boolean headOnly, int connection) {
-        boolean ipv6 = client.ipv6;
-        metrics.request(HttpMetrics.ANNOUNCE, ipv6);
-        if (!settings.accessList().permits(request.infoHash0, request.infoHash1, request.infoHash2)) {
-            failNow(Reason.FORBIDDEN, HttpFailures.FORBIDDEN, headOnly, connection, ipv6);
-            return;
-        }
-        SwarmRequest r = loop.gateway.acquire();
-        if (r == null) {
-            failNow(Reason.BUSY, settings.busyBody(), headOnly, connection, ipv6);
-            return;
-        }
-        r.infoHash0 = request.infoHash0;
-        r.infoHash1 = request.infoHash1;
-        r.infoHash2 = request.infoHash2;
-        r.ipv6 = ipv6;
-        r.address0 = client.address0;
-        r.address1 = client.address1;
-        if (settings.swarm().trustClientIp()) {
-            // BEP 7: only an address of the request's own family (a peer is handed its own family)
-            if (!ipv6 && request.hasIpv4) {
-                r.address0 = request.ipv4 & 0xFFFF_FFFFL;
-            } else if (ipv6 && request.hasIpv6) {
-                r.address0 = request.ipv6High;
-                r.address1 = request.ipv6Low;
-            }
-        }
-        r.port = request.port;
-        // BEP 21 paused: no event of its own, counted as a seeder (seeder() says so)
-        r.event = request.event == HttpTrackerRequest.EVENT_PAUSED ? AnnounceEvent.NONE
-            : AnnounceEvent.ofBep15(request.event);
-        r.seeder = request.seeder();
-        r.numwant = request.numwant;
-        int flags = (request.compact ? HttpLoop.COMPACT : 0) | (headOnly ? HttpLoop.HEAD_ONLY : 0)
-            | (ipv6 ? HttpLoop.IPV6 : 0) | connection << HttpLoop.CONNECTION_SHIFT;
-        submit(r, flags, headOnly, connection, ipv6);
+    @Override
+    public long peer0() {
+        return peer0;
     }
 
-    private void scrape(HttpTrackerRequest request, ClientAddress client, boolean headOnly, int connection) {
-        boolean ipv6 = client.ipv6;
-        int flags = (headOnly ? HttpLoop.HEAD_ONLY : 0) | (ipv6 ? HttpLoop.IPV6 : 0)
-            | connection << HttpLoop.CONNECTION_SHIFT;
-        if (request.scrapeCount == 0) {
-            metrics.request(HttpMetrics.FULL_SCRAPE, ipv6);
-            if (settings.fullScrapes() == null) {
-                failNow(Reason.FULL_SCRAPE_DISABLED, HttpFailures.FULL_SCRAPE_DISABLED, headOnly, connection, ipv6);
-                return;
-            }
-            long seq = nextSeq++;
-            ByteBuf out = loop.fullScrape(this, seq, flags);
-            if (out != null) {
-                metrics.response(HttpMetrics.FULL_SCRAPE, ipv6);
-                complete(seq, out);
-            }
-            return;
-        }
-        metrics.request(HttpMetrics.SCRAPE, ipv6);
-        SwarmRequest r = loop.gateway.acquireScrape();
-        if (r == null) {
-            failNow(Reason.BUSY, settings.busyBody(), headOnly, connection, ipv6);
-            return;
-        }
-        long[] hashes = request.scrapeHashes;
-        for (int i = 0; i < request.scrapeCount; i++) {
-            r.scrape.add(hashes[3 * i], hashes[3 * i + 1], (int) hashes[3 * i + 2]);
-        }
-        r.ipv6 = ipv6;
-        submit(r, flags, headOnly, connection, ipv6);
+    @Override
+    public long peer1() {
+        return peer1;
     }
 
-    private void submit(SwarmRequest r, int flags, boolean headOnly, int connection, boolean ipv6) {
-        long seq = nextSeq++;
-        if (!loop.submit(r, this, seq, flags)) {
-            loop.gateway.release(r);
-            metrics.response(HttpMetrics.FAILURE, ipv6);
-            complete(seq, loop.failure(channel.alloc(), Reason.BUSY, settings.busyBody(), headOnly, connection));
-        }
+    @Override
+    public boolean peerIsTrustedProxy() {
+        return peerIsTrustedProxy;
     }
 
-    private void failNow(Reason reason, byte[] body, boolean headOnly, int connection, boolean ipv6) {
-        metrics.error(reason);
-        answerNow(HttpResponses.OK, body, headOnly, connection, HttpMetrics.FAILURE, ipv6);
+    @Override
+    public long takeSeq(SwarmRequest swarm) {
+        return nextSeq++;
     }
 
-    private void answerNow(int status, byte[] body, boolean headOnly, int connection, int type, boolean ipv6) {
-        metrics.response(type, ipv6);
-        complete(nextSeq++, HttpResponses.whole(channel.alloc(), status, body, headOnly, connection));
-    }
-
-    private static Reason reasonOf(int decoderStatus) {
-        return switch (decoderStatus) {
-            case HttpTrackerRequestDecoder.MISSING_INFO_HASH -> Reason.MISSING_INFO_HASH;
-            case HttpTrackerRequestDecoder.BAD_INFO_HASH -> Reason.BAD_INFO_HASH;
-            case HttpTrackerRequestDecoder.MISSING_PEER_ID -> Reason.MISSING_PEER_ID;
-            case HttpTrackerRequestDecoder.BAD_PEER_ID -> Reason.BAD_PEER_ID;
-            case HttpTrackerRequestDecoder.MISSING_PORT -> Reason.MISSING_PORT;
-            case HttpTrackerRequestDecoder.BAD_PORT -> Reason.BAD_PORT;
-            case HttpTrackerRequestDecoder.TOO_MANY_HASHES -> Reason.TOO_MANY_HASHES;
-            case HttpTrackerRequestDecoder.NOT_FOUND -> Reason.NOT_FOUND;
-            default -> Reason.BAD_PARAMETER;
-        };
+    @Override
+    public boolean closed(long seq) {
+        return closed;
     }
 
     // ---------------------------------------------------------------- WebSocket door
@@ -461,7 +327,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- output
 
     /** The answer to request {@code seq}: written now if every earlier one is out, else kept in order. */
-    void complete(long seq, ByteBuf out) {
+    @Override
+    public void complete(long seq, ByteBuf out) {
         if (closed) {
             out.release();
             return;

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.DirectAcceptChannel;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -27,6 +28,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import trackerd.access.AccessList;
 import trackerd.config.TrackerConfig;
 import trackerd.http.protocol.HttpFailures;
@@ -43,6 +46,11 @@ import trackerd.swarm.SwarmEngine;
  * registered on the loop whose socket accepted it ({@link HttpAcceptor}) and answered through that
  * loop's gateway ({@link HttpLoop}, {@link HttpConnection}). Without SO_REUSEPORT (NIO on a system
  * that lacks it) an address has one socket, on the first loop.
+ *
+ * <p>Plain HTTP on epoll takes the direct accept path instead ({@link HttpDirectAccept} on a
+ * {@code DirectAcceptChannel}, with TCP_DEFER_ACCEPT): a new connection whose first read is one
+ * whole request that closes the connection is answered on its descriptor without a channel;
+ * everything else gets a channel as above. HTTPS and NIO always take {@link HttpAcceptor}.
  *
  * <p>IPv4 and IPv6 wildcards on one port ({@code 0.0.0.0:6969} and {@code [::]:6969}, the
  * default): an IPv6 socket is dual-stack, so {@code [::]} also claims the IPv4 port and the second
@@ -63,6 +71,7 @@ import trackerd.swarm.SwarmEngine;
  * and close from one thread.
  */
 public final class HttpFrontEnd implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpFrontEnd.class);
     /** Netty's default 128 is a few milliseconds of connection bursts on a busy tracker. */
     private static final int BACKLOG = 4096;
     /** Linux and the BSDs; elsewhere NIO binds without it (and a dual-stack [::] serves IPv4 too). */
@@ -71,6 +80,8 @@ public final class HttpFrontEnd implements AutoCloseable {
     private final List<Channel> channels = new ArrayList<>();
     /** One per socket-worker loop: its connections, the timeout sweep, the answer path. */
     private final List<HttpLoop> loops = new ArrayList<>();
+    /** Per loop, parallel to {@link #loops}: the direct accept path of plain HTTP; empty without it. */
+    private final List<HttpDirectAccept> directs = new ArrayList<>();
     private final List<ScheduledFuture<?>> sweeps = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final List<InetSocketAddress> tlsBound = new ArrayList<>();
@@ -111,6 +122,14 @@ public final class HttpFrontEnd implements AutoCloseable {
                 front.sweeps.add(executor.scheduleAtFixedRate(loop::closeTimedOut, 1, 1, TimeUnit.SECONDS));
             }
             boolean epoll = group instanceof EpollEventLoopGroup;
+            if (epoll && !http.listen().isEmpty()) {
+                if (DirectAcceptChannel.isAvailable()) {
+                    for (HttpLoop loop : front.loops) front.directs.add(new HttpDirectAccept(loop));
+                } else {
+                    LOG.warn("HTTP direct accept path unavailable ({}): every connection gets a Netty channel",
+                        String.valueOf(DirectAcceptChannel.unavailabilityCause()));
+                }
+            }
             List<InetSocketAddress> plain = http.listen();
             List<InetSocketAddress> secure = tls == null ? List.of() : http.tls().listen();
             for (InetSocketAddress address : plain) {
@@ -142,18 +161,25 @@ public final class HttpFrontEnd implements AutoCloseable {
         InternetProtocolFamily family = address.getAddress() instanceof Inet4Address
             ? InternetProtocolFamily.IPv4 : InternetProtocolFamily.IPv6;
         InetSocketAddress target = address;
-        for (HttpLoop loop : loops) {
-            ServerChannel channel = epoll ? new EpollServerSocketChannel(family)
+        for (int i = 0; i < loops.size(); i++) {
+            HttpLoop loop = loops.get(i);
+            boolean direct = tls == null && !directs.isEmpty();
+            ServerChannel channel = direct
+                ? new DirectAcceptChannel(family == InternetProtocolFamily.IPv6, directs.get(i),
+                    HttpDirectAccept.DEFER_ACCEPT_SECONDS) // SO_REUSEADDR, SO_REUSEPORT set at bind
+                : epoll ? new EpollServerSocketChannel(family)
                 : new NioServerSocketChannel(SelectorProvider.provider(), family);
             channel.config().setOption(ChannelOption.SO_BACKLOG, BACKLOG);
-            channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
-            if (epoll) {
-                channel.config().setOption(EpollChannelOption.SO_REUSEPORT, true);
-            } else if (NIO_REUSEPORT) {
-                // the probe found the port free; both wildcards share it (see the class comment)
-                channel.config().setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+            if (!direct) {
+                channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
+                if (epoll) {
+                    channel.config().setOption(EpollChannelOption.SO_REUSEPORT, true);
+                } else if (NIO_REUSEPORT) {
+                    // the probe found the port free; both wildcards share it (see the class comment)
+                    channel.config().setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+                }
+                channel.pipeline().addLast("accept", new HttpAcceptor(loop, tls));
             }
-            channel.pipeline().addLast("accept", new HttpAcceptor(loop, tls));
             try {
                 loop.loop.register(channel).sync();
                 channels.add(channel);
@@ -193,6 +219,37 @@ public final class HttpFrontEnd implements AutoCloseable {
         return counts;
     }
 
+    /** Direct-path connections waiting for a swarm answer, over all loops (tests); asks each loop. */
+    int directWaiting() throws Exception {
+        int waiting = 0;
+        for (HttpDirectAccept direct : directs) waiting += direct.loop().loop.submit(direct::waitingCount).get();
+        return waiting;
+    }
+
+    /** Requests answered on the direct path, over all loops (tests); asks each loop. */
+    long directTaken() throws Exception {
+        long taken = 0;
+        for (HttpDirectAccept direct : directs) taken += direct.loop().loop.submit(direct::taken).get();
+        return taken;
+    }
+
+    /** Direct answers the socket did not take whole, finished by a channel, over all loops (tests). */
+    long directFinishedByChannel() throws Exception {
+        long finished = 0;
+        for (HttpDirectAccept direct : directs) finished += direct.loop().loop.submit(direct::finishedByChannel).get();
+        return finished;
+    }
+
+    /** Tests: every send(2) of the direct path is given at most {@code bytes} (a channel writes the rest). */
+    void limitDirectSendsForTests(int bytes) throws Exception {
+        for (HttpDirectAccept direct : directs) direct.loop().loop.submit(() -> direct.limitSendsForTests(bytes)).get();
+    }
+
+    /** Whether plain HTTP takes the direct accept path (epoll, and this Netty supports it). */
+    boolean directAccept() {
+        return !directs.isEmpty();
+    }
+
     /** The bound plain HTTP addresses, one per {@code http.listen} address (ports resolved). */
     public List<InetSocketAddress> addresses() {
         return List.copyOf(bound);
@@ -221,6 +278,14 @@ public final class HttpFrontEnd implements AutoCloseable {
         channels.clear();
         for (ScheduledFuture<?> sweep : sweeps) sweep.cancel(false);
         sweeps.clear();
+        for (HttpDirectAccept direct : directs) {
+            HttpLoop loop = direct.loop();
+            if (loop.loop.isShuttingDown()) {
+                continue; // its tasks no longer run; the descriptors close with the process
+            }
+            loop.loop.submit(direct::closeWaiting).syncUninterruptibly();
+        }
+        directs.clear();
         if (fullScrapes != null) fullScrapes.close();
     }
 }

@@ -4,8 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannelConfig;
+import io.netty.handler.ssl.SslContext;
 import java.util.Arrays;
 import trackerd.handoff.ResponseHandler;
 import trackerd.handoff.SwarmGateway;
@@ -23,7 +27,8 @@ import trackerd.swarm.SwarmRequest;
  * What the HTTP connections of one event loop share: the loop's gateway and metric writer, one
  * reused request head and decoded request, scrape scratch, and the loop's {@link ResponseHandler}:
  * a swarm answer names its connection in a side table indexed by request, is encoded here and
- * put into that connection's answer ring ({@link HttpConnection#complete}); connections that got
+ * put into that connection's answer ring ({@link HttpConnection#complete}), or sent at once for a
+ * connection of the direct path ({@link HttpDirectAccept#complete}); connections that got
  * answers are flushed once at the end of the batch. An answer whose connection has closed is
  * released and dropped (the connection object is never reused, so it cannot reach a stranger).
  *
@@ -49,8 +54,11 @@ final class HttpLoop implements ResponseHandler {
     final ClientAddress client = new ClientAddress();
     final int intervalSeconds;
     final int minIntervalSeconds;
+    /** Answers each request, for connections and the direct path alike. */
+    final HttpRequests requests;
 
-    private final HttpConnection[] owners;
+    /** By request index: who gets the answer (a connection, or the loop's direct path). */
+    private final HttpExchange[] owners;
     private final byte[] flags;
     private final long[] scrapeHashes;
     private final int[] scrapeResults;
@@ -72,6 +80,7 @@ final class HttpLoop implements ResponseHandler {
     private final long readTimeoutSeconds;
     /** Counts down a connection that the WebSocket door took over, when it closes. */
     final ChannelFutureListener onUpgradedClose;
+    private final ChannelFutureListener onRegistered;
 
     HttpLoop(HttpSettings settings, LoopContext context) {
         this.settings = settings;
@@ -83,7 +92,7 @@ final class HttpLoop implements ResponseHandler {
         this.request = new HttpTrackerRequest(maxHashes);
         this.intervalSeconds = settings.swarm().announceIntervalSeconds();
         this.minIntervalSeconds = settings.swarm().minAnnounceIntervalSeconds();
-        owners = new HttpConnection[gateway.capacity()];
+        owners = new HttpExchange[gateway.capacity()];
         flags = new byte[gateway.capacity()];
         scrapeHashes = new long[3 * maxHashes];
         scrapeResults = new int[3 * maxHashes];
@@ -92,6 +101,10 @@ final class HttpLoop implements ResponseHandler {
         onSnapshot = () -> loop.execute(answerWaiters);
         readTimeoutSeconds = settings.http().readTimeoutSeconds();
         onUpgradedClose = future -> connectionClosed();
+        onRegistered = future -> {
+            if (!future.isSuccess()) registrationFailed(future.channel());
+        };
+        requests = new HttpRequests(this);
     }
 
     // ---------------------------------------------------------------- connections
@@ -117,6 +130,37 @@ final class HttpLoop implements ResponseHandler {
         last.openIndex = i;
         open[openCount] = null;
         connection.openIndex = -1;
+    }
+
+    /**
+     * Gives an accepted connection, already counted into {@code http.max_connections} and the
+     * gauge, its handlers ({@code [tls] -> http}) and registers it on this loop, inline (the caller
+     * is on this loop).
+     *
+     * @param tls the connection's TLS context, or null for plain HTTP
+     * @return its handler, or null when registration failed (the connection is closed and counted out)
+     */
+    HttpConnection serve(Channel child, SslContext tls) {
+        // a client that shuts its side after its last request still gets the answers
+        ((SocketChannelConfig) child.config()).setAllowHalfClosure(true);
+        if (tls != null) child.pipeline().addLast("tls", tls.newHandler(child.alloc()));
+        HttpConnection connection = new HttpConnection(settings);
+        connection.attach(this);
+        child.pipeline().addLast("http", connection);
+        ChannelFuture registered = loop.register(child); // this loop: done inline
+        if (registered.isDone()) {
+            if (registered.isSuccess()) return connection;
+            registrationFailed(child);
+            return null;
+        }
+        registered.addListener(onRegistered);
+        return connection;
+    }
+
+    /** Netty closed the channel already; it never became one of ours, so it is not counted. */
+    private void registrationFailed(Channel child) {
+        child.unsafe().closeForcibly();
+        connectionClosed();
     }
 
     /** An accepted connection is gone: out of {@code http.max_connections} and the gauge. */
@@ -145,7 +189,7 @@ final class HttpLoop implements ResponseHandler {
     }
 
     /** Sends a decoded request to the swarm; false when the queue is full (the request is still the caller's). */
-    boolean submit(SwarmRequest r, HttpConnection connection, long seq, int requestFlags) {
+    boolean submit(SwarmRequest r, HttpExchange connection, long seq, int requestFlags) {
         owners[r.index()] = connection;
         flags[r.index()] = (byte) requestFlags;
         r.context = seq;
@@ -157,10 +201,10 @@ final class HttpLoop implements ResponseHandler {
 
     @Override
     public void onResponse(SwarmRequest answered) {
-        HttpConnection connection = owners[answered.index()];
+        HttpExchange connection = owners[answered.index()];
         owners[answered.index()] = null;
         try {
-            if (connection == null || connection.closed()) {
+            if (connection == null || connection.closed(answered.context)) {
                 metrics.error(Reason.ANSWER_FOR_CLOSED_CONNECTION);
                 return;
             }
@@ -169,7 +213,8 @@ final class HttpLoop implements ResponseHandler {
             metrics.response(answered.status != RequestStatus.OK ? HttpMetrics.FAILURE
                 : answered.kind == RequestKind.SCRAPE ? HttpMetrics.SCRAPE : HttpMetrics.ANNOUNCE, answered.ipv6);
             connection.complete(answered.context, out);
-            markDirty(connection);
+            // a direct answer went out in complete(); a connection's is flushed at the batch end
+            if (connection instanceof HttpConnection c) markDirty(c);
         } finally {
             gateway.release(answered);
         }
