@@ -11,8 +11,8 @@ import trackerd.runtime.TrackerClock;
 
 /**
  * The owner of one {@link SwarmShard}, as a duty cycle (Agrona's agent shape): {@link #doWork}
- * drains the bounded command inbox first (one command only while requests wait, so that the
- * shard's own clients come first), then a batch of requests, hands each answered request
+ * drains the bounded command inbox first (stopping after a command as soon as a request waits,
+ * so that the shard's own clients come first), then a batch of requests, hands each answered request
  * back to its {@link ReturnPort} and wakes each port once per batch, then runs a slice of cleaning
  * when a pass is due. With swarm workers as threads, {@link #run} repeats the cycle and idles
  * between; inline, the owning event loop runs the same cycle every few milliseconds
@@ -29,7 +29,7 @@ final class SwarmWorker implements Runnable {
     static final int BATCH = 256;
     static final int COMMAND_BATCH = 64;
     /**
-     * Commands run in a cycle while requests wait: one. A command is a slice of up to a few
+     * Commands run in a cycle once requests wait: one. A command is a slice of up to a few
      * milliseconds (another node's changes, a snapshot slice, a resync slice); 64 of them before
      * each batch of requests let a heavy cluster stream hold this shard's clients for 100 ms and
      * more a cycle, until they timed out while the node applied nothing but other nodes' peers.
@@ -48,7 +48,6 @@ final class SwarmWorker implements Runnable {
     private final MpscArrayQueue<SwarmRequest> requests;
     private final MpscArrayQueue<ShardCommand> commands = new MpscArrayQueue<>(COMMAND_CAPACITY);
     private final MessagePassingQueue.Consumer<SwarmRequest> answerAndReturn = this::answerAndReturn;
-    private final MessagePassingQueue.Consumer<ShardCommand> runCommand = this::runCommand;
     private final SwarmMetrics metrics;
     private final TrackerClock clock;
     private final DistinctErrorLog errors = new DistinctErrorLog(LOG);
@@ -126,7 +125,7 @@ final class SwarmWorker implements Runnable {
         try {
             long now = clock.nowNanos();
             tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now));
-            int work = commands.drain(runCommand, requests.isEmpty() ? COMMAND_BATCH : COMMANDS_BESIDE_REQUESTS);
+            int work = runCommands();
             int answered = requests.drain(answerAndReturn, BATCH);
             if (touchedCount > 0) wakeTouched();
             if (answered > 0) lastRequests = answered;
@@ -141,6 +140,21 @@ final class SwarmWorker implements Runnable {
             if (touchedCount > 0) wakeTouched();
             return 1;
         }
+    }
+
+    /**
+     * Up to {@link #COMMAND_BATCH} commands, but none after the first once a request waits: the
+     * check is made after each command, so a request that arrives while a long run of commands
+     * (another node's stream) is drained waits for one command, not for the run.
+     */
+    private int runCommands() {
+        int ran = 0;
+        for (ShardCommand command; ran < COMMAND_BATCH && (command = commands.relaxedPoll()) != null; ) {
+            runCommand(command);
+            ran++;
+            if (ran >= COMMANDS_BESIDE_REQUESTS && !requests.isEmpty()) break;
+        }
+        return ran;
     }
 
     /** A slice of the cleaning pass under way, or the start of one when it is due; 1 if it ran. */

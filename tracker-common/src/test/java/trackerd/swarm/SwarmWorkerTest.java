@@ -55,4 +55,15 @@ class SwarmWorkerTest {
         assertEquals(List.of("command 0", "request 1", "request 2", "command 1", "command 2", "command 3", "command 4"),
             done);
     }
+
+    @Test
+    void aRequestArrivingWhileCommandsRunShouldStopTheRunAfterTheCurrentCommand() {
+        assertTrue(worker.offerCommand(shard -> {
+            done.add("command 0");
+            assertTrue(worker.offer(announce(1))); // a client's request arrives meanwhile
+        }));
+        for (int i = 1; i < 5; i++) command(i);
+        worker.doWork();
+        assertEquals(List.of("command 0", "request 1"), done);
+    }
 }
