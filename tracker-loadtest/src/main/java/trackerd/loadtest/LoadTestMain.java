@@ -40,6 +40,9 @@ public final class LoadTestMain {
                loadtest ws-echo --listen IP:PORT [--duration SECONDS]
                                                   a WebSocket server that answers each announce and does
                                                   nothing else: the floor under any WebTorrent tracker
+               loadtest http-echo --listen IP:PORT [--duration SECONDS]
+                                                  an HTTP server that answers each keep-alive request with
+                                                  a fixed reply: the floor under any Netty HTTP tracker
 
         Sends load only to the target: run.warmup_seconds (default 5, not counted), then --duration
         seconds (default 30), then waits at most run.drain_seconds for replies in flight and prints
@@ -111,6 +114,11 @@ public final class LoadTestMain {
                     if (listen == null) throw new IllegalArgumentException("ws-echo needs --listen IP:PORT");
                     LoadTestConfig c = load(null, config, sets);
                     return WsEchoServer.serve(SocketAddresses.parse(listen), c.durationSeconds(), err);
+                }
+                case "http-echo" -> {
+                    if (listen == null) throw new IllegalArgumentException("http-echo needs --listen IP:PORT");
+                    LoadTestConfig c = load(null, config, sets);
+                    return HttpEchoServer.serve(SocketAddresses.parse(listen), c.durationSeconds(), err);
                 }
                 default -> throw new IllegalArgumentException("unknown mode \"" + mode + "\"");
             }
