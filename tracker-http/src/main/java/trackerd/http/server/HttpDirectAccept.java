@@ -16,6 +16,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import trackerd.http.server.HttpMetrics.Reason;
@@ -36,7 +38,8 @@ import trackerd.swarm.SwarmRequest;
  *     anything else (EAGAIN, a partial head, keep-alive, pipelining, a WebSocket upgrade,
  *       a full scrape, a head the scanner refuses)
  *       -> a normal EpollSocketChannel + HttpConnection on this loop, the bytes read fired first
- *   a send the socket did not take whole -> a channel writes the rest, then closes
+ *   a send the socket did not take whole -> a channel writes the rest, then closes (or closes
+ *     after http.read_timeout_seconds when the client does not take it)
  * </pre>
  *
  * <p>A connection parked for a swarm answer costs no object: its descriptor and peer sit in
@@ -60,6 +63,7 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
     private final HttpMetrics metrics;
     private final int maxConnections;
     private final int maxRequestBytes;
+    private final int readTimeoutSeconds;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     /**
      * This loop's read buffer: one head at most {@code http.max_request_bytes} long and one byte
@@ -93,6 +97,8 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
      * (a fresh loopback socket takes any answer this tracker makes whole).
      */
     private int sendLimitBytes = Integer.MAX_VALUE;
+    /** SO_SNDBUF of a channel that writes the rest of an answer: 0, the kernel's, except in tests. */
+    private int restSendBufferBytes;
 
     HttpDirectAccept(HttpLoop loop) {
         this.loop = loop;
@@ -100,6 +106,7 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
         this.metrics = loop.metrics;
         this.maxConnections = settings.http().maxConnections();
         this.maxRequestBytes = settings.http().maxRequestBytes();
+        this.readTimeoutSeconds = settings.http().readTimeoutSeconds();
         this.in = Unpooled.directBuffer(maxRequestBytes + 1, maxRequestBytes + 1);
         this.inAddress = in.memoryAddress();
         int slots = loop.gateway.capacity();
@@ -300,6 +307,7 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
             closeNow(target);
             return;
         }
+        if (restSendBufferBytes > 0) child.config().setSendBufferSize(restSendBufferBytes);
         child.pipeline().addLast("drain", Drain.INSTANCE);
         child.closeFuture().addListener(loop.onUpgradedClose); // counts the connection out when it closes
         ChannelFuture registered = loop.loop.register(child);
@@ -309,6 +317,21 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
         }
         finishedByChannel++;
         child.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+        if (child.isOpen()) {
+            // a client that does not read would hold this connection (and its max_connections slot)
+            // forever: closed after http.read_timeout_seconds, as HttpConnection#closeIfTimedOut
+            // closes a connection whose answer is not taken (rare path: the allocations are fine)
+            ScheduledFuture<?> timeout = child.eventLoop().schedule(() -> closeStalled(child), readTimeoutSeconds,
+                TimeUnit.SECONDS);
+            child.closeFuture().addListener(closed -> timeout.cancel(false));
+        }
+    }
+
+    /** The rest of a direct answer was not taken within the read timeout: the client is not reading. */
+    private void closeStalled(EpollSocketChannel child) {
+        if (!child.isOpen()) return;
+        metrics.error(Reason.READ_TIMEOUT);
+        child.close();
     }
 
     /** close(2) of a connection of this path, counted out. */
@@ -329,6 +352,14 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
     /** Tests: send(2) is given at most {@code bytes} of an answer, so that a channel writes the rest. */
     void limitSendsForTests(int bytes) {
         sendLimitBytes = bytes;
+    }
+
+    /**
+     * Tests: the channel that writes the rest of an answer gets this SO_SNDBUF, so that a client
+     * that does not read stalls it (a fresh loopback socket's buffer takes any answer whole).
+     */
+    void restSendBufferForTests(int bytes) {
+        restSendBufferBytes = bytes;
     }
 
     /** Answers whose rest a channel wrote (tests). */

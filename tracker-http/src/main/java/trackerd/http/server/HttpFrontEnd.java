@@ -245,6 +245,11 @@ public final class HttpFrontEnd implements AutoCloseable {
         for (HttpDirectAccept direct : directs) direct.loop().loop.submit(() -> direct.limitSendsForTests(bytes)).get();
     }
 
+    /** Tests: the channel that writes the rest of a direct answer gets this SO_SNDBUF. */
+    void restSendBufferForTests(int bytes) throws Exception {
+        for (HttpDirectAccept direct : directs) direct.loop().loop.submit(() -> direct.restSendBufferForTests(bytes)).get();
+    }
+
     /** Whether plain HTTP takes the direct accept path (epoll, and this Netty supports it). */
     boolean directAccept() {
         return !directs.isEmpty();

@@ -12,6 +12,7 @@ import static trackerd.http.server.HttpTrackerIT.OK_HEAD;
 import static trackerd.http.server.HttpTrackerIT.raw;
 
 import io.netty.channel.epoll.DirectAcceptChannel;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -223,6 +224,32 @@ class HttpDirectAcceptIT {
             assertEquals(2, tracker.http.directFinishedByChannel());
             await("both connections counted out", () -> tracker.gauge("tracker_connections", "protocol", "http") == 0.0);
             assertEquals(List.of(), leaks.leaks());
+        }
+    }
+
+    @Test
+    void anAnswerTheClientDoesNotReadShouldBeClosedAfterTheReadTimeout() throws Exception {
+        start("http.max_request_bytes=65536", "limits.max_scrape_hashes=600", "http.read_timeout_seconds=1");
+        // 40 bytes by send(2), the rest (about 42 KB of scrape) by a channel with an 8 KB send buffer
+        tracker.http.limitDirectSendsForTests(40);
+        tracker.http.restSendBufferForTests(4096);
+        StringBuilder target = new StringBuilder("/scrape?");
+        for (int i = 0; i < 600; i++) {
+            byte[] hash = new byte[20];
+            hash[0] = (byte) (i >> 8);
+            hash[1] = (byte) i;
+            target.append(i == 0 ? "" : "&").append("info_hash=").append(percent(hash));
+        }
+        try (Socket client = new Socket()) {
+            client.setReceiveBufferSize(2048); // a window of a few KB, and the client never reads
+            client.connect(tracker.http.addresses().get(0), 5_000);
+            client.getOutputStream().write(closing(target.toString()).getBytes(StandardCharsets.ISO_8859_1));
+            await("the rest handed to a channel", () -> tracker.http.directFinishedByChannel() == 1);
+            await("the stalled connection closed and counted out",
+                () -> tracker.gauge("tracker_connections", "protocol", "http") == 0.0);
+            // closed by the timeout, not by the write completing
+            assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "read_timeout"));
+            assertEquals(1, tracker.http.directTaken());
         }
     }
 
