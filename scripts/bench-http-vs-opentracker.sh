@@ -23,7 +23,9 @@
 # and limits.new_torrents_per_address_burst = 0 (one load host makes thousands of torrents).
 # Every tracker gets WARMUP (default 10) s of keep-alive and as much new-connection warm-up load
 # first (the JVM compiles the hot paths; opentracker gets the same). HTTPS=0 leaves out the HTTPS
-# rows. Needs root or sudo for apt only if opentracker or wrk is missing.
+# rows. FLOOR=1 adds a third server to every run, `tracker-loadtest.jar http-echo` (a fixed reply
+# to each keep-alive request and nothing else: the floor under any Netty HTTP tracker), measured
+# with wrk keep-alive only. Needs root or sudo for apt only if opentracker or wrk is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -99,6 +101,10 @@ start_tracker() { # name port tls_port -> sets pid
         --set 'access_list.mode="allow"' --set "access_list.path=\"$work/whitelist.txt\"" >"$work/$1.log" 2>&1 &
       pid=$!
       await_port "$3" ;;
+    http-echo)
+      taskset -c 0 java -jar tracker-loadtest/target/tracker-loadtest.jar http-echo --listen "127.0.0.1:$2" \
+        --duration 3600 >"$work/$1.log" 2>&1 &
+      pid=$! ;;
   esac
   await_port "$2"
   # one real announce: a bencoded answer, not a failure (e.g. a hash missing from the whitelist)
@@ -145,9 +151,15 @@ PY
 port=29000
 results="$work/results.tsv"
 for run in $(seq "$runs"); do
-  for name in opentracker trackerd; do
+  for name in opentracker trackerd ${FLOOR:+http-echo}; do
     port=$((port + 2))
     start_tracker $name $port $((port + 1))
+    if [ $name = http-echo ]; then # keep-alive with wrk only: it never closes and its reply is fixed
+      taskset -c 1 wrk -t1 -c64 -d"${warmup}s" -s "$work/walk.lua" "http://127.0.0.1:$port" -- "$work/urls.txt" >/dev/null 2>&1
+      measure wrk keepalive http $port
+      kill $pid; wait $pid 2>/dev/null || true
+      continue
+    fi
     # warm-up, not counted: keep-alive and new connections (the JVM compiles each path; trackerd's
     # new connections take another path than its keep-alive requests)
     taskset -c 1 wrk -t1 -c64 -d"${warmup}s" -s "$work/walk.lua" "http://127.0.0.1:$port" -- "$work/urls.txt" >/dev/null 2>&1
@@ -197,6 +209,14 @@ for mode in ("keepalive-http", "close-http", "keepalive-https", "close-https"):
         print("| %s | %s | %s | %s | %.0f | %.0f | %s | %s | %s / %.0f |" % (
             labels[mode], tool, "%.0f" % ot[0] if ot else "-", "%.0f" % ot[2] if ot else "-",
             td[0], td[2], ratio, target, "%.0f" % ot[3] if ot else "-", td[3]))
+floor = med.get(("http-echo", "wrk", "keepalive-http"))
+if floor:
+    ot = med.get(("opentracker", "wrk", "keepalive-http"))
+    td = med.get(("trackerd", "wrk", "keepalive-http"))
+    print()
+    print("Floor (FLOOR=1): http-echo, a Netty server answering each keep-alive request with a fixed reply, "
+          "%.0f answered/s, %.0f per CPU-s = %.2fx opentracker; trackerd is at %.2f of it." % (
+          floor[0], floor[2], floor[2] / ot[2] if ot and ot[2] else 0, td[2] / floor[2] if td and floor[2] else 0))
 print()
 print("wrong answers: wrk's non-2xx, the load tester's error and invalid replies. Socket errors (wrk: a")
 print("connection closed by the tracker after its answer, as opentracker does every time) and the load")
