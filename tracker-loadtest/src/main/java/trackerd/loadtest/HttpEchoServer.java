@@ -1,24 +1,12 @@
 package trackerd.loadtest;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The floor under any Netty HTTP tracker on this machine: a server on one event loop that answers
@@ -39,27 +27,7 @@ final class HttpEchoServer extends ChannelInboundHandlerAdapter {
     private boolean written;
 
     static int serve(InetSocketAddress listen, int seconds, PrintStream err) throws Exception {
-        boolean epoll = Epoll.isAvailable();
-        EventLoopGroup group = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
-        try {
-            Channel channel = new ServerBootstrap().group(group)
-                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpEchoServer());
-                    }
-                })
-                .bind(listen).sync().channel();
-            err.println("http-echo listening on " + channel.localAddress() + " for " + seconds + " s");
-            channel.closeFuture().await(seconds, TimeUnit.SECONDS);
-            channel.close().sync();
-            return 0;
-        } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
+        return FloorServer.serve("http-echo", listen, seconds, err, pipeline -> pipeline.addLast(new HttpEchoServer()));
     }
 
     @Override
