@@ -72,7 +72,7 @@ public final class ClusterNode implements AutoCloseable {
      * Most words of another node's changes in one shard command: 1,024 IPv4 changes, about half a
      * millisecond of a swarm worker on a busy node. A whole message for a shard in one command
      * (several thousand changes at 100,000 a second a node) held that shard's own requests for
-     * milliseconds; the worker runs one command between its batches of requests.
+     * milliseconds; the worker stops after the current command once a request waits.
      */
     static final int COMMAND_WORDS = 4_096;
 

@@ -28,13 +28,6 @@ final class SwarmWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmWorker.class);
     static final int BATCH = 256;
     static final int COMMAND_BATCH = 64;
-    /**
-     * Commands run in a cycle once requests wait: one. A command is a slice of up to a few
-     * milliseconds (another node's changes, a snapshot slice, a resync slice); 64 of them before
-     * each batch of requests let a heavy cluster stream hold this shard's clients for 100 ms and
-     * more a cycle, until they timed out while the node applied nothing but other nodes' peers.
-     */
-    static final int COMMANDS_BESIDE_REQUESTS = 1;
     static final int COMMAND_CAPACITY = 4096;
     static final int CLEAN_BUDGET = 16_384;
     /** A batch this big means a busy period: yield {@link #BUSY_YIELDS} times before parking. */
@@ -143,16 +136,18 @@ final class SwarmWorker implements Runnable {
     }
 
     /**
-     * Up to {@link #COMMAND_BATCH} commands, but none after the first once a request waits: the
-     * check is made after each command, so a request that arrives while a long run of commands
-     * (another node's stream) is drained waits for one command, not for the run.
+     * Up to {@link #COMMAND_BATCH} commands, stopping after the current one as soon as a request
+     * waits. A command is a slice of up to a few milliseconds (another node's changes, a snapshot
+     * or resync slice); draining 64 before each batch of requests let a heavy cluster stream hold
+     * this shard's clients for 100 ms and more a cycle, until they timed out. Checked after each
+     * command, so a request waits for one command, not for the run.
      */
     private int runCommands() {
         int ran = 0;
         for (ShardCommand command; ran < COMMAND_BATCH && (command = commands.relaxedPoll()) != null; ) {
             runCommand(command);
             ran++;
-            if (ran >= COMMANDS_BESIDE_REQUESTS && !requests.isEmpty()) break;
+            if (!requests.isEmpty()) break;
         }
         return ran;
     }

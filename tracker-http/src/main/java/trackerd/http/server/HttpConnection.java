@@ -128,8 +128,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
         peerIpv6 = client.ipv6;
         peer0 = client.address0;
         peer1 = client.address1;
-        peerIsTrustedProxy = settings.proxyHeader() != null
-            && settings.trustedProxies().contains(peerIpv6, peer0, peer1);
+        peerIsTrustedProxy = settings.trustsProxy(peerIpv6, peer0, peer1);
         lastReadSeconds = loop.context.nowSeconds();
         loop.add(this);
         super.channelActive(context);

@@ -136,8 +136,7 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
         peerIpv6 = client.ipv6;
         peer0 = client.address0;
         peer1 = client.address1;
-        peerIsTrustedProxy = settings.proxyHeader() != null
-            && settings.trustedProxies().contains(peerIpv6, peer0, peer1);
+        peerIsTrustedProxy = settings.trustsProxy(peerIpv6, peer0, peer1);
         try {
             read();
         } catch (RuntimeException e) {

@@ -25,4 +25,12 @@ record HttpSettings(
      * memory per connection stays bounded, and one client cannot take a loop's whole request pool.
      */
     static final int MAX_PIPELINED = 64;
+
+    /**
+     * Whether a TCP peer's proxy header is believed: a header is configured and the peer is in
+     * {@code http.proxy.trusted}. Address words as in {@code SwarmRequest}.
+     */
+    boolean trustsProxy(boolean ipv6, long address0, long address1) {
+        return proxyHeader != null && trustedProxies.contains(ipv6, address0, address1);
+    }
 }
