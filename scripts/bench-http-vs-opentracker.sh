@@ -23,9 +23,11 @@
 # and limits.new_torrents_per_address_burst = 0 (one load host makes thousands of torrents).
 # Every tracker gets WARMUP (default 10) s of keep-alive and as much new-connection warm-up load
 # first (the JVM compiles the hot paths; opentracker gets the same). HTTPS=0 leaves out the HTTPS
-# rows. FLOOR=1 adds a third server to every run, `tracker-loadtest.jar http-echo` (a fixed reply
-# to each keep-alive request and nothing else: the floor under any Netty HTTP tracker), measured
-# with wrk keep-alive only. Needs root or sudo for apt only if opentracker or wrk is missing.
+# rows. FLOOR=1 adds two servers to every run, measured with wrk keep-alive only, each a fixed reply
+# to each keep-alive request and nothing else: `tracker-loadtest.jar http-echo` (the floor under any
+# Netty HTTP tracker) and scripts/http-echo-floor.c built with cc (the floor under any tracker on
+# this kernel: epoll, recv, send). Needs root or sudo for apt only if opentracker, wrk or (FLOOR=1)
+# a C compiler is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -34,10 +36,12 @@ swarm_workers=${TRACKERD_SWARM_WORKERS:-0}
 warmup=${WARMUP:-10}
 command -v opentracker >/dev/null || { apt-get update -qq && apt-get install -y -qq opentracker >/dev/null; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+[ -z "${FLOOR:-}" ] || command -v cc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
 [ -f tracker-server/target/tracker.jar ] && [ -f tracker-loadtest/target/tracker-loadtest.jar ] \
   || mvn -B -q -DskipTests package -pl tracker-server,tracker-loadtest -am
 work=$(mktemp -d /tmp/bench-http.XXXXXX)
 chmod 755 "$work" # opentracker drops to nobody after its chroot into $work
+[ -z "${FLOOR:-}" ] || cc -O2 -o "$work/http-echo-floor" scripts/http-echo-floor.c
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 loadtest() { taskset -c 1 java -jar tracker-loadtest/target/tracker-loadtest.jar "$@"; }
 loadtest --print-info-hashes > "$work/whitelist.txt"
@@ -105,6 +109,9 @@ start_tracker() { # name port tls_port -> sets pid
       taskset -c 0 java -jar tracker-loadtest/target/tracker-loadtest.jar http-echo --listen "127.0.0.1:$2" \
         --duration 3600 >"$work/$1.log" 2>&1 &
       pid=$! ;;
+    c-echo)
+      taskset -c 0 "$work/http-echo-floor" "$2" >"$work/$1.log" 2>&1 &
+      pid=$! ;;
   esac
   await_port "$2"
   # one real announce: a bencoded answer, not a failure (e.g. a hash missing from the whitelist)
@@ -151,10 +158,10 @@ PY
 port=29000
 results="$work/results.tsv"
 for run in $(seq "$runs"); do
-  for name in opentracker trackerd ${FLOOR:+http-echo}; do
+  for name in opentracker trackerd ${FLOOR:+http-echo c-echo}; do
     port=$((port + 2))
     start_tracker $name $port $((port + 1))
-    if [ $name = http-echo ]; then # keep-alive with wrk only: it never closes and its reply is fixed
+    if [ $name = http-echo ] || [ $name = c-echo ]; then # keep-alive with wrk only: they never close, their reply is fixed
       taskset -c 1 wrk -t1 -c64 -d"${warmup}s" -s "$work/walk.lua" "http://127.0.0.1:$port" -- "$work/urls.txt" >/dev/null 2>&1
       measure wrk keepalive http $port
       kill $pid; wait $pid 2>/dev/null || true
@@ -209,14 +216,16 @@ for mode in ("keepalive-http", "close-http", "keepalive-https", "close-https"):
         print("| %s | %s | %s | %s | %.0f | %.0f | %s | %s | %s / %.0f |" % (
             labels[mode], tool, "%.0f" % ot[0] if ot else "-", "%.0f" % ot[2] if ot else "-",
             td[0], td[2], ratio, target, "%.0f" % ot[3] if ot else "-", td[3]))
-floor = med.get(("http-echo", "wrk", "keepalive-http"))
-if floor:
-    ot = med.get(("opentracker", "wrk", "keepalive-http"))
-    td = med.get(("trackerd", "wrk", "keepalive-http"))
-    print()
-    print("Floor (FLOOR=1): http-echo, a Netty server answering each keep-alive request with a fixed reply, "
-          "%.0f answered/s, %.0f per CPU-s = %.2fx opentracker; trackerd is at %.2f of it." % (
-          floor[0], floor[2], floor[2] / ot[2] if ot and ot[2] else 0, td[2] / floor[2] if td and floor[2] else 0))
+ot = med.get(("opentracker", "wrk", "keepalive-http"))
+td = med.get(("trackerd", "wrk", "keepalive-http"))
+for name, what in (("http-echo", "a Netty server"), ("c-echo", "scripts/http-echo-floor.c, epoll in C")):
+    floor = med.get((name, "wrk", "keepalive-http"))
+    if floor:
+        print()
+        print("Floor (FLOOR=1): %s, %s answering each keep-alive request with a fixed reply, "
+              "%.0f answered/s, %.0f per CPU-s (%.2f s of CPU a second) = %.2fx opentracker; trackerd is at %.2f of it." % (
+              name, what, floor[0], floor[2], floor[0] / floor[2] if floor[2] else 0,
+              floor[2] / ot[2] if ot and ot[2] else 0, td[2] / floor[2] if td and floor[2] else 0))
 print()
 print("wrong answers: wrk's non-2xx, the load tester's error and invalid replies. Socket errors (wrk: a")
 print("connection closed by the tracker after its answer, as opentracker does every time) and the load")

@@ -83,6 +83,8 @@ public final class HttpTrackerRequest {
     final byte[] ipText = new byte[64];
     final int[] ipv6Groups = new int[8];
     final long[] ipv6Out = new long[2];
+    /** The request target, copied once from the buffer; grows to the longest target seen. */
+    private byte[] target = new byte[512];
 
     /** A request with its own scrape area of {@code maxScrapeHashes} hashes. */
     public HttpTrackerRequest(int maxScrapeHashes) {
@@ -111,6 +113,12 @@ public final class HttpTrackerRequest {
         long word = scrapeHashes[index * 3 + (i < 8 ? 0 : i < 16 ? 1 : 2)];
         int shift = i < 16 ? 56 - 8 * (i & 7) : 24 - 8 * (i - 16);
         return (int) (word >>> shift) & 0xFF;
+    }
+
+    /** The scratch array for a target of {@code length} bytes (bounded by {@code http.max_request_bytes}). */
+    byte[] target(int length) {
+        if (target.length < length) target = new byte[Math.max(length, 2 * target.length)];
+        return target;
     }
 
     void reset() {

@@ -4,8 +4,9 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Decodes the request target of an HTTP tracker {@code GET} ({@code /announce?info_hash=...},
- * {@code /scrape?info_hash=...}, BEP 3, 7, 23, 48) straight from a {@link ByteBuf} into a reused
- * {@link HttpTrackerRequest}: byte scans and digits parsed in place, no String, no allocation.
+ * {@code /scrape?info_hash=...}, BEP 3, 7, 23, 48) from a {@link ByteBuf} (copied once into the
+ * request's reused array) into a reused {@link HttpTrackerRequest}: byte scans and digits parsed
+ * in place, no String, no allocation.
  * Never throws on any bytes: every problem is a status the caller counts and answers with
  * {@link HttpFailures#forStatus}.
  *
@@ -13,8 +14,10 @@ import io.netty.buffer.ByteBuf;
  * <ul>
  * <li>Paths: {@code /announce}, {@code /scrape}, {@code /health}, each also with one trailing
  *     slash (a pasted URL often has one, and it costs nothing); anything else is
- *     {@link HttpTrackerRequest#NOT_FOUND}. Passkey paths and absolute-form targets
- *     ({@code http://host/announce}) are not recognised.</li>
+ *     {@link HttpTrackerRequest#NOT_FOUND}. Passkey paths are not recognised. An absolute-form
+ *     target ({@code http://host:6969/announce?...}, RFC 9112 3.2.2: a server must accept it,
+ *     though only a client talking to a proxy sends it) is read from the path after its
+ *     authority; the host in it is not checked.</li>
  * <li>A repeated announce parameter: the first occurrence wins and later ones are skipped
  *     unread (so a bad later duplicate does not fail the request). In a scrape every
  *     {@code info_hash} counts (BEP 48).</li>
@@ -105,15 +108,29 @@ public final class HttpTrackerRequestDecoder {
     /**
      * Decodes the request target in bytes {@code [from, to)} of {@code in} (from the {@code /} of
      * the path up to, not including, the space before {@code HTTP/1.1}) into {@code out}. Reads
-     * with absolute gets: the buffer's indexes are not moved.
+     * with absolute gets: the buffer's indexes are not moved. The target is copied once into the
+     * request's reused scratch array and parsed there: per-byte {@code ByteBuf.getByte} calls
+     * (each bounds-checked) cost three times as much as the copy and an array scan together.
      *
      * @return {@link #OK} or another status constant of this class; {@code out.kind} is set
      *     whenever the path was read
      */
     public static int decode(ByteBuf in, int from, int to, HttpTrackerRequest out) {
+        if (from < 0 || from > to || to > in.capacity()) {
+            out.reset();
+            return BAD_RANGE;
+        }
+        byte[] target = out.target(to - from);
+        in.getBytes(from, target, 0, to - from);
+        return decode(target, 0, to - from, out);
+    }
+
+    /** {@link #decode(ByteBuf, int, int, HttpTrackerRequest)} on bytes {@code [from, to)} of an array. */
+    public static int decode(byte[] in, int from, int to, HttpTrackerRequest out) {
         out.reset();
-        if (from < 0 || from > to || to > in.capacity()) return BAD_RANGE;
-        int query = in.indexOf(from, to, (byte) '?');
+        if (from < 0 || from > to || to > in.length) return BAD_RANGE;
+        if (from < to && in[from] != '/') from = absolutePath(in, from, to);
+        int query = indexOf(in, from, to, (byte) '?');
         int pathEnd = query < 0 ? to : query;
         int queryStart = query < 0 ? to : query + 1;
         if (isPath(in, from, pathEnd, PATH_ANNOUNCE)) {
@@ -132,17 +149,46 @@ public final class HttpTrackerRequestDecoder {
         return NOT_FOUND;
     }
 
+    /**
+     * Where the path of an absolute-form target ({@code scheme://authority/path?query}, RFC 9112
+     * 3.2.2) starts, or {@code from} when the target is not one (it then reads as an unknown path).
+     * An absolute-form target without a path ({@code http://host?x}) also reads as unknown.
+     */
+    private static int absolutePath(byte[] in, int from, int to) {
+        int colon = indexOf(in, from, to, (byte) ':');
+        if (colon <= from || colon + 2 >= to || in[colon + 1] != '/' || in[colon + 2] != '/') return from;
+        for (int i = from; i < colon; i++) {
+            byte b = in[i];
+            // RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+            boolean letter = (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+            if (!letter && (i == from || !((b >= '0' && b <= '9') || b == '+' || b == '-' || b == '.'))) return from;
+        }
+        for (int i = colon + 3; i < to; i++) {
+            if (in[i] == '/') return i;
+            if (in[i] == '?') return from;
+        }
+        return from;
+    }
+
+    /** The first index of {@code b} in {@code [from, to)}, or -1. */
+    static int indexOf(byte[] in, int from, int to, byte b) {
+        for (int i = from; i < to; i++) {
+            if (in[i] == b) return i;
+        }
+        return -1;
+    }
+
     /** The path, with or without one trailing slash. */
-    private static boolean isPath(ByteBuf in, int from, int to, byte[] path) {
+    private static boolean isPath(byte[] in, int from, int to, byte[] path) {
         int length = to - from;
-        if (length == path.length + 1 && in.getByte(to - 1) == '/') length--;
+        if (length == path.length + 1 && in[to - 1] == '/') length--;
         return length == path.length && equals(in, from, length, path);
     }
 
-    private static int decodeAnnounce(ByteBuf in, int from, int to, HttpTrackerRequest out) {
+    private static int decodeAnnounce(byte[] in, int from, int to, HttpTrackerRequest out) {
         int start = from;
         while (start < to) {
-            int amp = in.indexOf(start, to, (byte) '&');
+            int amp = indexOf(in, start, to, (byte) '&');
             int end = amp < 0 ? to : amp;
             int status = announceParameter(in, start, end, out);
             if (status != OK) return status;
@@ -156,8 +202,8 @@ public final class HttpTrackerRequestDecoder {
     }
 
     /** One {@code name=value} (or bare {@code name}) in {@code [from, to)}. */
-    private static int announceParameter(ByteBuf in, int from, int to, HttpTrackerRequest out) {
-        int eq = in.indexOf(from, to, (byte) '=');
+    private static int announceParameter(byte[] in, int from, int to, HttpTrackerRequest out) {
+        int eq = indexOf(in, from, to, (byte) '=');
         int nameEnd = eq < 0 ? to : eq;
         int v = eq < 0 ? to : eq + 1;
         int bit = parameterBit(in, from, nameEnd - from);
@@ -191,12 +237,12 @@ public final class HttpTrackerRequestDecoder {
                 return parseNumwant(in, v, to, out);
             case P_COMPACT:
                 if (to - v != 1) return BAD_COMPACT;
-                byte c = in.getByte(v);
+                byte c = in[v];
                 if (c != '0' && c != '1') return BAD_COMPACT;
                 out.compact = c == '1';
                 return OK;
             case P_NO_PEER_ID:
-                out.noPeerId = to - v == 1 && in.getByte(v) == '1';
+                out.noPeerId = to - v == 1 && in[v] == '1';
                 return OK;
             default: // P_IP, P_IPV4, P_IPV6
                 parseAddress(in, v, to, bit, out);
@@ -205,7 +251,7 @@ public final class HttpTrackerRequestDecoder {
     }
 
     /** The bit of a known announce parameter name, or 0. Dispatches on length first. */
-    private static int parameterBit(ByteBuf in, int from, int length) {
+    private static int parameterBit(byte[] in, int from, int length) {
         switch (length) {
             case 2: return equals(in, from, length, IP) ? P_IP : 0;
             case 4:
@@ -227,7 +273,7 @@ public final class HttpTrackerRequestDecoder {
         }
     }
 
-    private static int parseEvent(ByteBuf in, int from, int to, HttpTrackerRequest out) {
+    private static int parseEvent(byte[] in, int from, int to, HttpTrackerRequest out) {
         int length = to - from;
         if (length == 0 || (length == 5 && equals(in, from, 5, EMPTY))) {
             out.event = HttpTrackerRequest.EVENT_NONE;
@@ -245,15 +291,15 @@ public final class HttpTrackerRequestDecoder {
         return OK;
     }
 
-    private static int parseNumwant(ByteBuf in, int from, int to, HttpTrackerRequest out) {
-        boolean negative = from < to && in.getByte(from) == '-';
+    private static int parseNumwant(byte[] in, int from, int to, HttpTrackerRequest out) {
+        boolean negative = from < to && in[from] == '-';
         long value = parseDigits(in, negative ? from + 1 : from, to);
         if (value < 0) return BAD_NUMWANT;
         out.numwant = negative ? -1 : (int) Math.min(value, Integer.MAX_VALUE);
         return OK;
     }
 
-    private static void parseAddress(ByteBuf in, int from, int to, int bit, HttpTrackerRequest out) {
+    private static void parseAddress(byte[] in, int from, int to, int bit, HttpTrackerRequest out) {
         byte[] text = out.ipText;
         int length = PercentDecoder.decode(in, from, to, text);
         if (length <= 0) return;
@@ -277,12 +323,12 @@ public final class HttpTrackerRequestDecoder {
         }
     }
 
-    private static int decodeScrape(ByteBuf in, int from, int to, HttpTrackerRequest out) {
+    private static int decodeScrape(byte[] in, int from, int to, HttpTrackerRequest out) {
         int start = from;
         while (start < to) {
-            int amp = in.indexOf(start, to, (byte) '&');
+            int amp = indexOf(in, start, to, (byte) '&');
             int end = amp < 0 ? to : amp;
-            int eq = in.indexOf(start, end, (byte) '=');
+            int eq = indexOf(in, start, end, (byte) '=');
             if (eq - start == INFO_HASH.length && equals(in, start, INFO_HASH.length, INFO_HASH)) {
                 if (!PercentDecoder.decode20(in, eq + 1, end, out.hash)) return BAD_INFO_HASH;
                 if (out.scrapeCount == out.maxScrapeHashes) return TOO_MANY_HASHES;
@@ -300,11 +346,11 @@ public final class HttpTrackerRequestDecoder {
      * Decimal digits in {@code [from, to)}: the value, clamped to {@code Long.MAX_VALUE}, or -1 if
      * the range is empty or holds anything but digits.
      */
-    static long parseDigits(ByteBuf in, int from, int to) {
+    static long parseDigits(byte[] in, int from, int to) {
         if (from >= to) return -1;
         long value = 0;
         for (int i = from; i < to; i++) {
-            int d = in.getByte(i) - '0';
+            int d = in[i] - '0';
             if (d < 0 || d > 9) return -1;
             value = value > (Long.MAX_VALUE - d) / 10 ? Long.MAX_VALUE : value * 10 + d;
         }
@@ -312,9 +358,9 @@ public final class HttpTrackerRequestDecoder {
     }
 
     /** {@code length} bytes at {@code from} equal {@code expected[0..length)}; caller checks lengths. */
-    static boolean equals(ByteBuf in, int from, int length, byte[] expected) {
+    static boolean equals(byte[] in, int from, int length, byte[] expected) {
         for (int i = 0; i < length; i++) {
-            if (in.getByte(from + i) != expected[i]) return false;
+            if (in[from + i] != expected[i]) return false;
         }
         return true;
     }

@@ -1,9 +1,7 @@
 package trackerd.http.protocol;
 
-import io.netty.buffer.ByteBuf;
-
 /**
- * Percent-decodes a query value straight from a {@link ByteBuf} to raw bytes, never through a
+ * Percent-decodes a query value from the request target's bytes to raw bytes, never through a
  * String: {@code info_hash} and {@code peer_id} are binary and most of them are not valid UTF-8,
  * which is exactly what {@code QueryStringDecoder}/{@code URLDecoder} corrupt.
  *
@@ -42,16 +40,16 @@ public final class PercentDecoder {
      * @return the number of bytes decoded, or -1 if a {@code %} escape is malformed or the value
      *     decodes to more than {@code out.length} bytes (it fails, it is not cut short)
      */
-    public static int decode(ByteBuf in, int from, int to, byte[] out) {
+    public static int decode(byte[] in, int from, int to, byte[] out) {
         int n = 0;
         int i = from;
         while (i < to) {
-            int b = in.getByte(i);
+            int b = in[i];
             if (n == out.length) return -1;
             if (b == '%') {
                 if (i + 3 > to) return -1;
-                int hi = HEX[in.getByte(i + 1) & 0xFF];
-                int lo = HEX[in.getByte(i + 2) & 0xFF];
+                int hi = HEX[in[i + 1] & 0xFF];
+                int lo = HEX[in[i + 2] & 0xFF];
                 if ((hi | lo) < 0) return -1;
                 out[n++] = (byte) (hi << 4 | lo);
                 i += 3;
@@ -68,7 +66,7 @@ public final class PercentDecoder {
      *
      * @return false if the value is malformed or decodes to any other length (19, 21, ...)
      */
-    public static boolean decode20(ByteBuf in, int from, int to, byte[] out) {
+    public static boolean decode20(byte[] in, int from, int to, byte[] out) {
         // Fast reject: 20 bytes take 20 to 60 characters.
         int chars = to - from;
         if (chars < 20 || chars > 60) return false;

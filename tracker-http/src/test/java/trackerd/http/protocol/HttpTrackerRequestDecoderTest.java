@@ -137,9 +137,31 @@ class HttpTrackerRequestDecoderTest {
         assertEquals(HttpTrackerRequest.HEALTH, r.kind);
         assertEquals(OK, decode("/health?anything=%zz", r));
         for (String other : new String[] {"/", "", "/announce//", "/announc", "/announcee", "/ANNOUNCE", "/metrics",
-                "/scrape.php", "http://host/announce", "/x/announce", "announce"}) {
+                "/scrape.php", "http://host/x/announce", "http://host", "http://host?/announce", "http:/host/announce",
+                "1http://host/announce", "ht tp://host/announce", "://host/announce", "announce"}) {
             assertEquals(NOT_FOUND, decode(other, r), other);
             assertEquals(HttpTrackerRequest.NOT_FOUND, r.kind, other);
+        }
+    }
+
+    @Test
+    void anAbsoluteFormTargetShouldReadAsItsPath() {
+        // RFC 9112 3.2.2: a server must accept the absolute form (what a client sends to a proxy)
+        HttpTrackerRequest origin = request();
+        assertEquals(OK, decode(announce("&left=0"), origin));
+        for (String prefix : new String[] {"http://tracker.example:6969", "HTTPS://[2001:db8::1]", "http://10.0.0.1"}) {
+            HttpTrackerRequest r = request();
+            assertEquals(OK, decode(prefix + announce("&left=0"), r), prefix);
+            assertEquals(HttpTrackerRequest.ANNOUNCE, r.kind);
+            assertEquals(origin.infoHash0, r.infoHash0);
+            assertEquals(origin.infoHash2, r.infoHash2);
+            assertArrayEquals(origin.peerId, r.peerId);
+            assertEquals(6881, r.port);
+            assertTrue(r.seeder());
+            assertEquals(OK, decode(prefix + "/health", r));
+            assertEquals(HttpTrackerRequest.HEALTH, r.kind);
+            assertEquals(OK, decode(prefix + "/scrape?info_hash=" + INFO_HASH_ENCODED, r));
+            assertEquals(1, r.scrapeCount);
         }
     }
 
