@@ -1,7 +1,5 @@
 package trackerd.http.protocol;
 
-import io.netty.buffer.ByteBuf;
-
 /**
  * Case-insensitive HTTP header name matching straight on the bytes (RFC 9110: field names are
  * case-insensitive ASCII tokens), for the few headers a tracker reads. Stateless, thread-safe,
@@ -20,10 +18,10 @@ public final class HeaderNames {
      *
      * @param lowerCaseName a lower-case ASCII name, such as the constants here
      */
-    public static boolean matches(ByteBuf in, int from, int length, byte[] lowerCaseName) {
+    public static boolean matches(byte[] in, int from, int length, byte[] lowerCaseName) {
         if (length != lowerCaseName.length) return false;
         for (int i = 0; i < length; i++) {
-            int b = in.getByte(from + i);
+            int b = in[from + i];
             // ASCII upper-case letters only; folding other bytes could match non-letters
             if (b >= 'A' && b <= 'Z') b += 'a' - 'A';
             if (b != lowerCaseName[i]) return false;

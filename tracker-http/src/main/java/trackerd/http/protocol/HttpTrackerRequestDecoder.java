@@ -170,12 +170,8 @@ public final class HttpTrackerRequestDecoder {
         return from;
     }
 
-    /** The first index of {@code b} in {@code [from, to)}, or -1. */
-    static int indexOf(byte[] in, int from, int to, byte b) {
-        for (int i = from; i < to; i++) {
-            if (in[i] == b) return i;
-        }
-        return -1;
+    private static int indexOf(byte[] in, int from, int to, byte b) {
+        return ByteScan.indexOf(in, from, to, b);
     }
 
     /** The path, with or without one trailing slash. */

@@ -3,6 +3,7 @@ package trackerd.http.server;
 import io.netty.buffer.ByteBuf;
 import trackerd.http.protocol.Bencode;
 import trackerd.http.protocol.HeaderNames;
+import trackerd.http.protocol.ByteScan;
 
 /**
  * Finds and reads an HTTP/1.x request head (RFC 9112) straight from the bytes, so the tracker
@@ -59,14 +60,13 @@ final class HttpHeadScanner {
      * @param searchFrom where to resume a search that already looked at {@code [from, searchFrom)}
      *     of the same bytes without finding the end (pass {@code from} the first time)
      */
-    static int findEnd(ByteBuf in, int from, int searchFrom, int to) {
+    static int findEnd(byte[] in, int from, int searchFrom, int to) {
         int i = Math.max(from, searchFrom - 2); // the blank line may straddle the old end
         while (i < to) {
-            int lf = in.indexOf(i, to, (byte) '\n');
+            int lf = indexOf(in, i, to, (byte) '\n');
             if (lf < 0) return -1;
             // LF LF, or LF CR LF: an empty line
-            if (lf > from && (in.getByte(lf - 1) == '\n'
-                    || (lf - 1 > from && in.getByte(lf - 1) == '\r' && in.getByte(lf - 2) == '\n'))) {
+            if (lf > from && (in[lf - 1] == '\n' || (lf - 1 > from && in[lf - 1] == '\r' && in[lf - 2] == '\n'))) {
                 return lf + 1;
             }
             i = lf + 1;
@@ -76,58 +76,84 @@ final class HttpHeadScanner {
 
     /**
      * Scans the head at {@code from} (the first byte of the request line) in {@code [from, to)}.
+     * The bytes (at most {@code maxBytes + 1}) are copied once into {@code out}'s reused array and
+     * read there, where a scan costs a fraction of per-byte {@code ByteBuf} calls; every index put
+     * into {@code out} is still an index of {@code in}, and {@link HttpRequestHead#bytes} keeps the
+     * copy for the target's decoder.
      *
      * @param maxBytes {@code http.max_request_bytes}: most bytes of request line plus headers
-     * @param searchFrom see {@link #findEnd}
+     * @param searchFrom where to resume a search that already looked at {@code [from, searchFrom)}
+     *     of the same bytes without finding the end (pass {@code from} the first time)
      * @param proxyHeader the lower-case name of the proxy header to locate, or null
      * @return a status constant; on {@link #OK} {@code out} holds the head and {@code out.end}
      */
     static int scan(ByteBuf in, int from, int searchFrom, int to, int maxBytes, byte[] proxyHeader,
                     HttpRequestHead out) {
         out.reset();
+        int length = Math.min(to, from + maxBytes + 1) - from;
+        byte[] b = out.bytes(length);
+        in.getBytes(from, b, 0, length);
+        out.base = from;
+        int status = scan(b, searchFrom - from, length, maxBytes, proxyHeader, out);
         out.start = from;
-        int end = findEnd(in, from, searchFrom, Math.min(to, from + maxBytes + 1));
-        if (end < 0 || end - from > maxBytes) {
-            if (end < 0 && to - from <= maxBytes) return INCOMPLETE;
-            int lineEnd = in.indexOf(from, Math.min(to, from + maxBytes), (byte) '\n');
+        out.end += from;
+        out.targetFrom += from;
+        out.targetTo += from;
+        if (out.proxyFrom >= 0) {
+            out.proxyFrom += from;
+            out.proxyTo += from;
+        }
+        return status;
+    }
+
+    /** {@link #scan(ByteBuf, int, int, int, int, byte[], HttpRequestHead)} on {@code b[0, to)}, indexes of b. */
+    private static int scan(byte[] b, int searchFrom, int to, int maxBytes, byte[] proxyHeader, HttpRequestHead out) {
+        int end = findEnd(b, 0, searchFrom, to);
+        if (end < 0 || end > maxBytes) {
+            if (end < 0 && to <= maxBytes) return INCOMPLETE;
+            int lineEnd = indexOf(b, 0, Math.min(to, maxBytes), (byte) '\n');
             return lineEnd < 0 ? URI_TOO_LONG : HEADERS_TOO_LARGE;
         }
         out.end = end;
-        int lineEnd = in.indexOf(from, end, (byte) '\n');
-        if (!requestLine(in, from, trimCr(in, from, lineEnd), out)) return BAD_REQUEST;
+        int lineEnd = indexOf(b, 0, end, (byte) '\n');
+        if (!requestLine(b, 0, trimCr(b, 0, lineEnd), out)) return BAD_REQUEST;
         int line = lineEnd + 1;
         while (line < end) {
-            int lf = in.indexOf(line, end, (byte) '\n');
-            int stop = trimCr(in, line, lf);
+            int lf = indexOf(b, line, end, (byte) '\n');
+            int stop = trimCr(b, line, lf);
             if (stop == line) break; // the blank line
-            if (!header(in, line, stop, proxyHeader, out)) return BAD_REQUEST;
+            if (!header(b, line, stop, proxyHeader, out)) return BAD_REQUEST;
             line = lf + 1;
         }
         return OK;
     }
 
+    private static int indexOf(byte[] b, int from, int to, byte value) {
+        return ByteScan.indexOf(b, from, to, value);
+    }
+
     /** The end of a line's content: {@code lf}, or one less when a CR precedes it. */
-    private static int trimCr(ByteBuf in, int from, int lf) {
-        return lf > from && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+    private static int trimCr(byte[] in, int from, int lf) {
+        return lf > from && in[lf - 1] == '\r' ? lf - 1 : lf;
     }
 
     /** {@code METHOD SP target SP HTTP/1.x}. */
-    private static boolean requestLine(ByteBuf in, int from, int to, HttpRequestHead out) {
-        int sp1 = in.indexOf(from, to, (byte) ' ');
+    private static boolean requestLine(byte[] in, int from, int to, HttpRequestHead out) {
+        int sp1 = indexOf(in, from, to, (byte) ' ');
         if (sp1 <= from) return false;
-        int sp2 = in.indexOf(sp1 + 1, to, (byte) ' ');
+        int sp2 = indexOf(in, sp1 + 1, to, (byte) ' ');
         if (sp2 < 0 || sp2 == sp1 + 1 || to - sp2 - 1 != HTTP_1_.length + 1) return false;
         for (int i = 0; i < HTTP_1_.length; i++) {
-            if (in.getByte(sp2 + 1 + i) != HTTP_1_[i]) return false;
+            if (in[sp2 + 1 + i] != HTTP_1_[i]) return false;
         }
-        byte minor = in.getByte(to - 1);
+        byte minor = in[to - 1];
         if (minor != '0' && minor != '1') return false;
         out.minorVersion = minor - '0';
         int methodLength = sp1 - from;
-        if (methodLength == 3 && in.getByte(from) == 'G' && in.getByte(from + 1) == 'E' && in.getByte(from + 2) == 'T') {
+        if (methodLength == 3 && in[from] == 'G' && in[from + 1] == 'E' && in[from + 2] == 'T') {
             out.method = HttpRequestHead.GET;
-        } else if (methodLength == 4 && in.getByte(from) == 'H' && in.getByte(from + 1) == 'E'
-                && in.getByte(from + 2) == 'A' && in.getByte(from + 3) == 'D') {
+        } else if (methodLength == 4 && in[from] == 'H' && in[from + 1] == 'E'
+                && in[from + 2] == 'A' && in[from + 3] == 'D') {
             out.method = HttpRequestHead.HEAD;
         } else {
             out.method = HttpRequestHead.OTHER_METHOD;
@@ -138,16 +164,16 @@ final class HttpHeadScanner {
     }
 
     /** One {@code name: value} line in {@code [from, to)}. */
-    private static boolean header(ByteBuf in, int from, int to, byte[] proxyHeader, HttpRequestHead out) {
-        byte first = in.getByte(from);
+    private static boolean header(byte[] in, int from, int to, byte[] proxyHeader, HttpRequestHead out) {
+        byte first = in[from];
         if (first == ' ' || first == '\t') return false; // obsolete line folding (RFC 9112 5.2)
-        int colon = in.indexOf(from, to, (byte) ':');
+        int colon = indexOf(in, from, to, (byte) ':');
         if (colon <= from) return false;
         int nameLength = colon - from;
         int v = colon + 1;
-        while (v < to && isSpace(in.getByte(v))) v++;
+        while (v < to && isSpace(in[v])) v++;
         int vEnd = to;
-        while (vEnd > v && isSpace(in.getByte(vEnd - 1))) vEnd--;
+        while (vEnd > v && isSpace(in[vEnd - 1])) vEnd--;
         switch (nameLength) {
             case 7:
                 if (HeaderNames.matches(in, from, nameLength, HeaderNames.UPGRADE)) {
@@ -167,7 +193,7 @@ final class HttpHeadScanner {
                 if (HeaderNames.matches(in, from, nameLength, CONTENT_LENGTH)) {
                     // anything but a run of zeros is a body (or a lie): refused either way
                     for (int i = v; i < vEnd; i++) {
-                        if (in.getByte(i) != '0') out.hasBody = true;
+                        if (in[i] != '0') out.hasBody = true;
                     }
                     if (v == vEnd) out.hasBody = true;
                     return true;
@@ -194,15 +220,15 @@ final class HttpHeadScanner {
     }
 
     /** Whether the comma-separated list in {@code [from, to)} holds {@code token}, ignoring case. */
-    static boolean hasToken(ByteBuf in, int from, int to, byte[] token) {
+    static boolean hasToken(byte[] in, int from, int to, byte[] token) {
         int i = from;
         while (i < to) {
-            int comma = in.indexOf(i, to, (byte) ',');
+            int comma = indexOf(in, i, to, (byte) ',');
             int end = comma < 0 ? to : comma;
             int s = i;
-            while (s < end && isSpace(in.getByte(s))) s++;
+            while (s < end && isSpace(in[s])) s++;
             int e = end;
-            while (e > s && isSpace(in.getByte(e - 1))) e--;
+            while (e > s && isSpace(in[e - 1])) e--;
             if (HeaderNames.matches(in, s, e - s, token)) return true;
             i = end + 1;
         }

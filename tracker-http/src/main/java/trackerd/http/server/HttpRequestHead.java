@@ -32,6 +32,19 @@ final class HttpRequestHead {
     int proxyTo;
     /** Index just past the blank line that ends the head. */
     int end;
+    /**
+     * The scanned bytes, copied from the buffer: byte {@code i} of the array is byte
+     * {@code base + i} of the buffer. Reused; grows to the longest head scanned (at most
+     * {@code http.max_request_bytes + 1}).
+     */
+    byte[] bytes = new byte[1024];
+    int base;
+
+    /** The array for {@code length} bytes. */
+    byte[] bytes(int length) {
+        if (bytes.length < length) bytes = new byte[Math.max(length, 2 * bytes.length)];
+        return bytes;
+    }
 
     void reset() {
         start = 0;

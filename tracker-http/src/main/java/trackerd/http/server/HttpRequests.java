@@ -50,7 +50,9 @@ final class HttpRequests {
         }
         boolean headOnly = head.method == HttpRequestHead.HEAD;
         HttpTrackerRequest request = loop.request;
-        int status = HttpTrackerRequestDecoder.decode(in, head.targetFrom, head.targetTo, request);
+        // the scanner's copy of the head: no second copy for the decoder
+        int status = HttpTrackerRequestDecoder.decode(head.bytes, head.targetFrom - head.base,
+            head.targetTo - head.base, request);
         ClientAddress client = loop.client;
         switch (request.kind) {
             case HttpTrackerRequest.ANNOUNCE, HttpTrackerRequest.SCRAPE -> {

@@ -185,7 +185,12 @@ class HttpTrackerIT {
         assertEquals("d14:failure reason44:full scrape is not served: give an info_hashe", client.get("/scrape").body());
         Response health = client.get("/health");
         assertEquals(OK_HEAD + "2\r\n\r\nok", health.head() + health.body());
-        assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "missing_info_hash"));
+        // RFC 9112 3.2.2: the absolute form (what a client sends through a proxy) is its path
+        Response absolute = client.get("http://tracker.example:6969/health");
+        assertEquals(OK_HEAD + "2\r\n\r\nok", absolute.head() + absolute.body());
+        assertEquals("d14:failure reason17:missing info_hashe",
+            client.get("http://tracker.example/announce?port=1").body());
+        assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "missing_info_hash") - 1);
         assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "bad_port"));
         assertEquals(1.0, tracker.counter("tracker_errors", "protocol", "http", "reason", "full_scrape_disabled"));
     }
