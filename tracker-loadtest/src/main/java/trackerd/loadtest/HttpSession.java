@@ -1,28 +1,18 @@
 package trackerd.loadtest;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseDecoder;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.ssl.SslContext;
-import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import trackerd.config.ConfigException;
 
 /**
  * One HTTP connection of a load worker: {@code GET /announce} and {@code GET /scrape} with the
  * info hash and peer id percent-encoded straight into the request buffer, and every reply
- * decoded (bencode) and checked against its request.
+ * framed ({@link HttpReplyFramer}) and checked against its request ({@link HttpReplyChecker})
+ * where it lies in the read buffer.
  */
-final class HttpSession extends TcpSession {
+final class HttpSession extends TcpSession implements HttpReplyFramer.Listener {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private static final String[] EVENTS = {"", "&event=completed", "&event=started", "&event=stopped"};
 
@@ -33,6 +23,7 @@ final class HttpSession extends TcpSession {
     private final byte[] requestEnd;
     private final byte[][] events = new byte[EVENTS.length][];
     private final int[] scraped;
+    private final HttpReplyChecker checker;
     private int type;
 
     private HttpSession(LoadWorker worker, SslContext ssl, Workload workload) throws ConfigException {
@@ -46,6 +37,7 @@ final class HttpSession extends TcpSession {
         requestEnd = ascii(" HTTP/1.1\r\nHost: " + target.host() + "\r\n" + (keepAlive ? "" : "Connection: close\r\n") + "\r\n");
         for (int i = 0; i < EVENTS.length; i++) events[i] = ascii(EVENTS[i]);
         scraped = new int[workload.config.scrapeHashes()];
+        checker = new HttpReplyChecker(workload.config.numwant(), scraped);
     }
 
     /** Adds the worker's HTTP sessions; they connect when the connect phase starts. */
@@ -75,8 +67,7 @@ final class HttpSession extends TcpSession {
 
     @Override
     void addHandlers(ChannelPipeline pipeline) {
-        pipeline.addLast("http", new HttpResponseDecoder());
-        pipeline.addLast("aggregate", new HttpObjectAggregator(1 << 20));
+        pipeline.addLast("http", new HttpReplyFramer(this));
     }
 
     @Override
@@ -135,97 +126,43 @@ final class HttpSession extends TcpSession {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        try {
-            if (!(msg instanceof FullHttpResponse response)) return;
-            if (!busy()) {
-                stats.invalid("a reply without a request");
-                close();
-                return;
-            }
-            WorkerStats sink = replied(System.nanoTime());
-            if (!response.decoderResult().isSuccess()) {
-                stats.invalid("malformed HTTP reply: " + response.decoderResult().cause());
-                close();
-                return;
-            }
-            check(response, sink);
-            if (!keepAlive || !HttpUtil.isKeepAlive(response)) close();
-        } finally {
-            ReferenceCountUtil.release(msg);
+    public boolean reply(HttpReplyFramer reply) {
+        if (!current(reply.channel())) return false; // a connection this session left (timed out)
+        if (!busy()) {
+            stats.invalid("a reply without a request");
+            close();
+            return false;
         }
+        WorkerStats sink = replied(System.nanoTime());
+        check(reply, sink);
+        if (!keepAlive || reply.closes()) {
+            close();
+            return false;
+        }
+        return true;
     }
 
-    private void check(FullHttpResponse response, WorkerStats sink) {
-        if (!response.status().equals(HttpResponseStatus.OK)) {
-            stats.invalid("HTTP status " + response.status());
-            return;
-        }
-        Object body;
-        try {
-            body = Bencode.decode(response.content());
-        } catch (IllegalArgumentException e) {
-            stats.invalid("reply is not bencode: " + e.getMessage());
-            return;
-        }
-        if (!(body instanceof Map<?, ?> map)) {
-            stats.invalid("reply is not a bencoded dictionary");
-            return;
-        }
-        if (map.get("failure reason") instanceof byte[] reason) {
-            stats.errorReply(new String(reason, StandardCharsets.UTF_8));
-            return;
-        }
-        String problem = type == Workload.ANNOUNCE ? checkAnnounce(map, sink) : checkScrape(map);
-        if (problem != null) stats.invalid(problem);
-        else sink.increment(WorkerStats.ANSWERED + type);
+    @Override
+    public void malformed(String reason) {
+        if (busy()) replied(System.nanoTime());
+        stats.invalid("malformed HTTP reply: " + reason);
+        close();
     }
 
-    private String checkAnnounce(Map<?, ?> map, WorkerStats sink) {
-        if (!(map.get("interval") instanceof Long interval) || interval <= 0) return "announce reply without a positive interval";
-        for (String count : new String[] {"complete", "incomplete"}) {
-            Object value = map.get(count);
-            if (value != null && (!(value instanceof Long n) || n < 0)) return "announce reply with a bad " + count;
+    private void check(HttpReplyFramer reply, WorkerStats sink) {
+        if (reply.status() != 200) {
+            stats.invalid("HTTP status " + reply.statusText());
+            return;
         }
-        long peers = 0;
-        Object v4 = map.get("peers");
-        if (v4 instanceof byte[] compact) {
-            if (compact.length % 6 != 0) return "peers of " + compact.length + " bytes";
-            peers += compact.length / 6;
-        } else if (v4 instanceof List<?> list) {
-            for (Object peer : list) {
-                if (!(peer instanceof Map<?, ?> dict) || !(dict.get("ip") instanceof byte[])
-                        || !(dict.get("port") instanceof Long port) || port < 0 || port > 65535) {
-                    return "a peer dictionary without ip and port";
-                }
+        ByteBuf body = reply.content();
+        switch (checker.check(body, reply.bodyIndex(), reply.bodyLength(), type)) {
+            case HttpReplyChecker.VALID -> {
+                if (type == Workload.ANNOUNCE) sink.add(WorkerStats.PEERS_RECEIVED, checker.peers());
+                sink.increment(WorkerStats.ANSWERED + type);
             }
-            peers += list.size();
-        } else if (v4 != null) {
-            return "peers is neither a string nor a list";
+            // the text is kept only for the first one (WorkerStats): no String per error reply
+            case HttpReplyChecker.FAILURE -> stats.errorReply(stats.firstError == null ? checker.failureReason(body) : null);
+            default -> stats.invalid(stats.firstInvalid == null ? checker.problem(body) : null);
         }
-        Object v6 = map.get("peers6");
-        if (v6 != null) {
-            if (!(v6 instanceof byte[] compact) || compact.length % 18 != 0) return "peers6 is not a multiple of 18 bytes";
-            peers += compact.length / 18;
-        }
-        if (v4 == null && v6 == null) return "announce reply without peers";
-        if (peers > workload.config.numwant()) return peers + " peers for numwant " + workload.config.numwant();
-        sink.add(WorkerStats.PEERS_RECEIVED, peers);
-        return null;
-    }
-
-    private String checkScrape(Map<?, ?> map) {
-        if (!(map.get("files") instanceof Map<?, ?> files)) return "scrape reply without files";
-        Set<String> asked = new HashSet<>();
-        for (int torrent : scraped) asked.add(Workload.binary(torrent));
-        if (files.size() > asked.size()) return files.size() + " files for " + asked.size() + " info hashes";
-        for (Map.Entry<?, ?> file : files.entrySet()) {
-            if (!asked.contains(file.getKey())) return "scrape reply names an info hash that was not asked for";
-            if (!(file.getValue() instanceof Map<?, ?> counts)) return "scrape entry is not a dictionary";
-            for (String count : new String[] {"complete", "incomplete", "downloaded"}) {
-                if (!(counts.get(count) instanceof Long n) || n < 0) return "scrape entry without a valid " + count;
-            }
-        }
-        return null;
     }
 }
