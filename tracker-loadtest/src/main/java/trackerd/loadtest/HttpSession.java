@@ -15,6 +15,11 @@ import trackerd.config.ConfigException;
 final class HttpSession extends TcpSession implements HttpReplyFramer.Listener {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private static final String[] EVENTS = {"", "&event=completed", "&event=started", "&event=stopped"};
+    private static final byte[] PEER_ID = ascii("&peer_id=");
+    private static final byte[] PORT = ascii("&port=");
+    private static final byte[] LEFT = ascii("&uploaded=0&downloaded=0&left=");
+    private static final byte[] NUMWANT = ascii("&compact=1&numwant=");
+    private static final byte[] INFO_HASH = ascii("&info_hash=");
 
     private final Workload workload;
     private final boolean keepAlive;
@@ -24,6 +29,8 @@ final class HttpSession extends TcpSession implements HttpReplyFramer.Listener {
     private final byte[][] events = new byte[EVENTS.length][];
     private final int[] scraped;
     private final HttpReplyChecker checker;
+    /** The request being built: its longest form, a scrape of every hash (60 bytes escaped each). */
+    private final byte[] requestBytes;
     private int type;
 
     private HttpSession(LoadWorker worker, SslContext ssl, Workload workload) throws ConfigException {
@@ -38,6 +45,8 @@ final class HttpSession extends TcpSession implements HttpReplyFramer.Listener {
         for (int i = 0; i < EVENTS.length; i++) events[i] = ascii(EVENTS[i]);
         scraped = new int[workload.config.scrapeHashes()];
         checker = new HttpReplyChecker(workload.config.numwant(), scraped);
+        requestBytes = new byte[announcePrefix.length + scrapePrefix.length + 512 + requestEnd.length
+            + scraped.length * (INFO_HASH.length + 60)];
     }
 
     /** Adds the worker's HTTP sessions; they connect when the connect phase starts. */
@@ -72,57 +81,75 @@ final class HttpSession extends TcpSession implements HttpReplyFramer.Listener {
 
     @Override
     int newRequest(ByteBuf out, long now) {
+        // built in an array and written at once: ByteBuf.writeByte per byte (bounds, capacity and
+        // reference count checked each time) was the load tester's largest cost of a request
+        byte[] to = requestBytes;
+        int at;
         type = workload.requestType(random);
         if (type == Workload.ANNOUNCE) {
             int peer = workload.peer(random);
             int torrent = workload.torrentOf(peer);
-            out.writeBytes(announcePrefix);
-            writeHash(out, torrent);
-            out.writeCharSequence("&peer_id=", StandardCharsets.US_ASCII);
-            writeEscaped(out, Workload.PEER_ID_PREFIX, 8);
-            writeEscaped(out, peer, 8);
-            writeEscaped(out, peer, 4);
-            out.writeCharSequence("&port=", StandardCharsets.US_ASCII);
-            writeDecimal(out, Workload.port(peer));
-            out.writeCharSequence("&uploaded=0&downloaded=0&left=", StandardCharsets.US_ASCII);
-            writeDecimal(out, workload.seeder(peer) ? 0 : 1_000_000);
-            out.writeCharSequence("&compact=1&numwant=", StandardCharsets.US_ASCII);
-            writeDecimal(out, workload.config.numwant());
-            out.writeBytes(events[workload.event(random)]);
+            at = put(to, 0, announcePrefix);
+            at = hash(to, at, torrent);
+            at = put(to, at, PEER_ID);
+            at = escape(to, at, Workload.PEER_ID_PREFIX, 8);
+            at = escape(to, at, peer, 8);
+            at = escape(to, at, peer, 4);
+            at = put(to, at, PORT);
+            at = decimal(to, at, Workload.port(peer));
+            at = put(to, at, LEFT);
+            at = decimal(to, at, workload.seeder(peer) ? 0 : 1_000_000);
+            at = put(to, at, NUMWANT);
+            at = decimal(to, at, workload.config.numwant());
+            at = put(to, at, events[workload.event(random)]);
         } else {
-            out.writeBytes(scrapePrefix);
+            at = put(to, 0, scrapePrefix);
             workload.scrapeTorrents(random, scraped);
             for (int i = 0; i < scraped.length; i++) {
-                if (i > 0) out.writeCharSequence("&info_hash=", StandardCharsets.US_ASCII);
-                writeHash(out, scraped[i]);
+                if (i > 0) at = put(to, at, INFO_HASH);
+                at = hash(to, at, scraped[i]);
             }
         }
-        out.writeBytes(requestEnd);
+        at = put(to, at, requestEnd);
+        out.writeBytes(to, 0, at);
         return type;
     }
 
-    private static void writeHash(ByteBuf out, int torrent) {
-        writeEscaped(out, Workload.hash0(torrent), 8);
-        writeEscaped(out, Workload.hash1(torrent), 8);
-        writeEscaped(out, Workload.hash2(torrent), 4);
+    private static int put(byte[] to, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, to, at, bytes.length);
+        return at + bytes.length;
     }
 
-    /** The low {@code bytes} bytes of {@code word}, big-endian, percent-encoded (RFC 3986 unreserved kept). */
-    static void writeEscaped(ByteBuf out, long word, int bytes) {
+    private static int hash(byte[] to, int at, int torrent) {
+        at = escape(to, at, Workload.hash0(torrent), 8);
+        at = escape(to, at, Workload.hash1(torrent), 8);
+        return escape(to, at, Workload.hash2(torrent), 4);
+    }
+
+    /**
+     * The low {@code bytes} bytes of {@code word}, big-endian, percent-encoded (RFC 3986 unreserved
+     * kept) into {@code to} from {@code at} (room for 3 bytes each); returns the index after them.
+     */
+    static int escape(byte[] to, int at, long word, int bytes) {
         for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
             int b = (int) (word >>> shift) & 0xff;
             if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
                     || b == '-' || b == '.' || b == '_' || b == '~') {
-                out.writeByte(b);
+                to[at++] = (byte) b;
             } else {
-                out.writeByte('%').writeByte(HEX[b >>> 4]).writeByte(HEX[b & 15]);
+                to[at++] = '%';
+                to[at++] = HEX[b >>> 4];
+                to[at++] = HEX[b & 15];
             }
         }
+        return at;
     }
 
-    static void writeDecimal(ByteBuf out, long value) {
-        if (value >= 10) writeDecimal(out, value / 10);
-        out.writeByte('0' + (int) (value % 10));
+    /** {@code value} >= 0 in decimal into {@code to} from {@code at}; returns the index after it. */
+    static int decimal(byte[] to, int at, long value) {
+        if (value >= 10) at = decimal(to, at, value / 10);
+        to[at] = (byte) ('0' + (int) (value % 10));
+        return at + 1;
     }
 
     @Override
@@ -161,8 +188,8 @@ final class HttpSession extends TcpSession implements HttpReplyFramer.Listener {
                 sink.increment(WorkerStats.ANSWERED + type);
             }
             // the text is kept only for the first one (WorkerStats): no String per error reply
-            case HttpReplyChecker.FAILURE -> stats.errorReply(stats.firstError == null ? checker.failureReason(body) : null);
-            default -> stats.invalid(stats.firstInvalid == null ? checker.problem(body) : null);
+            case HttpReplyChecker.FAILURE -> stats.errorReply(stats.firstError == null ? checker.failureReason() : null);
+            default -> stats.invalid(stats.firstInvalid == null ? checker.problem() : null);
         }
     }
 }

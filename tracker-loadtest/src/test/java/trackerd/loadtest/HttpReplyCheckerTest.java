@@ -37,8 +37,8 @@ class HttpReplyCheckerTest {
             assertEquals(0, in.readerIndex(), "indexes untouched");
             return switch (result) {
                 case HttpReplyChecker.VALID -> "valid " + checker.peers() + " peers";
-                case HttpReplyChecker.FAILURE -> "failure: " + checker.failureReason(in);
-                default -> "invalid: " + checker.problem(in);
+                case HttpReplyChecker.FAILURE -> "failure: " + checker.failureReason();
+                default -> "invalid: " + checker.problem();
             };
         } finally {
             in.release();
@@ -150,8 +150,8 @@ class HttpReplyCheckerTest {
         ByteBuf in = framed(body);
         try {
             int result = checker.check(in, 4, body.length(), type);
-            if (result == HttpReplyChecker.INVALID) checker.problem(in);
-            if (result == HttpReplyChecker.FAILURE) checker.failureReason(in);
+            if (result == HttpReplyChecker.INVALID) checker.problem();
+            if (result == HttpReplyChecker.FAILURE) checker.failureReason();
             return result;
         } finally {
             in.release();

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -15,13 +14,13 @@ import org.junit.jupiter.api.Test;
 class HttpRequestTest {
     @Test
     void bytesShouldBePercentEncodedExceptUnreservedOnes() {
-        ByteBuf out = Unpooled.buffer();
-        HttpSession.writeEscaped(out, 0x2D4C54303030312DL, 8); // "-LT0001-"
-        HttpSession.writeEscaped(out, 0x00FF7E2E5F20L, 6);
-        HttpSession.writeEscaped(out, 0x7A41L, 2);
-        HttpSession.writeDecimal(out, 65535);
-        HttpSession.writeDecimal(out, 0);
-        assertEquals("-LT0001-%00%FF~._%20zA655350", out.toString(StandardCharsets.US_ASCII));
+        byte[] out = new byte[64];
+        int at = HttpSession.escape(out, 0, 0x2D4C54303030312DL, 8); // "-LT0001-"
+        at = HttpSession.escape(out, at, 0x00FF7E2E5F20L, 6);
+        at = HttpSession.escape(out, at, 0x7A41L, 2);
+        at = HttpSession.decimal(out, at, 65535);
+        at = HttpSession.decimal(out, at, 0);
+        assertEquals("-LT0001-%00%FF~._%20zA655350", new String(out, 0, at, StandardCharsets.US_ASCII));
     }
 
     static Object decode(String text) {
