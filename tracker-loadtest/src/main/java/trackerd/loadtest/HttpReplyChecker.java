@@ -1,11 +1,10 @@
 package trackerd.loadtest;
 
-import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Checks one bencoded tracker reply body (BEP 3 announce, BEP 48 scrape) in one pass over its
- * bytes (copied once into an array kept for the next reply), without building values: the rules {@link Bencode} plus the old
+ * bytes where they lie, without building values: the rules {@link Bencode} plus the old
  * map-based checks applied, for the cost of a scan. The reply must be exactly one bencoded
  * dictionary (integers of at most 18 digits, nesting at most 32 deep, no key twice among the keys
  * checked; a repeated unknown key is not noticed). Then:
@@ -87,8 +86,8 @@ final class HttpReplyChecker {
     private final int[] asked2;
     private final boolean[] seenFile;
 
-    /** The body, copied once: array reads cost a third of ByteBuf.getByte's checked ones. */
-    private byte[] bytes = new byte[1024];
+    /** The reply's bytes (the framer's copy): array reads cost a third of ByteBuf.getByte's checked ones. */
+    private byte[] bytes;
     private int pos;
     private int end;
     private int syntax;
@@ -134,15 +133,15 @@ final class HttpReplyChecker {
     }
 
     /**
-     * Checks the body at {@code [index, index + length)} of {@code in} (absolute reads; indexes
-     * untouched) as the reply to a request of {@code type} ({@link Workload#ANNOUNCE} or
-     * {@link Workload#SCRAPE}). Returns {@link #VALID}, {@link #FAILURE} or {@link #INVALID}.
+     * Checks the body at {@code [index, index + length)} of {@code bytes} as the reply to a
+     * request of {@code type} ({@link Workload#ANNOUNCE} or {@link Workload#SCRAPE}). Returns
+     * {@link #VALID}, {@link #FAILURE} or {@link #INVALID}; {@link #failureReason} and
+     * {@link #problem} read {@code bytes} again, so call them before it changes.
      */
-    int check(ByteBuf in, int index, int length, int type) {
-        if (bytes.length < length) bytes = new byte[Math.max(length, 2 * bytes.length)];
-        in.getBytes(index, bytes, 0, length);
-        pos = 0;
-        end = length;
+    int check(byte[] bytes, int index, int length, int type) {
+        this.bytes = bytes;
+        pos = index;
+        end = index + length;
         syntax = 0;
         problem = NONE;
         seenTop = 0;

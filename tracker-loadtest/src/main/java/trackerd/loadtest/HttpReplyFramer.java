@@ -22,9 +22,10 @@ import java.nio.charset.StandardCharsets;
  * {@code Connection: keep-alive}, and when close-delimited. 1xx replies are skipped; 204 and 304
  * have no body.
  *
- * <p><b>Buffers.</b> A reply that arrived in one read is read straight from Netty's buffer; bytes
- * are copied into a cumulation only when a reply is split across reads (or is close-delimited).
- * Several replies in one read are handed over one after the other.
+ * <p><b>Buffers.</b> Each reply is copied once into an array the framer keeps (head first, up to
+ * its limit, then the whole reply), which the head parser and then the listener read: no
+ * allocation per reply. Netty's buffer is kept in a cumulation only when a reply is split across
+ * reads (or is close-delimited). Several replies in one read are handed over one after the other.
  *
  * <p><b>Errors.</b> Bad bytes never throw: the listener hears {@link Listener#malformed} once
  * (with a reason made only then) and every later byte of the connection is dropped.
@@ -66,8 +67,13 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
     /** Malformed, or the tracker said it closes: whatever follows is dropped. */
     private boolean done;
 
-    // the reply being handed over (valid during Listener.reply)
-    private ByteBuf content;
+    /**
+     * The reply being framed, copied from the buffer once (at most its head's limit before the
+     * head is known, the whole reply after): the head and then the body checker read an array,
+     * a third of the cost of ByteBuf.getByte's checked reads. Reused for every reply.
+     */
+    private byte[] bytes = new byte[2048];
+    // the reply being handed over (valid during Listener.reply); indexes into bytes
     private int status;
     private int reasonIndex;
     private int reasonEnd;
@@ -102,7 +108,7 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
     /** The status code and reason phrase as sent ("404 Not Found"); builds a String, for error reports. */
     String statusText() {
         return status + (reasonEnd > reasonIndex
-            ? " " + content.toString(reasonIndex, reasonEnd - reasonIndex, StandardCharsets.ISO_8859_1) : "");
+            ? " " + new String(bytes, reasonIndex, reasonEnd - reasonIndex, StandardCharsets.ISO_8859_1) : "");
     }
 
     /** Whether the tracker closes the connection after this reply. */
@@ -110,12 +116,12 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
         return closes;
     }
 
-    /** The buffer that holds the body (read it with absolute gets, do not keep it). */
-    ByteBuf content() {
-        return content;
+    /** The array that holds the reply (do not keep it: the next reply overwrites it). */
+    byte[] bytes() {
+        return bytes;
     }
 
-    /** The body's first index in {@link #content()}. */
+    /** The body's first index in {@link #bytes()}. */
     int bodyIndex() {
         return bodyIndex;
     }
@@ -179,15 +185,16 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
     private void frame(ChannelHandlerContext ctx, ByteBuf in, boolean atClose) {
         while (!done && in.isReadable()) {
             int start = in.readerIndex();
-            int end = in.writerIndex();
-            int head = parseHead(in, start, end);
+            int available = in.writerIndex() - start;
+            int copied = copy(in, start, Math.min(available, MAX_HEAD_BYTES + 1));
+            int head = parseHead(copied);
             if (head == MALFORMED) {
                 fail(problem);
                 return;
             }
             if (head == INCOMPLETE) {
                 if (atClose) return; // cut short: the session counts the lost request
-                if (end - start > MAX_HEAD_BYTES) fail("reply head over " + MAX_HEAD_BYTES + " bytes");
+                if (copied > MAX_HEAD_BYTES) fail("reply head over " + MAX_HEAD_BYTES + " bytes");
                 return;
             }
             if (status < 200) { // 1xx: an interim reply without a body, the real one follows
@@ -197,27 +204,33 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
             long length = status == 204 || status == 304 ? 0 : contentLength;
             boolean closeDelimited = length < 0;
             if (closeDelimited) {
-                if (end - start - head > MAX_BODY_BYTES) {
+                if (available - head > MAX_BODY_BYTES) {
                     fail("close-delimited body over " + MAX_BODY_BYTES + " bytes");
                     return;
                 }
                 if (!atClose) return; // the body ends when the tracker closes
-                length = end - start - head;
-            } else if (end - start - head < length) {
+                length = available - head;
+            } else if (available - head < length) {
                 return;
             }
-            content = in;
-            bodyIndex = start + head;
+            int total = head + (int) length;
+            if (total > copied) copy(in, start, total);
+            bodyIndex = head;
             bodyLength = (int) length;
             closes = closeDelimited || connectionClose || (http10 && !connectionKeepAlive);
-            in.readerIndex(bodyIndex + bodyLength);
-            boolean open = listener.reply(this);
-            content = null;
-            if (!open || closes) {
+            in.readerIndex(start + total);
+            if (!listener.reply(this) || closes) {
                 done = true;
                 in.skipBytes(in.readableBytes());
             }
         }
+    }
+
+    /** Copies {@code length} bytes from {@code index} of {@code in} to the start of {@link #bytes}; returns length. */
+    private int copy(ByteBuf in, int index, int length) {
+        if (bytes.length < length) bytes = new byte[Math.max(length, 2 * bytes.length)];
+        in.getBytes(index, bytes, 0, length);
+        return length;
     }
 
     private void fail(String reason) {
@@ -227,15 +240,17 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Parses the head at {@code [start, end)} into this object's fields. Returns its length in
-     * bytes (through the empty line), {@link #INCOMPLETE} when its end has not arrived, or
-     * {@link #MALFORMED} with {@link #problem} set.
+     * Parses the head at the start of {@link #bytes}, of which {@code end} bytes have arrived,
+     * into this object's fields. Returns its length in bytes (through the empty line),
+     * {@link #INCOMPLETE} when its end has not arrived, or {@link #MALFORMED} with
+     * {@link #problem} set.
      */
-    private int parseHead(ByteBuf in, int start, int end) {
+    private int parseHead(int end) {
+        byte[] in = bytes;
         // status line: "HTTP/1." DIGIT SP 3DIGIT (SP reason)? CRLF; checked as far as it has arrived
-        int have = Math.min(end - start, 12);
+        int have = Math.min(end, 12);
         for (int i = 0; i < have; i++) {
-            byte b = in.getByte(start + i);
+            byte b = in[i];
             boolean ok = switch (i) {
                 case 0 -> b == 'H';
                 case 1, 2 -> b == 'T';
@@ -249,43 +264,50 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
             if (!ok) return malformed("status line does not start with \"HTTP/1.x NNN\"");
         }
         if (have < 12) return INCOMPLETE;
-        int lineEnd = in.indexOf(start + 12, end, (byte) '\n');
+        int lineEnd = indexOf(in, 12, end, '\n');
         if (lineEnd < 0) return INCOMPLETE;
-        byte after = in.getByte(start + 12);
+        byte after = in[12];
         if (after != ' ' && after != '\r' && after != '\n') return malformed("status code of more than three digits");
-        http10 = in.getByte(start + 7) == '0';
-        status = (in.getByte(start + 9) - '0') * 100 + (in.getByte(start + 10) - '0') * 10 + (in.getByte(start + 11) - '0');
+        http10 = in[7] == '0';
+        status = (in[9] - '0') * 100 + (in[10] - '0') * 10 + (in[11] - '0');
         if (status < 100 || status > 599) return malformed("status code " + status);
-        reasonIndex = after == ' ' ? start + 13 : start + 12;
-        reasonEnd = lineEnd > reasonIndex && in.getByte(lineEnd - 1) == '\r' ? lineEnd - 1 : lineEnd;
+        reasonIndex = after == ' ' ? 13 : 12;
+        reasonEnd = lineEnd > reasonIndex && in[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
         contentLength = -1;
         connectionClose = false;
         connectionKeepAlive = false;
         for (int line = lineEnd + 1; ; ) {
-            int next = in.indexOf(line, end, (byte) '\n');
+            int next = indexOf(in, line, end, '\n');
             if (next < 0) return INCOMPLETE;
-            int stop = next > line && in.getByte(next - 1) == '\r' ? next - 1 : next;
-            if (stop == line) return next + 1 - start; // the empty line ends the head
+            int stop = next > line && in[next - 1] == '\r' ? next - 1 : next;
+            if (stop == line) return next + 1; // the empty line ends the head
             if (!header(in, line, stop)) return MALFORMED;
             line = next + 1;
         }
     }
 
+    private static int indexOf(byte[] in, int from, int to, char value) {
+        for (int i = from; i < to; i++) {
+            if (in[i] == value) return i;
+        }
+        return -1;
+    }
+
     /** One header line {@code [line, stop)} without its line end; false when malformed. */
-    private boolean header(ByteBuf in, int line, int stop) {
-        byte first = in.getByte(line);
+    private boolean header(byte[] in, int line, int stop) {
+        byte first = in[line];
         if (first == ' ' || first == '\t') return true; // obsolete line folding: a continuation of a header we ignore
-        int colon = in.indexOf(line, stop, (byte) ':');
+        int colon = indexOf(in, line, stop, ':');
         if (colon < 0) return bad("header line without a colon");
         int value = colon + 1;
-        while (value < stop && isSpace(in.getByte(value))) value++;
+        while (value < stop && isSpace(in[value])) value++;
         int valueEnd = stop;
-        while (valueEnd > value && isSpace(in.getByte(valueEnd - 1))) valueEnd--;
+        while (valueEnd > value && isSpace(in[valueEnd - 1])) valueEnd--;
         if (equalsIgnoreCase(in, line, colon, CONTENT_LENGTH)) {
             long length = 0;
             if (value == valueEnd) return bad("empty Content-Length");
             for (int i = value; i < valueEnd; i++) {
-                byte b = in.getByte(i);
+                byte b = in[i];
                 if (b < '0' || b > '9') return bad("Content-Length is not a number");
                 length = length * 10 + (b - '0');
                 if (length > MAX_BODY_BYTES) return bad("Content-Length over " + MAX_BODY_BYTES);
@@ -294,12 +316,12 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
             contentLength = length;
         } else if (equalsIgnoreCase(in, line, colon, CONNECTION)) {
             for (int token = value; token < valueEnd; ) { // a comma-separated list of options
-                int comma = in.indexOf(token, valueEnd, (byte) ',');
+                int comma = indexOf(in, token, valueEnd, ',');
                 int tokenEnd = comma < 0 ? valueEnd : comma;
                 int from = token;
                 int to = tokenEnd;
-                while (from < to && isSpace(in.getByte(from))) from++;
-                while (to > from && isSpace(in.getByte(to - 1))) to--;
+                while (from < to && isSpace(in[from])) from++;
+                while (to > from && isSpace(in[to - 1])) to--;
                 if (equalsIgnoreCase(in, from, to, CLOSE)) connectionClose = true;
                 else if (equalsIgnoreCase(in, from, to, KEEP_ALIVE)) connectionKeepAlive = true;
                 token = tokenEnd + 1;
@@ -325,10 +347,10 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
     }
 
     /** Whether {@code [from, to)} is {@code lower} in any case ({@code lower} is lower-case ASCII). */
-    private static boolean equalsIgnoreCase(ByteBuf in, int from, int to, byte[] lower) {
+    private static boolean equalsIgnoreCase(byte[] in, int from, int to, byte[] lower) {
         if (to - from != lower.length) return false;
         for (int i = 0; i < lower.length; i++) {
-            int b = in.getByte(from + i);
+            int b = in[from + i];
             if ((b >= 'A' && b <= 'Z' ? b | 0x20 : b) != lower[i]) return false;
         }
         return true;
