@@ -4,10 +4,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Checks one bencoded tracker reply body (BEP 3 announce, BEP 48 scrape) in one pass over its
- * bytes where they lie, without building values: the rules {@link Bencode} plus the old
- * map-based checks applied, for the cost of a scan. The reply must be exactly one bencoded
- * dictionary (integers of at most 18 digits, nesting at most 32 deep, no key twice among the keys
- * checked; a repeated unknown key is not noticed). Then:
+ * bytes where they lie, without building values: the rules of the bencode reader it replaced
+ * (which built maps, lists and byte arrays) and its checks, for the cost of a scan. The reply
+ * must be exactly one bencoded dictionary (integers of at most 18 digits, nesting at most 32
+ * deep, no key twice among the keys checked; a repeated unknown key is not noticed). Then:
  * <ul>
  * <li>a {@code failure reason} string makes it a {@link #FAILURE} ({@link #failureReason});
  * <li>an announce reply needs {@code interval} > 0; {@code complete} and {@code incomplete}, when
@@ -486,7 +486,7 @@ final class HttpReplyChecker {
         return true;
     }
 
-    // ---- bencode syntax (BEP 3), the same rules as Bencode
+    // ---- bencode syntax (BEP 3), the old reader's rules
 
     /** Any value, checked and passed over. */
     private boolean skip(int depth) {

@@ -116,6 +116,10 @@ class HttpReplyCheckerTest {
             {"d5:peersld4:porti1e4:porti2eeee", "dictionary key \"port\" twice"},
         };
         for (String[] c : cases) assertEquals("invalid: reply is not bencode: " + c[1], announce(c[0]), c[0]);
+        assertEquals("invalid: reply is not bencode: ends inside a value", announce("l"));
+        assertEquals("invalid: reply is not a bencoded dictionary", announce("li-3ei0ee"));
+        // unsorted keys are read, as clients read opentracker's scrape files in request order
+        assertEquals("invalid: announce reply without a positive interval", announce("d1:bi1e1:ai2ee"));
     }
 
     @Test
