@@ -1,30 +1,25 @@
 package trackerd.loadtest;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseDecoder;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.ssl.SslContext;
-import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import trackerd.config.ConfigException;
 
 /**
  * One HTTP connection of a load worker: {@code GET /announce} and {@code GET /scrape} with the
  * info hash and peer id percent-encoded straight into the request buffer, and every reply
- * decoded (bencode) and checked against its request.
+ * framed ({@link HttpReplyFramer}) and checked against its request ({@link HttpReplyChecker})
+ * where it lies in the read buffer.
  */
-final class HttpSession extends TcpSession {
+final class HttpSession extends TcpSession implements HttpReplyFramer.Listener {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private static final String[] EVENTS = {"", "&event=completed", "&event=started", "&event=stopped"};
+    private static final byte[] PEER_ID = ascii("&peer_id=");
+    private static final byte[] PORT = ascii("&port=");
+    private static final byte[] LEFT = ascii("&uploaded=0&downloaded=0&left=");
+    private static final byte[] NUMWANT = ascii("&compact=1&numwant=");
+    private static final byte[] INFO_HASH = ascii("&info_hash=");
 
     private final Workload workload;
     private final boolean keepAlive;
@@ -33,6 +28,9 @@ final class HttpSession extends TcpSession {
     private final byte[] requestEnd;
     private final byte[][] events = new byte[EVENTS.length][];
     private final int[] scraped;
+    private final HttpReplyChecker checker;
+    /** The request being built: its longest form, a scrape of every hash (60 bytes escaped each). */
+    private final byte[] requestBytes;
     private int type;
 
     private HttpSession(LoadWorker worker, SslContext ssl, Workload workload) throws ConfigException {
@@ -46,6 +44,9 @@ final class HttpSession extends TcpSession {
         requestEnd = ascii(" HTTP/1.1\r\nHost: " + target.host() + "\r\n" + (keepAlive ? "" : "Connection: close\r\n") + "\r\n");
         for (int i = 0; i < EVENTS.length; i++) events[i] = ascii(EVENTS[i]);
         scraped = new int[workload.config.scrapeHashes()];
+        checker = new HttpReplyChecker(workload.config.numwant(), scraped);
+        requestBytes = new byte[announcePrefix.length + scrapePrefix.length + 512 + requestEnd.length
+            + scraped.length * (INFO_HASH.length + 60)];
     }
 
     /** Adds the worker's HTTP sessions; they connect when the connect phase starts. */
@@ -75,157 +76,128 @@ final class HttpSession extends TcpSession {
 
     @Override
     void addHandlers(ChannelPipeline pipeline) {
-        pipeline.addLast("http", new HttpResponseDecoder());
-        pipeline.addLast("aggregate", new HttpObjectAggregator(1 << 20));
+        pipeline.addLast("http", new HttpReplyFramer(this));
     }
 
     @Override
     int newRequest(ByteBuf out, long now) {
+        // built in an array and written at once: ByteBuf.writeByte per byte (bounds, capacity and
+        // reference count checked each time) was the load tester's largest cost of a request
+        byte[] to = requestBytes;
+        int at;
         type = workload.requestType(random);
         if (type == Workload.ANNOUNCE) {
             int peer = workload.peer(random);
             int torrent = workload.torrentOf(peer);
-            out.writeBytes(announcePrefix);
-            writeHash(out, torrent);
-            out.writeCharSequence("&peer_id=", StandardCharsets.US_ASCII);
-            writeEscaped(out, Workload.PEER_ID_PREFIX, 8);
-            writeEscaped(out, peer, 8);
-            writeEscaped(out, peer, 4);
-            out.writeCharSequence("&port=", StandardCharsets.US_ASCII);
-            writeDecimal(out, Workload.port(peer));
-            out.writeCharSequence("&uploaded=0&downloaded=0&left=", StandardCharsets.US_ASCII);
-            writeDecimal(out, workload.seeder(peer) ? 0 : 1_000_000);
-            out.writeCharSequence("&compact=1&numwant=", StandardCharsets.US_ASCII);
-            writeDecimal(out, workload.config.numwant());
-            out.writeBytes(events[workload.event(random)]);
+            at = put(to, 0, announcePrefix);
+            at = hash(to, at, torrent);
+            at = put(to, at, PEER_ID);
+            at = escape(to, at, Workload.PEER_ID_PREFIX, 8);
+            at = escape(to, at, peer, 8);
+            at = escape(to, at, peer, 4);
+            at = put(to, at, PORT);
+            at = decimal(to, at, Workload.port(peer));
+            at = put(to, at, LEFT);
+            at = decimal(to, at, workload.seeder(peer) ? 0 : 1_000_000);
+            at = put(to, at, NUMWANT);
+            at = decimal(to, at, workload.config.numwant());
+            at = put(to, at, events[workload.event(random)]);
         } else {
-            out.writeBytes(scrapePrefix);
+            at = put(to, 0, scrapePrefix);
             workload.scrapeTorrents(random, scraped);
             for (int i = 0; i < scraped.length; i++) {
-                if (i > 0) out.writeCharSequence("&info_hash=", StandardCharsets.US_ASCII);
-                writeHash(out, scraped[i]);
+                if (i > 0) at = put(to, at, INFO_HASH);
+                at = hash(to, at, scraped[i]);
             }
         }
-        out.writeBytes(requestEnd);
+        at = put(to, at, requestEnd);
+        out.writeBytes(to, 0, at);
         return type;
     }
 
-    private static void writeHash(ByteBuf out, int torrent) {
-        writeEscaped(out, Workload.hash0(torrent), 8);
-        writeEscaped(out, Workload.hash1(torrent), 8);
-        writeEscaped(out, Workload.hash2(torrent), 4);
+    private static int put(byte[] to, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, to, at, bytes.length);
+        return at + bytes.length;
     }
 
-    /** The low {@code bytes} bytes of {@code word}, big-endian, percent-encoded (RFC 3986 unreserved kept). */
-    static void writeEscaped(ByteBuf out, long word, int bytes) {
+    private static int hash(byte[] to, int at, int torrent) {
+        at = escape(to, at, Workload.hash0(torrent), 8);
+        at = escape(to, at, Workload.hash1(torrent), 8);
+        return escape(to, at, Workload.hash2(torrent), 4);
+    }
+
+    /**
+     * The low {@code bytes} bytes of {@code word}, big-endian, percent-encoded (RFC 3986 unreserved
+     * kept) into {@code to} from {@code at}; returns the index after them. Needs room for 3 bytes
+     * per byte: each step writes three and moves on by one or three ({@link #ESCAPES}), without
+     * the branch on the byte that random info-hash bytes mispredict.
+     */
+    static int escape(byte[] to, int at, long word, int bytes) {
         for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
-            int b = (int) (word >>> shift) & 0xff;
-            if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
-                    || b == '-' || b == '.' || b == '_' || b == '~') {
-                out.writeByte(b);
-            } else {
-                out.writeByte('%').writeByte(HEX[b >>> 4]).writeByte(HEX[b & 15]);
-            }
+            int escaped = ESCAPES[(int) (word >>> shift) & 0xff];
+            to[at] = (byte) escaped;
+            to[at + 1] = (byte) (escaped >>> 8);
+            to[at + 2] = (byte) (escaped >>> 16);
+            at += escaped >>> 24;
+        }
+        return at;
+    }
+
+    /** Per byte value: its escaped form, up to 3 bytes from the low end, and its length in the top byte. */
+    private static final int[] ESCAPES = new int[256];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            boolean unreserved = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
+                || b == '-' || b == '.' || b == '_' || b == '~';
+            ESCAPES[b] = unreserved ? 1 << 24 | b : 3 << 24 | HEX[b & 15] << 16 | HEX[b >>> 4] << 8 | '%';
         }
     }
 
-    static void writeDecimal(ByteBuf out, long value) {
-        if (value >= 10) writeDecimal(out, value / 10);
-        out.writeByte('0' + (int) (value % 10));
+    /** {@code value} >= 0 in decimal into {@code to} from {@code at}; returns the index after it. */
+    static int decimal(byte[] to, int at, long value) {
+        if (value >= 10) at = decimal(to, at, value / 10);
+        to[at] = (byte) ('0' + (int) (value % 10));
+        return at + 1;
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        try {
-            if (!(msg instanceof FullHttpResponse response)) return;
-            if (!busy()) {
-                stats.invalid("a reply without a request");
-                close();
-                return;
-            }
-            WorkerStats sink = replied(System.nanoTime());
-            if (!response.decoderResult().isSuccess()) {
-                stats.invalid("malformed HTTP reply: " + response.decoderResult().cause());
-                close();
-                return;
-            }
-            check(response, sink);
-            if (!keepAlive || !HttpUtil.isKeepAlive(response)) close();
-        } finally {
-            ReferenceCountUtil.release(msg);
+    public boolean reply(HttpReplyFramer reply) {
+        if (!current(reply.channel())) return false; // a connection this session left (timed out)
+        if (!busy()) {
+            stats.invalid("a reply without a request");
+            close();
+            return false;
         }
+        WorkerStats sink = replied(System.nanoTime());
+        check(reply, sink);
+        if (!keepAlive || reply.closes()) {
+            close();
+            return false;
+        }
+        return true;
     }
 
-    private void check(FullHttpResponse response, WorkerStats sink) {
-        if (!response.status().equals(HttpResponseStatus.OK)) {
-            stats.invalid("HTTP status " + response.status());
-            return;
-        }
-        Object body;
-        try {
-            body = Bencode.decode(response.content());
-        } catch (IllegalArgumentException e) {
-            stats.invalid("reply is not bencode: " + e.getMessage());
-            return;
-        }
-        if (!(body instanceof Map<?, ?> map)) {
-            stats.invalid("reply is not a bencoded dictionary");
-            return;
-        }
-        if (map.get("failure reason") instanceof byte[] reason) {
-            stats.errorReply(new String(reason, StandardCharsets.UTF_8));
-            return;
-        }
-        String problem = type == Workload.ANNOUNCE ? checkAnnounce(map, sink) : checkScrape(map);
-        if (problem != null) stats.invalid(problem);
-        else sink.increment(WorkerStats.ANSWERED + type);
+    @Override
+    public void malformed(String reason) {
+        if (busy()) replied(System.nanoTime());
+        stats.invalid("malformed HTTP reply: " + reason);
+        close();
     }
 
-    private String checkAnnounce(Map<?, ?> map, WorkerStats sink) {
-        if (!(map.get("interval") instanceof Long interval) || interval <= 0) return "announce reply without a positive interval";
-        for (String count : new String[] {"complete", "incomplete"}) {
-            Object value = map.get(count);
-            if (value != null && (!(value instanceof Long n) || n < 0)) return "announce reply with a bad " + count;
+    private void check(HttpReplyFramer reply, WorkerStats sink) {
+        if (reply.status() != 200) {
+            stats.invalid("HTTP status " + reply.statusText());
+            return;
         }
-        long peers = 0;
-        Object v4 = map.get("peers");
-        if (v4 instanceof byte[] compact) {
-            if (compact.length % 6 != 0) return "peers of " + compact.length + " bytes";
-            peers += compact.length / 6;
-        } else if (v4 instanceof List<?> list) {
-            for (Object peer : list) {
-                if (!(peer instanceof Map<?, ?> dict) || !(dict.get("ip") instanceof byte[])
-                        || !(dict.get("port") instanceof Long port) || port < 0 || port > 65535) {
-                    return "a peer dictionary without ip and port";
-                }
+        switch (checker.check(reply.bytes(), reply.bodyIndex(), reply.bodyLength(), type)) {
+            case HttpReplyChecker.VALID -> {
+                if (type == Workload.ANNOUNCE) sink.add(WorkerStats.PEERS_RECEIVED, checker.peers());
+                sink.increment(WorkerStats.ANSWERED + type);
             }
-            peers += list.size();
-        } else if (v4 != null) {
-            return "peers is neither a string nor a list";
+            // the text is kept only for the first one (WorkerStats): no String per error reply
+            case HttpReplyChecker.FAILURE -> stats.errorReply(stats.firstError == null ? checker.failureReason() : null);
+            default -> stats.invalid(stats.firstInvalid == null ? checker.problem() : null);
         }
-        Object v6 = map.get("peers6");
-        if (v6 != null) {
-            if (!(v6 instanceof byte[] compact) || compact.length % 18 != 0) return "peers6 is not a multiple of 18 bytes";
-            peers += compact.length / 18;
-        }
-        if (v4 == null && v6 == null) return "announce reply without peers";
-        if (peers > workload.config.numwant()) return peers + " peers for numwant " + workload.config.numwant();
-        sink.add(WorkerStats.PEERS_RECEIVED, peers);
-        return null;
-    }
-
-    private String checkScrape(Map<?, ?> map) {
-        if (!(map.get("files") instanceof Map<?, ?> files)) return "scrape reply without files";
-        Set<String> asked = new HashSet<>();
-        for (int torrent : scraped) asked.add(Workload.binary(torrent));
-        if (files.size() > asked.size()) return files.size() + " files for " + asked.size() + " info hashes";
-        for (Map.Entry<?, ?> file : files.entrySet()) {
-            if (!asked.contains(file.getKey())) return "scrape reply names an info hash that was not asked for";
-            if (!(file.getValue() instanceof Map<?, ?> counts)) return "scrape entry is not a dictionary";
-            for (String count : new String[] {"complete", "incomplete", "downloaded"}) {
-                if (!(counts.get(count) instanceof Long n) || n < 0) return "scrape entry without a valid " + count;
-            }
-        }
-        return null;
     }
 }

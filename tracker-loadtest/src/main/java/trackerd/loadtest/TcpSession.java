@@ -280,6 +280,11 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
         return sink;
     }
 
+    /** Whether {@code ch} is this session's current connection (not one it closed and left). */
+    final boolean current(Channel ch) {
+        return ch == channel;
+    }
+
     /** Whether a request is waiting for its reply. */
     final boolean busy() {
         return busy;
