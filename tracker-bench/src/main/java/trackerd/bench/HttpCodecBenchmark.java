@@ -44,6 +44,9 @@ public class HttpCodecBenchmark {
     private final byte[] peers = new byte[50 * 6];
     private ByteBuf target;
     private int targetLength;
+    /** 1,024 announce targets with random info hashes and peer ids, escaped as libtorrent does. */
+    private final ByteBuf[] varied = new ByteBuf[1024];
+    private int next;
 
     @Setup
     public void setUp() {
@@ -54,16 +57,48 @@ public class HttpCodecBenchmark {
         if (HttpTrackerRequestDecoder.decode(target, 0, targetLength, request) != HttpTrackerRequestDecoder.OK) {
             throw new IllegalStateException("benchmark target does not decode");
         }
+        java.util.Random random = new java.util.Random(11);
+        for (int i = 0; i < varied.length; i++) {
+            byte[] hash = new byte[20];
+            byte[] peerId = new byte[12];
+            random.nextBytes(hash);
+            random.nextBytes(peerId);
+            String text = "/announce?info_hash=" + escape(hash) + "&peer_id=-LT2000-" + escape(peerId)
+                + "&port=" + (1024 + random.nextInt(60000)) + "&uploaded=0&downloaded=0&left=" + random.nextInt(1 << 30)
+                + "&corrupt=0&key=2E3F4A5B&event=started&numwant=200&compact=1&no_peer_id=1&supportcrypto=1&redundant=0";
+            varied[i] = alloc.directBuffer(text.length()).writeBytes(text.getBytes(StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    /** RFC 3986 unreserved bytes kept, every other byte %XX: what libtorrent sends. */
+    private static String escape(byte[] bytes) {
+        StringBuilder s = new StringBuilder();
+        for (byte x : bytes) {
+            int b = x & 0xFF;
+            boolean unreserved = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
+                || b == '-' || b == '.' || b == '_' || b == '~';
+            s.append(unreserved ? String.valueOf((char) b) : String.format("%%%02X", b));
+        }
+        return s.toString();
     }
 
     @TearDown
     public void tearDown() {
         target.release();
+        for (ByteBuf b : varied) b.release();
     }
 
     @Benchmark
     public int decodeAnnounce() {
         int status = HttpTrackerRequestDecoder.decode(target, 0, targetLength, request);
+        return status + request.port + request.infoHash2;
+    }
+
+    /** As {@link #decodeAnnounce}, cycling through 1,024 different targets (the branches on random bytes are not learnt). */
+    @Benchmark
+    public int decodeVariedAnnounces() {
+        ByteBuf in = varied[next++ & (varied.length - 1)];
+        int status = HttpTrackerRequestDecoder.decode(in, 0, in.writerIndex(), request);
         return status + request.port + request.infoHash2;
     }
 
