@@ -36,8 +36,41 @@ public final class LoopContexts {
             SwarmGateway gateway = new SwarmGateway(engine, invoker, loop, sizing);
             contexts.put(loop, new LoopContext(loop, gateway, bank.newWriter(), clock, maxConnections));
             if (invoker != null) {
-                loop.scheduleAtFixedRate(invoker::doWork, INLINE_CYCLE_MILLIS, INLINE_CYCLE_MILLIS, TimeUnit.MILLISECONDS);
+                InlineCycle cycle = new InlineCycle(invoker, loop);
+                loop.scheduleAtFixedRate(cycle, INLINE_CYCLE_MILLIS, INLINE_CYCLE_MILLIS, TimeUnit.MILLISECONDS);
             }
+        }
+    }
+
+    /**
+     * The inline shard's duty cycle on its loop: every {@link #INLINE_CYCLE_MILLIS} ms, and while
+     * commands are left by a cycle's time budget (a heavy cluster stream) once more right after
+     * the loop's next round of sockets, so sockets and commands take turns. Only on the loop.
+     */
+    private static final class InlineCycle implements Runnable {
+        private final SwarmInvoker invoker;
+        private final EventLoop loop;
+        private final Runnable again = this::runAgain;
+        private boolean againScheduled;
+
+        InlineCycle(SwarmInvoker invoker, EventLoop loop) {
+            this.invoker = invoker;
+            this.loop = loop;
+        }
+
+        @Override
+        public void run() {
+            invoker.doWork();
+            if (invoker.commandsWaiting() && !againScheduled) {
+                againScheduled = true;
+                // a scheduled task, not execute(): the loop polls its sockets before it runs it
+                loop.schedule(again, 0, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void runAgain() {
+            againScheduled = false;
+            run();
         }
     }
 

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -31,6 +32,9 @@ import java.net.StandardProtocolFamily;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import trackerd.runtime.AcceptBackoff;
 import trackerd.runtime.WorkerThreadFactory;
 
 /**
@@ -46,6 +50,7 @@ import trackerd.runtime.WorkerThreadFactory;
  */
 public final class MetricsServer implements AutoCloseable {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
     private static final int BACKLOG = 16;
     /** A scrape is a GET; anything with a larger head or body is not one. */
     private static final int MAX_REQUEST_BYTES = 8192;
@@ -67,6 +72,12 @@ public final class MetricsServer implements AutoCloseable {
                 .group(loop)
                 .channelFactory(() -> new NioServerSocketChannel(socket))
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        AcceptBackoff.pause(ctx.channel(), "metrics", LOG, cause);
+                    }
+                })
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
@@ -83,6 +94,11 @@ public final class MetricsServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) server.localAddress();
+    }
+
+    /** The listening channel, for tests. */
+    Channel listener() {
+        return server;
     }
 
     /**

@@ -28,6 +28,12 @@ final class SwarmWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SwarmWorker.class);
     static final int BATCH = 256;
     static final int COMMAND_BATCH = 64;
+    /**
+     * The inline engine runs commands on a socket worker's event loop, where a request never
+     * queues to cut a run short: a cycle stops its commands after this long (about four commands
+     * of another node's changes) and the loop serves its sockets before the next cycle.
+     */
+    static final long INLINE_COMMAND_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     static final int COMMAND_CAPACITY = 4096;
     static final int CLEAN_BUDGET = 16_384;
     /** A batch this big means a busy period: yield {@link #BUSY_YIELDS} times before parking. */
@@ -115,10 +121,19 @@ final class SwarmWorker implements Runnable {
      * gauges. Returns the work done (commands + requests + cleaning slices); 0 means idle.
      */
     int doWork() {
+        return doWork(0);
+    }
+
+    /**
+     * {@link #doWork()} whose commands stop after {@code commandBudgetNanos} (0: no time bound),
+     * for the inline engine ({@link #INLINE_COMMAND_NANOS}); {@link #commandsWaiting} tells
+     * whether some were left.
+     */
+    int doWork(long commandBudgetNanos) {
         try {
             long now = clock.nowNanos();
             tick = SwarmShard.tick(TimeUnit.NANOSECONDS.toSeconds(now));
-            int work = runCommands();
+            int work = runCommands(commandBudgetNanos);
             int answered = requests.drain(answerAndReturn, BATCH);
             if (touchedCount > 0) wakeTouched();
             if (answered > 0) lastRequests = answered;
@@ -140,16 +155,22 @@ final class SwarmWorker implements Runnable {
      * waits. A command is a slice of up to a few milliseconds (another node's changes, a snapshot
      * or resync slice); draining 64 before each batch of requests let a heavy cluster stream hold
      * this shard's clients for 100 ms and more a cycle, until they timed out. Checked after each
-     * command, so a request waits for one command, not for the run.
+     * command, so a request waits for one command, not for the run; so is the time budget.
      */
-    private int runCommands() {
+    private int runCommands(long budgetNanos) {
+        long start = budgetNanos > 0 ? clock.nowNanos() : 0;
         int ran = 0;
         for (ShardCommand command; ran < COMMAND_BATCH && (command = commands.relaxedPoll()) != null; ) {
             runCommand(command);
             ran++;
-            if (!requests.isEmpty()) break;
+            if (!requests.isEmpty() || (budgetNanos > 0 && clock.nowNanos() - start >= budgetNanos)) break;
         }
         return ran;
+    }
+
+    /** Commands wait in the inbox. The owning thread (or any, as a hint). */
+    boolean commandsWaiting() {
+        return !commands.isEmpty();
     }
 
     /** A slice of the cleaning pass under way, or the start of one when it is due; 1 if it ran. */

@@ -348,6 +348,44 @@ class SwarmGatewayTest {
         }
     }
 
+    /**
+     * The inline engine runs commands on the socket loop, where no request queues to cut a run
+     * short: a cycle stops after about 2 ms of them and the loop turns to its other work (its
+     * sockets) before it goes on, instead of running up to 64 commands of 1,024 remote changes
+     * (tens of milliseconds) at once.
+     */
+    @Test
+    void inlineCommandsShouldTakeTurnsWithTheLoopsOtherWork() throws Exception {
+        start(0, 1, 64);
+        EventLoop loop = loops.get(0);
+        int[] turns = new int[1]; // loop turns that ran other work, as a socket read would
+        boolean[] stop = new boolean[1];
+        Runnable otherWork = new Runnable() {
+            @Override
+            public void run() {
+                turns[0]++;
+                if (!stop[0]) loop.schedule(this, 0, TimeUnit.NANOSECONDS);
+            }
+        };
+        loop.execute(otherWork);
+        int commands = 40;
+        int[] turnSeen = new int[commands];
+        CountDownLatch ran = new CountDownLatch(commands);
+        for (int i = 0; i < commands; i++) {
+            int n = i;
+            assertTrue(engine.execute(0, shard -> {
+                long until = System.nanoTime() + 1_000_000; // a 1 ms slice of another node's changes
+                while (System.nanoTime() < until) Thread.onSpinWait();
+                turnSeen[n] = turns[0];
+                ran.countDown();
+            }));
+        }
+        assertTrue(ran.await(10, TimeUnit.SECONDS), "commands never ran");
+        loop.submit(() -> stop[0] = true).get();
+        long runs = java.util.Arrays.stream(turnSeen).distinct().count();
+        assertTrue(runs >= commands / 4, "40 commands of 1 ms ran in " + runs + " runs between the loop's other work");
+    }
+
     /** Commands do not wait for request slots: they run with every request of the loop in flight. */
     @ParameterizedTest
     @ValueSource(ints = {2, 0})

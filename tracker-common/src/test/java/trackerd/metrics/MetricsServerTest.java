@@ -36,6 +36,35 @@ class MetricsServerTest {
         metrics.close();
     }
 
+    /**
+     * accept(2) failing (EMFILE when descriptors run out) pauses accepting for a second and then
+     * serves again; Netty's acceptor also passed each failure on to the pipeline's tail, which
+     * logged its stack trace every second.
+     */
+    @Test
+    void anAcceptFailureShouldPauseAcceptingForASecondThenServeAgain() throws Exception {
+        int port = start("127.0.0.1").address().getPort();
+        io.netty.channel.Channel listener = server.listener();
+        java.util.concurrent.atomic.AtomicReference<Throwable> atTail = new java.util.concurrent.atomic.AtomicReference<>();
+        listener.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+                atTail.set(cause); // where Netty's tail would log it with its stack trace
+            }
+        });
+        listener.pipeline().fireExceptionCaught(new IOException("accept(..) failed: Too many open files"));
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (listener.config().isAutoRead() && System.nanoTime() < deadline) Thread.sleep(5);
+        assertTrue(!listener.config().isAutoRead(), "paused");
+        while (!listener.config().isAutoRead() && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(listener.config().isAutoRead(), "accepting again within a few seconds");
+        assertEquals(null, atTail.get(), "handled once, not passed on to be logged with its stack");
+        HttpResponse<String> scrape = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scrape.statusCode());
+    }
+
     /** The JDK HttpServer bound 0.0.0.0 as [::]: an IPv6 client got in. */
     @Test
     void ipv4WildcardShouldRefuseIpv6() throws Exception {

@@ -66,4 +66,23 @@ class SwarmWorkerTest {
         worker.doWork();
         assertEquals(List.of("command 0", "request 1"), done);
     }
+
+    @Test
+    void anInlineCycleShouldStopItsCommandsAfterItsTimeBudget() {
+        // the inline engine's loop has no request queue to cut a run short: time does
+        for (int i = 0; i < 10; i++) {
+            int n = i;
+            assertTrue(worker.offerCommand(shard -> {
+                long until = System.nanoTime() + 1_000_000; // a 1 ms slice of another node's changes
+                while (System.nanoTime() < until) Thread.onSpinWait();
+                done.add("command " + n);
+            }));
+        }
+        worker.doWork(SwarmWorker.INLINE_COMMAND_NANOS);
+        assertTrue(done.size() >= 1 && done.size() <= 3, "about 2 ms of commands, ran " + done);
+        assertTrue(worker.commandsWaiting());
+        for (int cycles = 0; cycles < 20 && worker.commandsWaiting(); cycles++) worker.doWork(SwarmWorker.INLINE_COMMAND_NANOS);
+        assertEquals(10, done.size());
+        assertEquals("command 9", done.get(9));
+    }
 }

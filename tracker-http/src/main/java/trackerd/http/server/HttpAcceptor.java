@@ -4,10 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslContext;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import trackerd.runtime.AcceptBackoff;
 
 /**
  * The handler of one listening socket: takes each accepted connection, refuses it past
@@ -54,22 +54,9 @@ final class HttpAcceptor extends ChannelInboundHandlerAdapter {
         loop.serve(child, tls == null ? null : tls.get());
     }
 
-    /**
-     * accept(2) failed (out of file descriptors, most likely): stop accepting for a second rather
-     * than spin on the same error, as Netty's own acceptor does.
-     */
+    /** accept(2) failed (out of file descriptors, most likely): see {@link AcceptBackoff}. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        pauseAccepting(ctx.channel(), cause);
-    }
-
-    /** Stops reading {@code server} for a second, with one log line (also for the direct path's socket). */
-    static void pauseAccepting(Channel server, Throwable cause) {
-        if (server.config().isAutoRead()) {
-            // at most one line a second: the socket is not read again before then
-            LOG.warn("HTTP accept on {} failed, accepting again in a second: {}", server.localAddress(), cause.toString());
-            server.config().setAutoRead(false);
-            server.eventLoop().schedule(() -> server.config().setAutoRead(true), 1, TimeUnit.SECONDS);
-        }
+        AcceptBackoff.pause(ctx.channel(), "HTTP", LOG, cause);
     }
 }

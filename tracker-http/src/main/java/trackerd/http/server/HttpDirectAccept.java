@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import trackerd.http.server.HttpMetrics.Reason;
+import trackerd.runtime.AcceptBackoff;
 import trackerd.swarm.SwarmRequest;
 
 /**
@@ -207,7 +208,7 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
 
     @Override
     public void acceptFailed(DirectAcceptChannel listener, Throwable cause) {
-        HttpAcceptor.pauseAccepting(listener, cause);
+        AcceptBackoff.pause(listener, "HTTP", LOG, cause);
     }
 
     // ---------------------------------------------------------------- HttpExchange
