@@ -65,6 +65,10 @@ final class HttpReplyChecker {
     private static final int ENTRY_NOT_A_DICTIONARY = 15;
     private static final int BAD_SCRAPE_COUNT = 16; // + index into SCRAPE_KEYS
 
+    /** {@link #nextKey}: the dictionary's closing 'e' was read. */
+    private static final int DICTIONARY_END = -2;
+    /** {@link #knownKey}: a key the dictionary already had. */
+    private static final int REPEATED = -2;
     private static final int SYNTAX_ENDS_INSIDE = 1;
     private static final int SYNTAX_BAD_NUMBER = 2;
     private static final int SYNTAX_EMPTY_NUMBER = 3;
@@ -282,20 +286,15 @@ final class HttpReplyChecker {
     private boolean topDictionary() {
         pos++; // 'd'
         while (true) {
-            if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
-            if (bytes[pos] == 'e') {
-                pos++;
-                return true;
-            }
-            int keyLength = key();
+            int keyLength = nextKey();
+            if (keyLength == DICTIONARY_END) return true;
             if (keyLength < 0) return false;
-            int keyIndex = pos - keyLength;
-            int key = match(keyIndex, keyLength, TOP_KEYS);
+            int key = knownKey(keyLength, TOP_KEYS, seenTop);
+            if (key == REPEATED) return false;
             if (key < 0) {
                 if (!skip(1)) return false;
                 continue;
             }
-            if ((seenTop & 1 << key) != 0) return keyTwice(keyIndex, keyLength);
             seenTop |= 1 << key;
             if (!topValue(key)) return false;
         }
@@ -377,19 +376,12 @@ final class HttpReplyChecker {
             boolean ip = false;
             boolean port = false;
             while (true) {
-                if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
-                if (bytes[pos] == 'e') {
-                    pos++;
-                    break;
-                }
-                int keyLength = key();
+                int keyLength = nextKey();
+                if (keyLength == DICTIONARY_END) break;
                 if (keyLength < 0) return false;
-                int keyIndex = pos - keyLength;
-                int key = match(keyIndex, keyLength, PEER_KEYS);
-                if (key >= 0) {
-                    if ((seen & 1 << key) != 0) return keyTwice(keyIndex, keyLength);
-                    seen |= 1 << key;
-                }
+                int key = knownKey(keyLength, PEER_KEYS, seen);
+                if (key == REPEATED) return false;
+                if (key >= 0) seen |= 1 << key;
                 if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
                 byte v = bytes[pos];
                 if (key == IP && isDigit(v)) {
@@ -411,12 +403,8 @@ final class HttpReplyChecker {
     private boolean fileDictionary() {
         pos++; // 'd'
         while (true) {
-            if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
-            if (bytes[pos] == 'e') {
-                pos++;
-                return true;
-            }
-            int keyLength = key();
+            int keyLength = nextKey();
+            if (keyLength == DICTIONARY_END) return true;
             if (keyLength < 0) return false;
             int keyIndex = pos - keyLength;
             files++;
@@ -458,19 +446,12 @@ final class HttpReplyChecker {
         int seen = 0;
         int valid = 0;
         while (true) {
-            if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
-            if (bytes[pos] == 'e') {
-                pos++;
-                break;
-            }
-            int keyLength = key();
+            int keyLength = nextKey();
+            if (keyLength == DICTIONARY_END) break;
             if (keyLength < 0) return false;
-            int keyIndex = pos - keyLength;
-            int key = match(keyIndex, keyLength, SCRAPE_KEYS);
-            if (key >= 0) {
-                if ((seen & 1 << key) != 0) return keyTwice(keyIndex, keyLength);
-                seen |= 1 << key;
-            }
+            int key = knownKey(keyLength, SCRAPE_KEYS, seen);
+            if (key == REPEATED) return false;
+            if (key >= 0) seen |= 1 << key;
             if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
             if (key >= 0 && bytes[pos] == 'i') {
                 long n = integer();
@@ -523,6 +504,38 @@ final class HttpReplyChecker {
     }
 
     /** A dictionary key: a string; returns its length (it ends at {@link #pos}), or -1. */
+    /**
+     * The next key of the dictionary being walked: its length, with {@link #pos} just past it
+     * (the key's bytes end there); {@link #DICTIONARY_END} once its closing 'e' is read; or -1
+     * (the syntax problem noted) when the body ends inside it or a key is not a string.
+     */
+    private int nextKey() {
+        if (pos >= end) {
+            syntax(SYNTAX_ENDS_INSIDE, 0);
+            return -1;
+        }
+        if (bytes[pos] == 'e') {
+            pos++;
+            return DICTIONARY_END;
+        }
+        return key();
+    }
+
+    /**
+     * The index in {@code table} of the key just read ({@code keyLength} bytes ending at
+     * {@link #pos}), -1 when it is none of them, or {@link #REPEATED} (the syntax problem noted)
+     * when {@code seen} already has it.
+     */
+    private int knownKey(int keyLength, byte[][] table, int seen) {
+        int keyIndex = pos - keyLength;
+        int key = match(keyIndex, keyLength, table);
+        if (key >= 0 && (seen & 1 << key) != 0) {
+            keyTwice(keyIndex, keyLength);
+            return REPEATED;
+        }
+        return key;
+    }
+
     private int key() {
         if (!isDigit(bytes[pos])) {
             syntax(SYNTAX_KEY_NOT_STRING, 0);
