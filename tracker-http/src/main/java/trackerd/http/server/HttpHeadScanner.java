@@ -33,6 +33,9 @@ final class HttpHeadScanner {
     /** Not an HTTP/1.0 or 1.1 request line, or a header line without a colon, or line folding: 400. */
     static final int BAD_REQUEST = 4;
 
+    /** Bytes of a head copied first: a tracker request's head is 150-400 bytes. */
+    private static final int FIRST_COPY = 1024;
+
     private static final byte[] CONTENT_LENGTH = Bencode.ascii("content-length");
     private static final byte[] TRANSFER_ENCODING = Bencode.ascii("transfer-encoding");
     private static final byte[] CLOSE = Bencode.ascii("close");
@@ -91,10 +94,21 @@ final class HttpHeadScanner {
                     HttpRequestHead out) {
         out.reset();
         int length = Math.min(to, from + maxBytes + 1) - from;
-        byte[] b = out.bytes(length);
-        in.getBytes(from, b, 0, length);
+        // copied in steps (a pipelined read holds many heads: copy what this one needs, not the
+        // next max_request_bytes), searching each step for the blank line that ends the head
+        int copied = Math.min(length, FIRST_COPY);
+        byte[] b = out.bytes(copied);
+        in.getBytes(from, b, 0, copied);
+        int end = findEnd(b, 0, searchFrom - from, copied);
+        while (end < 0 && copied < length) {
+            int more = Math.min(length, 2 * copied);
+            b = out.bytes(more);
+            in.getBytes(from + copied, b, copied, more - copied);
+            end = findEnd(b, 0, copied, more);
+            copied = more;
+        }
         out.base = from;
-        int status = scan(b, searchFrom - from, length, maxBytes, proxyHeader, out);
+        int status = scan(b, end, copied, maxBytes, proxyHeader, out);
         out.start = from;
         out.end += from;
         out.targetFrom += from;
@@ -106,9 +120,11 @@ final class HttpHeadScanner {
         return status;
     }
 
-    /** {@link #scan(ByteBuf, int, int, int, int, byte[], HttpRequestHead)} on {@code b[0, to)}, indexes of b. */
-    private static int scan(byte[] b, int searchFrom, int to, int maxBytes, byte[] proxyHeader, HttpRequestHead out) {
-        int end = findEnd(b, 0, searchFrom, to);
+    /**
+     * {@link #scan(ByteBuf, int, int, int, int, byte[], HttpRequestHead)} on {@code b[0, to)},
+     * indexes of b, given {@code end} from {@link #findEnd} (-1: none in {@code b[0, to)}).
+     */
+    private static int scan(byte[] b, int end, int to, int maxBytes, byte[] proxyHeader, HttpRequestHead out) {
         if (end < 0 || end > maxBytes) {
             if (end < 0 && to <= maxBytes) return INCOMPLETE;
             int lineEnd = indexOf(b, 0, Math.min(to, maxBytes), (byte) '\n');

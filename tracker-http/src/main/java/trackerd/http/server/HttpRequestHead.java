@@ -40,9 +40,9 @@ final class HttpRequestHead {
     byte[] bytes = new byte[1024];
     int base;
 
-    /** The array for {@code length} bytes. */
+    /** The array for {@code length} bytes, grown if need be with what it holds kept. */
     byte[] bytes(int length) {
-        if (bytes.length < length) bytes = new byte[Math.max(length, 2 * bytes.length)];
+        if (bytes.length < length) bytes = java.util.Arrays.copyOf(bytes, Math.max(length, 2 * bytes.length));
         return bytes;
     }
 

@@ -186,4 +186,47 @@ class HttpHeadScannerTest {
             }
         }
     }
+
+    /**
+     * Heads longer than the first copy (1 KiB), whole and split at many points, and many heads
+     * in one read: the copy grows in steps and keeps what it holds, indexes stay the buffer's.
+     */
+    @Test
+    void longHeadsAndPipelinedHeadsShouldScanAsShortOnes() {
+        String pad = "X-Pad: " + "p".repeat(4000) + "\r\n";
+        String text = "GET /announce?port=1 HTTP/1.1\r\n" + pad + "X-Forwarded-For: 10.0.0.7\r\n\r\n";
+        String prefix = "GET /health HTTP/1.1\r\n\r\n"; // an earlier pipelined request in the same read
+        ByteBuf in = bytes(prefix + text + "GET /next HTTP/1.1\r\n\r\n");
+        int from = prefix.length();
+        assertEquals(HttpHeadScanner.OK,
+            HttpHeadScanner.scan(in, from, from, in.writerIndex(), 8192, HeaderNames.X_FORWARDED_FOR, head));
+        assertEquals(from + text.length(), head.end);
+        assertEquals("/announce?port=1", (prefix + text).substring(head.targetFrom, head.targetTo));
+        assertEquals("10.0.0.7", (prefix + text).substring(head.proxyFrom, head.proxyTo));
+        for (int split = 1; split < text.length(); split += 97) {
+            ByteBuf part = Unpooled.buffer();
+            part.writeCharSequence(text.substring(0, split), StandardCharsets.ISO_8859_1);
+            assertEquals(HttpHeadScanner.INCOMPLETE, HttpHeadScanner.scan(part, 0, 0, part.writerIndex(), 8192, null, head));
+            int searched = part.writerIndex();
+            part.writeCharSequence(text.substring(split), StandardCharsets.ISO_8859_1);
+            assertEquals(HttpHeadScanner.OK, HttpHeadScanner.scan(part, 0, searched, part.writerIndex(), 8192,
+                HeaderNames.X_FORWARDED_FOR, head), "split " + split);
+            assertEquals(text.length(), head.end);
+            assertEquals("10.0.0.7", text.substring(head.proxyFrom, head.proxyTo));
+        }
+        // past the limit, long: 431 for headers, 414 for a request line alone
+        assertEquals(HttpHeadScanner.HEADERS_TOO_LARGE, scan(text, 3000, null));
+        assertEquals(HttpHeadScanner.URI_TOO_LONG, scan("GET /" + "a".repeat(9000) + " HTTP/1.1\r\n\r\n", 8192, null));
+        // 64 heads in one read, each found in turn
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 64; i++) many.append("GET /scrape?n=").append(i).append(" HTTP/1.1\r\nHost: h\r\n\r\n");
+        ByteBuf all = bytes(many.toString());
+        int at = 0;
+        for (int i = 0; i < 64; i++) {
+            assertEquals(HttpHeadScanner.OK, HttpHeadScanner.scan(all, at, at, all.writerIndex(), 8192, null, head));
+            assertEquals("/scrape?n=" + i, many.substring(head.targetFrom, head.targetTo));
+            at = head.end;
+        }
+        assertEquals(all.writerIndex(), at);
+    }
 }
