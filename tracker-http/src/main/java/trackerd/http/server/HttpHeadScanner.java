@@ -41,6 +41,9 @@ final class HttpHeadScanner {
     private static final byte[] WEBSOCKET = Bencode.ascii("websocket");
     private static final byte[] HTTP_1_ = Bencode.ascii("HTTP/1.");
 
+    /** The first copy of a head, in bytes: a tracker request's head (300-600 bytes) fits in one. */
+    private static final int FIRST_COPY = 1024;
+
     private HttpHeadScanner() {}
 
     /** Skips the CR and LF bytes a client may send between requests; returns the first other index. */
@@ -76,7 +79,7 @@ final class HttpHeadScanner {
 
     /**
      * Scans the head at {@code from} (the first byte of the request line) in {@code [from, to)}.
-     * The bytes (at most {@code maxBytes + 1}) are copied once into {@code out}'s reused array and
+     * The bytes (up to the head's end, at most {@code maxBytes + 1}) are copied into {@code out}'s reused array and
      * read there, where a scan costs a fraction of per-byte {@code ByteBuf} calls; every index put
      * into {@code out} is still an index of {@code in}, and {@link HttpRequestHead#bytes} keeps the
      * copy for the target's decoder.
@@ -90,11 +93,22 @@ final class HttpHeadScanner {
     static int scan(ByteBuf in, int from, int searchFrom, int to, int maxBytes, byte[] proxyHeader,
                     HttpRequestHead out) {
         out.reset();
-        int length = Math.min(to, from + maxBytes + 1) - from;
-        byte[] b = out.bytes(length);
-        in.getBytes(from, b, 0, length);
+        int max = Math.min(to, from + maxBytes + 1) - from;
+        // copied in doubling steps up to the end of the head: pipelined requests behind it are
+        // not copied again for each head before them (64 of them cost 8 KB of copying each)
+        int copied = Math.min(max, searchFrom - from + FIRST_COPY);
+        byte[] b = out.bytes(copied);
+        in.getBytes(from, b, 0, copied);
+        int end = findEnd(b, 0, searchFrom - from, copied);
+        while (end < 0 && copied < max) {
+            int more = Math.min(max, 2 * copied);
+            b = out.bytes(more);
+            in.getBytes(from + copied, b, copied, more - copied);
+            end = findEnd(b, 0, copied, more);
+            copied = more;
+        }
         out.base = from;
-        int status = scan(b, searchFrom - from, length, maxBytes, proxyHeader, out);
+        int status = scan(b, end, copied, maxBytes, proxyHeader, out);
         out.start = from;
         out.end += from;
         out.targetFrom += from;
@@ -106,9 +120,11 @@ final class HttpHeadScanner {
         return status;
     }
 
-    /** {@link #scan(ByteBuf, int, int, int, int, byte[], HttpRequestHead)} on {@code b[0, to)}, indexes of b. */
-    private static int scan(byte[] b, int searchFrom, int to, int maxBytes, byte[] proxyHeader, HttpRequestHead out) {
-        int end = findEnd(b, 0, searchFrom, to);
+    /**
+     * {@link #scan(ByteBuf, int, int, int, int, byte[], HttpRequestHead)} on {@code b[0, to)}, indexes
+     * of b, whose head ends at {@code end} ({@link #findEnd}; -1 when not in {@code b[0, to)}).
+     */
+    private static int scan(byte[] b, int end, int to, int maxBytes, byte[] proxyHeader, HttpRequestHead out) {
         if (end < 0 || end > maxBytes) {
             if (end < 0 && to <= maxBytes) return INCOMPLETE;
             int lineEnd = indexOf(b, 0, Math.min(to, maxBytes), (byte) '\n');

@@ -1,5 +1,7 @@
 package trackerd.http.server;
 
+import java.util.Arrays;
+
 /**
  * What {@link HttpHeadScanner} read from one request head: the method, the target's place in the
  * buffer, the version, and only the headers the tracker acts on. Reused for every request of an
@@ -40,9 +42,9 @@ final class HttpRequestHead {
     byte[] bytes = new byte[1024];
     int base;
 
-    /** The array for {@code length} bytes. */
+    /** The array for {@code length} bytes; grown, it keeps what was copied (a head copied in steps). */
     byte[] bytes(int length) {
-        if (bytes.length < length) bytes = new byte[Math.max(length, 2 * bytes.length)];
+        if (bytes.length < length) bytes = Arrays.copyOf(bytes, Math.max(length, 2 * bytes.length));
         return bytes;
     }
 
