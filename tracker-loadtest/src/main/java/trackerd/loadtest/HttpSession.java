@@ -180,14 +180,15 @@ final class HttpSession extends TcpSession implements HttpReplyFramer.Listener {
 
     @Override
     public void malformed(String reason) {
-        if (busy()) replied(System.nanoTime());
-        stats.invalid("malformed HTTP reply: " + reason);
+        WorkerStats sink = busy() ? replied(System.nanoTime()) : stats;
+        sink.invalid("malformed HTTP reply: " + reason);
         close();
     }
 
+    /** Counts the reply in {@code sink}: the results, or the warm-up's discarded twin (README: not counted). */
     private void check(HttpReplyFramer reply, WorkerStats sink) {
         if (reply.status() != 200) {
-            stats.invalid("HTTP status " + reply.statusText());
+            sink.invalid("HTTP status " + reply.statusText());
             return;
         }
         switch (checker.check(reply.bytes(), reply.bodyIndex(), reply.bodyLength(), type)) {
@@ -196,8 +197,8 @@ final class HttpSession extends TcpSession implements HttpReplyFramer.Listener {
                 sink.increment(WorkerStats.ANSWERED + type);
             }
             // the text is kept only for the first one (WorkerStats): no String per error reply
-            case HttpReplyChecker.FAILURE -> stats.errorReply(stats.firstError == null ? checker.failureReason() : null);
-            default -> stats.invalid(stats.firstInvalid == null ? checker.problem() : null);
+            case HttpReplyChecker.FAILURE -> sink.errorReply(sink.firstError == null ? checker.failureReason() : null);
+            default -> sink.invalid(sink.firstInvalid == null ? checker.problem() : null);
         }
     }
 }

@@ -165,7 +165,11 @@ final class LoadWorker {
     private void pace() {
         long now = System.nanoTime();
         expireLost(now);
-        long due = (long) ((Math.min(now, endNanos) - startNanos) / nanosPerRequest);
+        // request i is due from its intended time, startNanos + i * nanosPerRequest, on (a floor
+        // without the + 1 sent each one a whole interval late: 2 ms of latency at 500/s); the last
+        // is the one intended before endNanos
+        long due = now - startNanos < 0 ? 0 : Math.min((long) ((now - startNanos) / nanosPerRequest) + 1,
+            (long) Math.ceil((endNanos - startNanos) / nanosPerRequest));
         boolean sent = false;
         while (issued < due) {
             LoadSession session = nextWithRoom();

@@ -297,7 +297,7 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
             request.release();
             request = null;
         }
-        if (reason != null) stats.invalid(reason);
+        if (reason != null) worker.statsFor(sentNanos).invalid(reason);
     }
 
     /** Closes the connection (the next request opens a new one). */
@@ -313,7 +313,7 @@ abstract class TcpSession extends ChannelInboundHandlerAdapter implements LoadSe
     @Override
     public void expire(long now, long timeoutNanos) {
         if (busy && now - sentNanos > timeoutNanos) {
-            stats.increment(WorkerStats.TIMEOUTS);
+            worker.statsFor(sentNanos).increment(WorkerStats.TIMEOUTS);
             fail(null);
             close();
         }

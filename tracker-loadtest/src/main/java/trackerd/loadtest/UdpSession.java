@@ -256,13 +256,13 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
         if (type == Workload.CONNECT) connecting = false;
         if (action == 3) {
             // the text is read once, for the report
-            stats.errorReply(stats.firstError != null ? null
+            sink.errorReply(sink.firstError != null ? null
                 : in.toString(base + 8, length - 8, StandardCharsets.UTF_8));
             return;
         }
         String problem = check(in, base, length, action, type, expected[slot]);
         if (problem != null) {
-            stats.invalid(problem);
+            sink.invalid(problem);
             return;
         }
         sink.increment(WorkerStats.ANSWERED + type);
@@ -309,7 +309,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements LoadSessi
                 busy[slot] = false;
                 free[freeCount++] = slot;
                 if (types[slot] == Workload.CONNECT) connecting = false;
-                stats.increment(WorkerStats.TIMEOUTS);
+                worker.statsFor(sentNanos[slot]).increment(WorkerStats.TIMEOUTS);
             }
         }
     }

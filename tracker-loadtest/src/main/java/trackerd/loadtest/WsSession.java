@@ -253,15 +253,15 @@ final class WsSession extends TcpSession {
             }
             counting.increment(WorkerStats.ANSWERS_RECEIVED);
         } else if (m.failure != null) {
-            if (busy()) replied(now);
-            stats.errorReply(m.failure);
+            WorkerStats sink = busy() ? replied(now) : stats;
+            sink.errorReply(m.failure);
         } else if (!busy()) {
             stats.invalid("a reply without a request (action " + m.action + ")");
         } else {
             WorkerStats sink = replied(now);
             String problem = "announce".equals(m.action) ? checkAnnounce(m) : "scrape".equals(m.action) ? checkScrape(m)
                 : "a reply with action " + m.action;
-            if (problem != null) stats.invalid(problem);
+            if (problem != null) sink.invalid(problem);
             else sink.increment(WorkerStats.ANSWERED + type);
         }
     }

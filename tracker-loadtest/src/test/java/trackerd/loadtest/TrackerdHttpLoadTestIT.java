@@ -1,9 +1,11 @@
 package trackerd.loadtest;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static trackerd.loadtest.LoadTestRun.assertClean;
 import static trackerd.loadtest.LoadTestRun.number;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -57,5 +59,21 @@ class TrackerdHttpLoadTestIT {
         assertClean(report);
         assertTrue(number(report, "connections_opened") > 100, report.toString());
         assertTrue(number(report, "peers_per_announce_reply") > 1, "peers6 from an IPv6 swarm: " + report);
+    }
+
+    @Test
+    void errorRepliesShouldCountOnlyRequestsSentInTheMeasuredWindow() throws Exception {
+        // an empty allow list: every announce is answered with a failure reason
+        Path allow = Files.writeString(dir.resolve("allow.txt"), "# no info hash is served\n");
+        String target = startTracker("127.0.0.1:0", "access_list.mode=\"allow\"",
+            "access_list.path=\"" + allow + "\"");
+        Map<String, String> report = LoadTestRun.run(dir, "http", "--target", "http://" + target + "/announce",
+            "--duration", "2", "--set", "workload.scrape_weight=0", "--set", "workload.announce_weight=100");
+        long sent = Math.round(number(report, "requests_per_second.announce") * number(report, "seconds"));
+        assertTrue(sent > 100, report.toString());
+        // one error reply per announce of the window; the warm-up's (README: "not counted") are not added
+        assertEquals(sent, Long.parseLong(report.get("error_replies")), report.toString());
+        assertEquals("0", report.get("invalid_replies"), report.toString());
+        assertEquals("0", report.get("timeouts"), report.toString());
     }
 }

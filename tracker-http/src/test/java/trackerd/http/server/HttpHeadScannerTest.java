@@ -229,4 +229,36 @@ class HttpHeadScannerTest {
         }
         assertEquals(all.writerIndex(), at);
     }
+
+    /** Heads whose blank line straddles each step of the scanner's copy (1,024 bytes, then doubling). */
+    @Test
+    void longHeadsShouldEndAtTheirBlankLineAcrossCopySteps() {
+        for (int length = 1000; length < 4200; length++) {
+            if (length % 1024 > 16 && length % 1024 < 1008) continue; // near the steps only
+            String start = "GET /announce HTTP/1.1\r\nX-Forwarded-For: 10.0.0.1\r\nX-Pad: ";
+            String text = start + "p".repeat(length - start.length() - 4) + "\r\n\r\n";
+            ByteBuf in = bytes(text + "GET /scrape HTTP/1.1\r\n\r\n");
+            assertEquals(HttpHeadScanner.OK, HttpHeadScanner.scan(in, 0, 0, in.writerIndex(), 8192,
+                HeaderNames.X_FORWARDED_FOR, head), "length " + length);
+            assertEquals(length, head.end, "length " + length);
+            assertEquals("10.0.0.1", in.toString(head.proxyFrom, head.proxyTo - head.proxyFrom,
+                StandardCharsets.ISO_8859_1));
+            assertEquals(HttpHeadScanner.INCOMPLETE, HttpHeadScanner.scan(in, 0, 0, length - 1, 8192, null, head),
+                "length " + length + " less its last byte");
+        }
+    }
+
+    /** Pipelined requests: each head is copied, not every byte behind it (64 of them cost 8 KB each). */
+    @Test
+    void pipelinedHeadsShouldNotCopyTheRequestsBehindThem() {
+        String request = "GET /announce?info_hash=" + "%AB".repeat(20) + "&port=1 HTTP/1.1\r\nHost: h\r\n\r\n";
+        ByteBuf in = bytes(request.repeat(64));
+        int from = 0;
+        for (int i = 0; i < 64; i++) {
+            assertEquals(HttpHeadScanner.OK, HttpHeadScanner.scan(in, from, from, in.writerIndex(), 8192, null, head));
+            assertEquals(from + request.length(), head.end);
+            from = head.end;
+        }
+        assertEquals(1024, head.bytes.length, "the scratch array never grew");
+    }
 }
