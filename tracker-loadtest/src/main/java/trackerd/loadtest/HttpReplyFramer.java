@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
+import trackerd.net.ByteScan;
+import trackerd.net.HeaderNames;
 
 /**
  * Cuts HTTP/1.x replies (RFC 9112) out of a connection's bytes for the http mode and hands each
@@ -38,11 +40,6 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
     /** A body longer than this is malformed (what the aggregator allowed before). */
     static final int MAX_BODY_BYTES = 1 << 20;
 
-    private static final byte[] CONTENT_LENGTH = ascii("content-length");
-    private static final byte[] CONNECTION = ascii("connection");
-    private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
-    private static final byte[] CLOSE = ascii("close");
-    private static final byte[] KEEP_ALIVE = ascii("keep-alive");
 
     /** parseHead results besides a head length. */
     private static final int INCOMPLETE = 0;
@@ -89,10 +86,6 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
 
     HttpReplyFramer(Listener listener) {
         this.listener = listener;
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The connection the reply came on (a listener that moved on to another one ignores it). */
@@ -264,7 +257,7 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
             if (!ok) return malformed("status line does not start with \"HTTP/1.x NNN\"");
         }
         if (have < 12) return INCOMPLETE;
-        int lineEnd = indexOf(in, 12, end, '\n');
+        int lineEnd = ByteScan.indexOf(in, 12, end, (byte) '\n');
         if (lineEnd < 0) return INCOMPLETE;
         byte after = in[12];
         if (after != ' ' && after != '\r' && after != '\n') return malformed("status code of more than three digits");
@@ -277,7 +270,7 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
         connectionClose = false;
         connectionKeepAlive = false;
         for (int line = lineEnd + 1; ; ) {
-            int next = indexOf(in, line, end, '\n');
+            int next = ByteScan.indexOf(in, line, end, (byte) '\n');
             if (next < 0) return INCOMPLETE;
             int stop = next > line && in[next - 1] == '\r' ? next - 1 : next;
             if (stop == line) return next + 1; // the empty line ends the head
@@ -286,24 +279,17 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static int indexOf(byte[] in, int from, int to, char value) {
-        for (int i = from; i < to; i++) {
-            if (in[i] == value) return i;
-        }
-        return -1;
-    }
-
     /** One header line {@code [line, stop)} without its line end; false when malformed. */
     private boolean header(byte[] in, int line, int stop) {
         byte first = in[line];
         if (first == ' ' || first == '\t') return true; // obsolete line folding: a continuation of a header we ignore
-        int colon = indexOf(in, line, stop, ':');
+        int colon = ByteScan.indexOf(in, line, stop, (byte) ':');
         if (colon < 0) return bad("header line without a colon");
         int value = colon + 1;
-        while (value < stop && isSpace(in[value])) value++;
+        while (value < stop && HeaderNames.isSpace(in[value])) value++;
         int valueEnd = stop;
-        while (valueEnd > value && isSpace(in[valueEnd - 1])) valueEnd--;
-        if (equalsIgnoreCase(in, line, colon, CONTENT_LENGTH)) {
+        while (valueEnd > value && HeaderNames.isSpace(in[valueEnd - 1])) valueEnd--;
+        if (HeaderNames.matches(in, line, colon - line, HeaderNames.CONTENT_LENGTH)) {
             long length = 0;
             if (value == valueEnd) return bad("empty Content-Length");
             for (int i = value; i < valueEnd; i++) {
@@ -314,19 +300,10 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
             }
             if (contentLength >= 0 && contentLength != length) return bad("two different Content-Lengths");
             contentLength = length;
-        } else if (equalsIgnoreCase(in, line, colon, CONNECTION)) {
-            for (int token = value; token < valueEnd; ) { // a comma-separated list of options
-                int comma = indexOf(in, token, valueEnd, ',');
-                int tokenEnd = comma < 0 ? valueEnd : comma;
-                int from = token;
-                int to = tokenEnd;
-                while (from < to && isSpace(in[from])) from++;
-                while (to > from && isSpace(in[to - 1])) to--;
-                if (equalsIgnoreCase(in, from, to, CLOSE)) connectionClose = true;
-                else if (equalsIgnoreCase(in, from, to, KEEP_ALIVE)) connectionKeepAlive = true;
-                token = tokenEnd + 1;
-            }
-        } else if (equalsIgnoreCase(in, line, colon, TRANSFER_ENCODING)) {
+        } else if (HeaderNames.matches(in, line, colon - line, HeaderNames.CONNECTION)) {
+            connectionClose |= HeaderNames.hasToken(in, value, valueEnd, HeaderNames.CLOSE);
+            connectionKeepAlive |= HeaderNames.hasToken(in, value, valueEnd, HeaderNames.KEEP_ALIVE);
+        } else if (HeaderNames.matches(in, line, colon - line, HeaderNames.TRANSFER_ENCODING)) {
             return bad("Transfer-Encoding (chunked replies are not read)");
         }
         return true;
@@ -340,19 +317,5 @@ final class HttpReplyFramer extends ChannelInboundHandlerAdapter {
     private boolean bad(String reason) {
         problem = reason;
         return false;
-    }
-
-    private static boolean isSpace(byte b) {
-        return b == ' ' || b == '\t';
-    }
-
-    /** Whether {@code [from, to)} is {@code lower} in any case ({@code lower} is lower-case ASCII). */
-    private static boolean equalsIgnoreCase(byte[] in, int from, int to, byte[] lower) {
-        if (to - from != lower.length) return false;
-        for (int i = 0; i < lower.length; i++) {
-            int b = in[from + i];
-            if ((b >= 'A' && b <= 'Z' ? b | 0x20 : b) != lower[i]) return false;
-        }
-        return true;
     }
 }

@@ -1,6 +1,7 @@
 package trackerd.http.protocol;
 
 import io.netty.buffer.ByteBuf;
+import trackerd.net.ByteScan;
 
 /**
  * Decodes the request target of an HTTP tracker {@code GET} ({@code /announce?info_hash=...},

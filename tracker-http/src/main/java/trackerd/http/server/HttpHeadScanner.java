@@ -2,8 +2,8 @@ package trackerd.http.server;
 
 import io.netty.buffer.ByteBuf;
 import trackerd.http.protocol.Bencode;
-import trackerd.http.protocol.HeaderNames;
-import trackerd.http.protocol.ByteScan;
+import trackerd.net.ByteScan;
+import trackerd.net.HeaderNames;
 
 /**
  * Finds and reads an HTTP/1.x request head (RFC 9112) straight from the bytes, so the tracker
@@ -36,11 +36,6 @@ final class HttpHeadScanner {
     /** Bytes of a head copied first: a tracker request's head is 150-400 bytes. */
     private static final int FIRST_COPY = 1024;
 
-    private static final byte[] CONTENT_LENGTH = Bencode.ascii("content-length");
-    private static final byte[] TRANSFER_ENCODING = Bencode.ascii("transfer-encoding");
-    private static final byte[] CLOSE = Bencode.ascii("close");
-    private static final byte[] KEEP_ALIVE = Bencode.ascii("keep-alive");
-    private static final byte[] UPGRADE = Bencode.ascii("upgrade");
     private static final byte[] WEBSOCKET = Bencode.ascii("websocket");
     private static final byte[] HTTP_1_ = Bencode.ascii("HTTP/1.");
 
@@ -107,7 +102,6 @@ final class HttpHeadScanner {
             end = findEnd(b, 0, copied, more);
             copied = more;
         }
-        out.base = from;
         int status = scan(b, end, copied, maxBytes, proxyHeader, out);
         out.start = from;
         out.end += from;
@@ -187,26 +181,26 @@ final class HttpHeadScanner {
         if (colon <= from) return false;
         int nameLength = colon - from;
         int v = colon + 1;
-        while (v < to && isSpace(in[v])) v++;
+        while (v < to && HeaderNames.isSpace(in[v])) v++;
         int vEnd = to;
-        while (vEnd > v && isSpace(in[vEnd - 1])) vEnd--;
+        while (vEnd > v && HeaderNames.isSpace(in[vEnd - 1])) vEnd--;
         switch (nameLength) {
             case 7:
                 if (HeaderNames.matches(in, from, nameLength, HeaderNames.UPGRADE)) {
-                    out.upgradeWebSocket |= hasToken(in, v, vEnd, WEBSOCKET);
+                    out.upgradeWebSocket |= HeaderNames.hasToken(in, v, vEnd, WEBSOCKET);
                     return true;
                 }
                 break;
             case 10:
                 if (HeaderNames.matches(in, from, nameLength, HeaderNames.CONNECTION)) {
-                    out.connectionClose |= hasToken(in, v, vEnd, CLOSE);
-                    out.connectionKeepAlive |= hasToken(in, v, vEnd, KEEP_ALIVE);
-                    out.connectionUpgrade |= hasToken(in, v, vEnd, UPGRADE);
+                    out.connectionClose |= HeaderNames.hasToken(in, v, vEnd, HeaderNames.CLOSE);
+                    out.connectionKeepAlive |= HeaderNames.hasToken(in, v, vEnd, HeaderNames.KEEP_ALIVE);
+                    out.connectionUpgrade |= HeaderNames.hasToken(in, v, vEnd, HeaderNames.UPGRADE);
                     return true;
                 }
                 break;
             case 14:
-                if (HeaderNames.matches(in, from, nameLength, CONTENT_LENGTH)) {
+                if (HeaderNames.matches(in, from, nameLength, HeaderNames.CONTENT_LENGTH)) {
                     // anything but a run of zeros is a body (or a lie): refused either way
                     for (int i = v; i < vEnd; i++) {
                         if (in[i] != '0') out.hasBody = true;
@@ -216,7 +210,7 @@ final class HttpHeadScanner {
                 }
                 break;
             case 17:
-                if (HeaderNames.matches(in, from, nameLength, TRANSFER_ENCODING)) {
+                if (HeaderNames.matches(in, from, nameLength, HeaderNames.TRANSFER_ENCODING)) {
                     out.hasBody = true;
                     return true;
                 }
@@ -229,25 +223,5 @@ final class HttpHeadScanner {
             out.proxyTo = vEnd;
         }
         return true;
-    }
-
-    private static boolean isSpace(byte b) {
-        return b == ' ' || b == '\t';
-    }
-
-    /** Whether the comma-separated list in {@code [from, to)} holds {@code token}, ignoring case. */
-    static boolean hasToken(byte[] in, int from, int to, byte[] token) {
-        int i = from;
-        while (i < to) {
-            int comma = indexOf(in, i, to, (byte) ',');
-            int end = comma < 0 ? to : comma;
-            int s = i;
-            while (s < end && isSpace(in[s])) s++;
-            int e = end;
-            while (e > s && isSpace(in[e - 1])) e--;
-            if (HeaderNames.matches(in, s, e - s, token)) return true;
-            i = end + 1;
-        }
-        return false;
     }
 }

@@ -34,11 +34,10 @@ final class HttpRequestHead {
     int end;
     /**
      * The scanned bytes, copied from the buffer: byte {@code i} of the array is byte
-     * {@code base + i} of the buffer. Reused; grows to the longest head scanned (at most
+     * {@code start + i} of the buffer. Reused; grows to the longest head scanned (at most
      * {@code http.max_request_bytes + 1}).
      */
     byte[] bytes = new byte[1024];
-    int base;
 
     /** The array for {@code length} bytes, grown if need be with what it holds kept. */
     byte[] bytes(int length) {

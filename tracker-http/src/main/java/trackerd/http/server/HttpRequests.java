@@ -51,8 +51,8 @@ final class HttpRequests {
         boolean headOnly = head.method == HttpRequestHead.HEAD;
         HttpTrackerRequest request = loop.request;
         // the scanner's copy of the head: no second copy for the decoder
-        int status = HttpTrackerRequestDecoder.decode(head.bytes, head.targetFrom - head.base,
-            head.targetTo - head.base, request);
+        int status = HttpTrackerRequestDecoder.decode(head.bytes, head.targetFrom - head.start,
+            head.targetTo - head.start, request);
         ClientAddress client = loop.client;
         switch (request.kind) {
             case HttpTrackerRequest.ANNOUNCE, HttpTrackerRequest.SCRAPE -> {

@@ -11,6 +11,7 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
+import trackerd.net.HeaderNames;
 
 /** Golden request targets, field by field against BEP 3, 7, 21, 23 and 48, and the decoder's edge rules. */
 class HttpTrackerRequestDecoderTest {

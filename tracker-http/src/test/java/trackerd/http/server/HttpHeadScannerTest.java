@@ -9,7 +9,7 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import trackerd.http.protocol.HeaderNames;
+import trackerd.net.HeaderNames;
 
 /** The request-head scanner on exact heads, at every split, at its limits, and on random bytes. */
 class HttpHeadScannerTest {

@@ -1,4 +1,4 @@
-package trackerd.http.protocol;
+package trackerd.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

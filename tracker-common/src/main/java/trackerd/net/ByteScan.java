@@ -1,12 +1,12 @@
-package trackerd.http.protocol;
+package trackerd.net;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * Byte search in a request head copied into an array (the head scanner's and the target
- * decoder's). Stateless, thread-safe, allocation-free.
+ * Byte search in an HTTP head copied into an array (the tracker's request heads and targets, the
+ * load tester's replies). Stateless, thread-safe, allocation-free.
  */
 public final class ByteScan {
     /** Eight bytes of an array as one little-endian long: byte {@code i} is bits {@code 8i..8i+7}. */
