@@ -103,6 +103,12 @@ final class PeerStore {
         return stride == 1 || (a[base] == k0 && a[base + 1] == k1);
     }
 
+    /** Reads the peer's home slot in a large-form array, where {@link #find} starts (see {@link TorrentTable#touch}). */
+    long touch(long[] a, long k0, long k1, long keyWord) {
+        if (a == null || a[0] >= 0) return 0;
+        return a[1 + fastRange(hash(k0, k1, keyWord), slots(a)) * stride];
+    }
+
     /** Word index of the peer's record, or -1. */
     int find(long[] a, long k0, long k1, long keyWord) {
         if (a == null) return -1;

@@ -72,9 +72,16 @@ final class RemotePeers {
         return total;
     }
 
+    /**
+     * An entry's hash from its torrent's {@link InfoHashes#hash} (which a remote change computes
+     * for the torrent table anyway) and the peer's key.
+     */
+    long hash(long torrentHash, long k0, long k1, long key) {
+        return InfoHashes.mix(torrentHash ^ seed ^ InfoHashes.mix(key ^ (k0 * 0x9E3779B97F4A7C15L) ^ k1));
+    }
+
     private long hash(long h0, long h1, int h2, long k0, long k1, long key) {
-        return InfoHashes.mix(InfoHashes.mix(h0 ^ seed) ^ InfoHashes.mix(h1 + h2)
-            ^ InfoHashes.mix(key ^ (k0 * 0x9E3779B97F4A7C15L) ^ k1));
+        return hash(InfoHashes.hash(h0, h1, h2), k0, k1, key);
     }
 
     private static int segmentOf(long hash) {
@@ -96,7 +103,11 @@ final class RemotePeers {
 
     /** Position of the peer ({@link #originAt}, {@link #putAt}, {@link #removeAt}), or -1. */
     int find(long h0, long h1, int h2, long k0, long k1, long key) {
-        long hash = hash(h0, h1, h2, k0, k1, key);
+        return find(hash(h0, h1, h2, k0, k1, key), h0, h1, h2, k0, k1, key);
+    }
+
+    /** {@link #find} with the entry's {@link #hash(long, long, long, long)} already computed. */
+    int find(long hash, long h0, long h1, int h2, long k0, long k1, long key) {
         int seg = segmentOf(hash);
         long[] w = words[seg];
         if (w == null) return -1;
@@ -107,6 +118,16 @@ final class RemotePeers {
             if (++slot == n) slot = 0;
         }
         return -1;
+    }
+
+    /**
+     * Reads the home slot of the entry with this {@link #hash(long, long, long, long)}, where
+     * {@link #find} starts (see {@link TorrentTable#touch}).
+     */
+    long touch(long hash) {
+        int seg = segmentOf(hash);
+        long[] w = words[seg];
+        return w == null ? 0 : w[home(hash, slots[seg]) * stride + 2];
     }
 
     /** The peer's origin, or -1 when it is not a remote peer. */
@@ -123,12 +144,16 @@ final class RemotePeers {
 
     /** {@link #put} where {@code pos} is what {@link #find} returned for the same peer, with no change since. */
     void putAt(int pos, long h0, long h1, int h2, long k0, long k1, long key, int origin, int tick) {
+        putAt(pos, pos >= 0 ? 0 : hash(h0, h1, h2, k0, k1, key), h0, h1, h2, k0, k1, key, origin, tick);
+    }
+
+    /** {@link #putAt} with the entry's {@link #hash(long, long, long, long)} already computed. */
+    void putAt(int pos, long hash, long h0, long h1, int h2, long k0, long k1, long key, int origin, int tick) {
         long word2 = ((long) h2 << 32) | ((long) (origin + 1) << ORIGIN_SHIFT) | (tick & PeerStore.TICK_MASK);
         if (pos >= 0) {
             words[pos >>> LOCAL_BITS][(pos & LOCAL_MASK) * stride + 2] = word2;
             return;
         }
-        long hash = hash(h0, h1, h2, k0, k1, key);
         int seg = segmentOf(hash);
         if (words[seg] == null) {
             slots[seg] = INITIAL_SLOTS;

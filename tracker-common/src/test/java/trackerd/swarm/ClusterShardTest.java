@@ -127,6 +127,54 @@ class ClusterShardTest {
         assertEquals(1, shard.remoteIgnored());
     }
 
+    /**
+     * A batch is applied in groups whose lookups are touched first (SwarmShard.touchGroup), with
+     * hashes computed once per group: the result must be that of its changes applied one by one,
+     * also when changes of one group add, flip and remove the same peers, mix families and create
+     * and empty torrents.
+     */
+    @Test
+    void aBatchShouldEndAsItsChangesAppliedOneByOne() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(14);
+        ChangeBuffer batch = new ChangeBuffer(6 * 5000);
+        for (int i = 0; i < 5000; i++) {
+            int torrent = random.nextInt(40);
+            int host = random.nextInt(120);
+            int flags = (random.nextInt(3) == 0 ? ChangeBuffer.SEEDER : 0)
+                | (random.nextInt(8) == 0 ? ChangeBuffer.STOPPED : 0)
+                | (random.nextInt(20) == 0 ? ChangeBuffer.COMPLETED : 0);
+            if (random.nextInt(4) == 0) {
+                batch.add(0x1111_0000_0000_0000L + torrent, torrent * 31L, torrent, flags | ChangeBuffer.IPV6, i / 500,
+                    ChangeBuffer.keyWord(true, 0, 6881), 0x2001_0db8_0000_0000L, host);
+            } else {
+                remote(batch, torrent, host, flags, i / 500);
+            }
+        }
+        SwarmShard oneByOne = new SwarmShard(SwarmShardTest.settings(1000, 1000), 1);
+        ChangeBuffer single = new ChangeBuffer(6);
+        for (int pos = 0; pos < batch.size(); pos = batch.next(pos)) {
+            single.clear();
+            single.add(batch.hash0(pos), batch.hash1(pos), batch.hash2(pos), batch.flags(pos), batch.tick(pos),
+                batch.keyWord(pos), batch.address0(pos), batch.address1(pos));
+            oneByOne.applyRemote(single, A);
+        }
+        shard.applyRemote(batch, A);
+
+        assertEquals(counts(oneByOne), counts(shard));
+        assertEquals(oneByOne.remotePeers(), shard.remotePeers());
+        assertEquals(oneByOne.remoteApplied(), shard.remoteApplied());
+        assertTrue(shard.peers(false) > 100 && shard.peers(true) > 30, "both families kept peers: " + counts(shard));
+    }
+
+    private static String counts(SwarmShard s) {
+        java.util.TreeMap<Long, String> torrents = new java.util.TreeMap<>();
+        s.forEachTorrent((h0, h1, h2, seeders, completed, leechers) -> {
+            torrents.put(h0, seeders + "/" + completed + "/" + leechers);
+            return true;
+        });
+        return s.peers(false) + " " + s.peers(true) + " " + s.seeders(false) + " " + s.seeders(true) + " " + torrents;
+    }
+
     @Test
     void losingANodeShouldRemoveExactlyItsPeers() {
         ChangeBuffer fromA = new ChangeBuffer(256);
