@@ -19,9 +19,12 @@
 #    tracker_cluster_changes_total{direction="in"} are read over SECONDS.
 # Node A's extra CPU with n streams over n = 0, at the same own load, is what n other nodes cost
 # it: run for run, then the median; per change applied too. CHANGES=auto (NODES_LIST must start
-# with 0) feeds each other node at 0.8 x what node A published in that run's n = 0 scenario: with
-# node A saturated there (QUOTA below), that is the stream of a node of the same size that runs at
-# 0.8 x its rate alone (the 0.8 x N target). The default 100000 is a node of one core at 0.8 x
+# with 0) feeds each other node at 0.8 x node A's answered/s in that run's n = 0 scenario x
+# CHANGES_A_REQUEST (default 0.86: what a node publishes a request when every announce is a
+# change, as with real clients, whose re-announces are minutes apart; measured 0.854-0.868 before
+# same-tick re-announces were left out, which the load tester's 50,000 peers at full speed make
+# common): with node A saturated there (QUOTA below), that is the stream of a node of the same size
+# that runs at 0.8 x its rate alone (the 0.8 x N target). The default 100000 is a node of one core at 0.8 x
 # 155,000 requests/s x 0.8 changes a request (docs). KEEP=1 keeps the work directory (logs, rows, the recording).
 # QUOTA=0.4 caps node A at that share of a core (cgroup v1 cpu controller, a 4 ms period) so that
 # with RATE=0 load tester A, which then gets the rest of core 1 beside Redis and the feed, keeps
@@ -35,6 +38,7 @@ rate=${3:-20000}
 changes=${4:-100000}
 warmup=${WARMUP:-10}
 interval=${INTERVAL:-100}
+changes_a_request=${CHANGES_A_REQUEST:-0.86}
 command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 [ -f tracker-server/target/tracker.jar ] && [ -f tracker-loadtest/target/tracker-loadtest.jar ] \
   && [ -f tracker-bench/target/benchmarks.jar ] \
@@ -77,7 +81,8 @@ for run in $(seq "$runs"); do
     la_pid=$!; pids+=("$la_pid")
     f_pid=
     feed_rate=$changes
-    [ "$changes" = auto ] && [ "$n" -gt 0 ] && feed_rate=$(awk -F'\t' -v r="$run" '$1 == 0 && $2 == r {printf "%d", $6 * 0.8}' "$rows")
+    [ "$changes" = auto ] && [ "$n" -gt 0 ] && feed_rate=$(awk -F'\t' -v r="$run" -v c="$changes_a_request" \
+      '$1 == 0 && $2 == r {printf "%d", $3 * 0.8 * c}' "$rows")
     if [ "$n" -gt 0 ]; then
       feed replay "redis://127.0.0.1:$redis_port" "$STREAM" "$n" "$feed_rate" "$interval" $((warmup + seconds + 5)) \
         >"$work/feed.log" 2>&1 &

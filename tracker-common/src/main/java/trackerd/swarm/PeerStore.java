@@ -56,6 +56,8 @@ final class PeerStore {
     final int stride;
     private final long seed;
     int previous;
+    /** After an upsert that found the peer: the announce tick its record had before. */
+    int previousTick;
     int removedSeeders;
     int removedLeechers;
 
@@ -149,6 +151,7 @@ final class PeerStore {
         if (at >= 0) {
             boolean was = isSeeder(a[at + stride - 1]);
             previous = was ? WAS_SEEDER : WAS_LEECHER;
+            previousTick = (int) a[at + stride - 1] & TICK_MASK;
             a[at + stride - 1] = last;
             if (was != seeder) a[0] += seeder ? 1 : -1;
             return a;

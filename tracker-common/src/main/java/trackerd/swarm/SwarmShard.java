@@ -133,7 +133,7 @@ public final class SwarmShard {
                 long[] left = store.remove(table.peers(t, r.ipv6), k0, k1, key);
                 account(r.ipv6, -(store.removedSeeders + store.removedLeechers), -store.removedSeeders);
                 if (store.removedSeeders + store.removedLeechers > 0) {
-                    localChange(r, ChangeBuffer.STOPPED, tick, k0, k1, key);
+                    localChange(r, ChangeBuffer.STOPPED, tick, k0, k1, key, true);
                 }
                 table.setPeers(t, r.ipv6, left);
                 if (!table.hasPeers(t) && !keepIfCompleted(t, tick)) t = -1;
@@ -189,21 +189,29 @@ public final class SwarmShard {
             table.countCompleted(t);
             completedTotal++;
         }
-        localChange(r, (seeder ? ChangeBuffer.SEEDER : 0) | (completed ? ChangeBuffer.COMPLETED : 0), tick, k0, k1, key);
+        // a re-announce in the tick of the peer's last one that changes nothing leaves its record as it was:
+        // the other nodes have that record already (qBittorrent announces to every URL of a torrent,
+        // so a tracker listed as udp:// and http:// hears each client twice at once)
+        boolean sameRecord = previous != PeerStore.NEW && store.previousTick == tick
+            && (previous == PeerStore.WAS_SEEDER) == seeder && !completed;
+        localChange(r, (seeder ? ChangeBuffer.SEEDER : 0) | (completed ? ChangeBuffer.COMPLETED : 0), tick, k0, k1, key,
+            !sameRecord);
         int want = Math.min(r.numwant < 0 ? defaultNumwant : r.numwant, maxResponsePeers);
         r.peerCount = store.select(peers, k0, k1, key, seeder, want, r.peers, 0, nextRandom());
         fillCounts(r, t);
     }
 
     /**
-     * A local client changed a peer: it is a local peer from now on (no longer another node's),
-     * and the cluster publisher hears of it. Without a cluster and remote peers: two field reads.
+     * A local client announced a peer: it is a local peer from now on (no longer another node's),
+     * and the cluster publisher hears of it unless {@code changed} is false and it was local
+     * already (its record is what the other nodes have). Without a cluster and remote peers: two
+     * field reads.
      */
-    private void localChange(SwarmRequest r, int flags, int tick, long k0, long k1, long key) {
+    private void localChange(SwarmRequest r, int flags, int tick, long k0, long k1, long key, boolean changed) {
         RemotePeers remote = r.ipv6 ? remote6 : remote4;
-        if (remote.size() > 0) remote.remove(r.infoHash0, r.infoHash1, r.infoHash2, k0, k1, key);
+        boolean wasRemote = remote.size() > 0 && remote.remove(r.infoHash0, r.infoHash1, r.infoHash2, k0, k1, key);
         ChangeBuffer out = changes;
-        if (out != null) {
+        if (out != null && (changed || wasRemote)) {
             out.add(r.infoHash0, r.infoHash1, r.infoHash2, flags | (r.ipv6 ? ChangeBuffer.IPV6 : 0), tick, key,
                 k0, k1);
         }

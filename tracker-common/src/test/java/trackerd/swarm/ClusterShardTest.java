@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,6 +63,31 @@ class ClusterShardTest {
         assertEquals(9, out.address1(p));
         assertEquals(6882, out.port(p));
         assertEquals(out.size(), out.next(p));
+    }
+
+    @Test
+    void aReAnnounceThatLeavesTheRecordAsItWasShouldNotBePublished() {
+        shard.swapChanges(new ChangeBuffer(64));
+        local(7, 1, SwarmShardTest.EVENT_STARTED, false, 5);
+        local(7, 1, SwarmShardTest.EVENT_NONE, false, 5); // same tick, same state: the others have it
+        local(7, 1, SwarmShardTest.EVENT_COMPLETED, false, 5); // same tick, completed: a seeder, a download
+        local(7, 1, SwarmShardTest.EVENT_NONE, true, 5); // same tick, seeder as before
+        local(7, 1, SwarmShardTest.EVENT_NONE, true, 6); // a later tick extends its life
+        ChangeBuffer remote = new ChangeBuffer(64);
+        remote(remote, 7, 2, 0, 6);
+        shard.applyRemote(remote, A); // 10.0.0.2 is another node's peer, at tick 6
+        local(7, 2, SwarmShardTest.EVENT_NONE, false, 6); // same record, but it is ours now: the others must hear it
+        ChangeBuffer out = shard.swapChanges(new ChangeBuffer(64));
+        int[] ticks = new int[out.count()];
+        int[] flags = new int[out.count()];
+        int i = 0;
+        for (int p = 0; p < out.size(); p = out.next(p), i++) {
+            ticks[i] = out.tick(p);
+            flags[i] = out.flags(p);
+        }
+        assertEquals("[5, 5, 6, 6]", java.util.Arrays.toString(ticks));
+        assertEquals(List.of(0, ChangeBuffer.SEEDER | ChangeBuffer.COMPLETED, ChangeBuffer.SEEDER, 0),
+            java.util.Arrays.stream(flags).boxed().toList());
     }
 
     @Test
