@@ -19,7 +19,8 @@
 # trackerd gets the same list as its allow list). opentracker is IPv4-only and closes every
 # connection after its answer, so its "keep-alive" rows are new connections too, and it has no
 # TLS. trackerd runs with one socket worker and the swarm answered inline on it
-# (workers.swarm_workers = 0, the setting for a one-core tracker; TRACKERD_SWARM_WORKERS to change)
+# (workers.swarm_workers = 0, the setting for a one-core tracker; TRACKERD_SWARM_WORKERS to change;
+# TRACKERD_JAVA_OPTS adds JVM flags)
 # and limits.new_torrents_per_address_burst = 0 (one load host makes thousands of torrents).
 # Every tracker gets WARMUP (default 10) s of keep-alive and as much new-connection warm-up load
 # first (the JVM compiles the hot paths; opentracker gets the same). HTTPS=0 leaves out the HTTPS
@@ -96,7 +97,7 @@ start_tracker() { # name port tls_port -> sets pid
       taskset -c 0 opentracker -i 127.0.0.1 -p "$2" -P "$2" -w whitelist.txt -d "$work" >"$work/$1.log" 2>&1 &
       pid=$! ;;
     trackerd)
-      taskset -c 0 java -Xms1g -Xmx1g -jar tracker-server/target/tracker.jar \
+      taskset -c 0 java -Xms1g -Xmx1g ${TRACKERD_JAVA_OPTS:-} -jar tracker-server/target/tracker.jar \
         --set "http.listen=[\"127.0.0.1:$2\"]" --set "http.tls.listen=[\"127.0.0.1:$3\"]" \
         --set "http.tls.cert_path=\"$work/cert.pem\"" --set "http.tls.key_path=\"$work/key.pem\"" \
         --set udp.enabled=false --set ws.enabled=false --set metrics.enabled=false \
