@@ -249,9 +249,9 @@ final class TorrentTable {
     }
 
     /**
-     * Reads the home slot of the torrent with this {@link InfoHashes#hash}, where {@link #find} starts, and returns a value of no meaning
-     * that keeps the reads: a batch touches its torrents first so that their cache misses overlap
-     * ({@link SwarmShard#applyRemote}).
+     * Reads the home slot of the torrent with this {@link InfoHashes#hash}, where {@link #find}
+     * starts, and returns a value of no meaning that keeps the reads: a batch of remote changes
+     * touches its torrents first so that their cache misses overlap ({@link SwarmShard#applyRemote}).
      */
     long touch(long hash) {
         int seg = segmentOf(hash);
