@@ -191,9 +191,11 @@ public final class SwarmShard {
         }
         // a re-announce in the tick of the peer's last one that changes nothing leaves its record as it was:
         // the other nodes have that record already (qBittorrent announces to every URL of a torrent,
-        // so a tracker listed as udp:// and http:// hears each client twice at once)
+        // so a tracker listed as udp:// and http:// hears each client twice at once), unless another node
+        // contradicted it in this tick (a stop there that this node ignored: the others no longer have it)
         boolean sameRecord = previous != PeerStore.NEW && store.previousTick == tick
-            && (previous == PeerStore.WAS_SEEDER) == seeder && !completed;
+            && (previous == PeerStore.WAS_SEEDER) == seeder && !completed
+            && (contestTick != tick || !contested(r, k0, k1, key, tick));
         localChange(r, (seeder ? ChangeBuffer.SEEDER : 0) | (completed ? ChangeBuffer.COMPLETED : 0), tick, k0, k1, key,
             !sameRecord);
         int want = Math.min(r.numwant < 0 ? defaultNumwant : r.numwant, maxResponsePeers);
@@ -325,6 +327,10 @@ public final class SwarmShard {
             int localTick = (int) peers[at + store.stride - 1] & PeerStore.TICK_MASK;
             // ticks wrap: the local announce is as new or newer when it is less than half the range ahead
             if (((localTick - tick) & PeerStore.TICK_MASK) < (PeerStore.TICK_MASK + 1) / 2) {
+                if (localTick == tick && ((flags & (ChangeBuffer.STOPPED | ChangeBuffer.COMPLETED)) != 0
+                    || ((flags & ChangeBuffer.SEEDER) != 0) != ((peers[at + store.stride - 1] & PeerStore.SEEDER_BIT) != 0))) {
+                    contest(remoteHash, tick);
+                }
                 remoteIgnored++;
                 return;
             }
@@ -363,6 +369,35 @@ public final class SwarmShard {
         if ((flags & ChangeBuffer.COMPLETED) != 0) table.countCompleted(t);
         remote.putAt(remotePos, remoteHash, h0, h1, h2, k0, k1, key, origin, tick);
         remoteApplied++;
+    }
+
+    /** Slots of {@link #contested}: a few contests a tick at most (a stop or flip on two nodes at once). */
+    private static final int CONTESTS = 64;
+    /**
+     * Remote entry hashes ({@link RemotePeers#hash}) of local peers whose record another node's
+     * change of the same tick contradicted (a stop, a seeder flip, a download) and was ignored:
+     * that node now holds the peer otherwise, so a re-announce here in that tick is published
+     * even though its record is unchanged. Direct-mapped, by the tick in {@link #contestTicks}; a
+     * collision only publishes an announce that could have been skipped.
+     */
+    private final long[] contested = new long[CONTESTS];
+    private final int[] contestTicks = new int[CONTESTS];
+    /** The tick of the latest contest, -1 for none: announces look at {@link #contested} only then. */
+    private int contestTick = -1;
+
+    private void contest(long remoteHash, int tick) {
+        int i = (int) remoteHash & (CONTESTS - 1);
+        contested[i] = remoteHash;
+        contestTicks[i] = tick;
+        contestTick = tick;
+    }
+
+    /** The local peer's record was contradicted by another node in this tick ({@link #contested}). */
+    private boolean contested(SwarmRequest r, long k0, long k1, long key, int tick) {
+        long hash = (r.ipv6 ? remote6 : remote4).hash(InfoHashes.hash(r.infoHash0, r.infoHash1, r.infoHash2), k0, k1,
+            key);
+        int i = (int) hash & (CONTESTS - 1);
+        return contested[i] == hash && contestTicks[i] == tick;
     }
 
     /** Removes one peer from torrent t, and the torrent when it was its last. */
