@@ -336,7 +336,14 @@ public final class SwarmShard {
             }
         }
         if ((flags & ChangeBuffer.STOPPED) != 0) {
-            if (t >= 0) removePeer(t, ipv6, k0, k1, key);
+            if (t >= 0 && at >= 0) {
+                // as a local stop: a torrent with downloads stays without peers (else a later peer
+                // would restart its completed count from 0 here while the origin goes on)
+                long[] left = store.remove(peers, k0, k1, key);
+                account(ipv6, -(store.removedSeeders + store.removedLeechers), -store.removedSeeders);
+                table.setPeers(t, ipv6, left);
+                if (!table.hasPeers(t)) keepIfCompleted(t, tick);
+            }
             remote.removeAt(remotePos);
             remoteApplied++;
             return;

@@ -127,4 +127,22 @@ class TwoNodeSameTickTest {
         deliver();
         assertEquals(state(a, T + 2), state(b, T + 2));
     }
+
+    /**
+     * The last peer of a torrent with downloads stops: the node it stopped on keeps the torrent
+     * for its completed count (SwarmShard.keepIfCompleted), and so must the other, else a peer
+     * that joins later restarts the count from 0 there while it goes on from 1 here.
+     */
+    @Test
+    void aRemoteStopShouldKeepTheTorrentsDownloadsAsALocalStopDoes() {
+        announce(a, 1, SwarmShardTest.EVENT_STARTED, false, T);
+        announce(a, 1, SwarmShardTest.EVENT_COMPLETED, false, T + 1);
+        deliver();
+        announce(a, 1, SwarmShardTest.EVENT_STOPPED, true, T + 2);
+        deliver();
+        announce(b, 2, SwarmShardTest.EVENT_STARTED, false, T + 3); // a new leecher, on B
+        deliver();
+        assertEquals("7:0/1/1 [2 leecher 0]", state(b, T + 3));
+        assertEquals(state(b, T + 3), state(a, T + 3));
+    }
 }
