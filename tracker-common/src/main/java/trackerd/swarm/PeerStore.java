@@ -91,9 +91,15 @@ final class PeerStore {
         return (a.length - 1) / stride;
     }
 
-    private long hash(long k0, long k1, long keyWord) {
+    /**
+     * A peer's hash, seeded per process. IPv6: each part goes through the mix after the seed, so
+     * that a client owning a /64 (all of k1, and every port) cannot pick thousands of addresses
+     * and ports that hash alike in one torrent (a linear XOR of k1 and the port could be solved
+     * for without the seed, and made one probe run of them all).
+     */
+    long hash(long k0, long k1, long keyWord) {
         if (stride == 1) return InfoHashes.mix(keyWord ^ seed);
-        return InfoHashes.mix(InfoHashes.mix(k0 ^ seed) ^ (k1 * 0x9E3779B97F4A7C15L) ^ keyWord);
+        return InfoHashes.mix(InfoHashes.mix(InfoHashes.mix(k0 ^ seed) ^ k1) ^ keyWord);
     }
 
     private static int fastRange(long hash, int n) {

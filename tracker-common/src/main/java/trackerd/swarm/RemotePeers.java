@@ -74,10 +74,13 @@ final class RemotePeers {
 
     /**
      * An entry's hash from its torrent's {@link InfoHashes#hash} (which a remote change computes
-     * for the torrent table anyway) and the peer's key.
+     * for the torrent table anyway) and the peer's key. The IPv6 address goes through the mix after
+     * the seed before the port joins it, as in {@link PeerStore}: a client owning a /64 cannot
+     * solve for addresses and ports that hash alike.
      */
     long hash(long torrentHash, long k0, long k1, long key) {
-        return InfoHashes.mix(torrentHash ^ seed ^ InfoHashes.mix(key ^ (k0 * 0x9E3779B97F4A7C15L) ^ k1));
+        long peer = stride == 4 ? key : InfoHashes.mix(InfoHashes.mix(k0 ^ seed) ^ k1) ^ key;
+        return InfoHashes.mix(torrentHash ^ seed ^ InfoHashes.mix(peer));
     }
 
     private long hash(long h0, long h1, int h2, long k0, long k1, long key) {
