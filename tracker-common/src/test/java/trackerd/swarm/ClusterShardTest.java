@@ -177,19 +177,24 @@ class ClusterShardTest {
             }
         }
         SwarmShard oneByOne = new SwarmShard(SwarmShardTest.settings(1000, 1000), 1);
-        ChangeBuffer single = new ChangeBuffer(6);
-        for (int pos = 0; pos < batch.size(); pos = batch.next(pos)) {
-            single.clear();
-            single.add(batch.hash0(pos), batch.hash1(pos), batch.hash2(pos), batch.flags(pos), batch.tick(pos),
-                batch.keyWord(pos), batch.address0(pos), batch.address1(pos));
-            oneByOne.applyRemote(single, A);
-        }
+        applyOneByOne(oneByOne, batch, A);
         shard.applyRemote(batch, A);
 
         assertEquals(counts(oneByOne), counts(shard));
         assertEquals(oneByOne.remotePeers(), shard.remotePeers());
         assertEquals(oneByOne.remoteApplied(), shard.remoteApplied());
         assertTrue(shard.peers(false) > 100 && shard.peers(true) > 30, "both families kept peers: " + counts(shard));
+    }
+
+    /** Applies each change of {@code batch} as a batch of its own: the reference a whole batch must match. */
+    static void applyOneByOne(SwarmShard s, ChangeBuffer batch, int origin) {
+        ChangeBuffer single = new ChangeBuffer(6);
+        for (int pos = 0; pos < batch.size(); pos = batch.next(pos)) {
+            single.clear();
+            single.add(batch.hash0(pos), batch.hash1(pos), batch.hash2(pos), batch.flags(pos), batch.tick(pos),
+                batch.keyWord(pos), batch.address0(pos), batch.address1(pos));
+            s.applyRemote(single, origin);
+        }
     }
 
     private static String counts(SwarmShard s) {

@@ -88,13 +88,7 @@ class RemoteBatchModelTest {
             modelRemote(k, flags, changeTick, origin);
         }
         batched.applyRemote(batch, origin);
-        ChangeBuffer single = new ChangeBuffer(6);
-        for (int pos = 0; pos < batch.size(); pos = batch.next(pos)) {
-            single.clear();
-            single.add(batch.hash0(pos), batch.hash1(pos), batch.hash2(pos), batch.flags(pos), batch.tick(pos),
-                batch.keyWord(pos), batch.address0(pos), batch.address1(pos));
-            oneByOne.applyRemote(single, origin);
-        }
+        ClusterShardTest.applyOneByOne(oneByOne, batch, origin);
     }
 
     /** {@code n} local announces at {@code tick}: each takes its peer over (it is local from then on). */
