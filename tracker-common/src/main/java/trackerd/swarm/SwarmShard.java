@@ -324,11 +324,19 @@ public final class SwarmShard {
         int at = peers == null ? -1 : store.find(peers, k0, k1, key);
         int remotePos = remote.size() == 0 ? -1 : remote.find(remoteHash, h0, h1, h2, k0, k1, key);
         if (at >= 0 && remotePos < 0) {
-            int localTick = (int) peers[at + store.stride - 1] & PeerStore.TICK_MASK;
+            long local = peers[at + store.stride - 1];
+            int localTick = (int) local & PeerStore.TICK_MASK;
+            boolean localSeeder = (local & PeerStore.SEEDER_BIT) != 0;
+            boolean remoteSeeder = (flags & ChangeBuffer.SEEDER) != 0;
+            // a tie (the same tick) between a local leecher and another node's seeder goes to the seeder
+            // on every node, whichever arrives first: a client that started here and completed there
+            // in one tick is a seeder with one download on both (it was a leecher without it here)
+            boolean seederWins = localTick == tick && remoteSeeder && !localSeeder
+                && (flags & ChangeBuffer.STOPPED) == 0;
             // ticks wrap: the local announce is as new or newer when it is less than half the range ahead
-            if (((localTick - tick) & PeerStore.TICK_MASK) < (PeerStore.TICK_MASK + 1) / 2) {
-                if (localTick == tick && ((flags & (ChangeBuffer.STOPPED | ChangeBuffer.COMPLETED)) != 0
-                    || ((flags & ChangeBuffer.SEEDER) != 0) != ((peers[at + store.stride - 1] & PeerStore.SEEDER_BIT) != 0))) {
+            if (!seederWins && ((localTick - tick) & PeerStore.TICK_MASK) < (PeerStore.TICK_MASK + 1) / 2) {
+                if (localTick == tick
+                    && ((flags & (ChangeBuffer.STOPPED | ChangeBuffer.COMPLETED)) != 0 || remoteSeeder != localSeeder)) {
                     contest(remoteHash, tick);
                 }
                 remoteIgnored++;

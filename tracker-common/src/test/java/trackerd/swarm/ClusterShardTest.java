@@ -123,9 +123,10 @@ class ClusterShardTest {
         local(4, 1, SwarmShardTest.EVENT_STARTED, false, 100);
         ChangeBuffer older = new ChangeBuffer(64);
         remote(older, 4, 1, ChangeBuffer.STOPPED, 99);
-        remote(older, 4, 1, ChangeBuffer.SEEDER, 100); // same tick: the local announce wins too
+        remote(older, 4, 1, ChangeBuffer.STOPPED, 100); // same tick: the local announce wins too
+        remote(older, 4, 1, 0, 100); // (a tie goes to another node's change only when it makes a leecher a seeder)
         shard.applyRemote(older, A);
-        assertEquals(2, shard.remoteIgnored());
+        assertEquals(3, shard.remoteIgnored());
         assertEquals(0, shard.remotePeers());
         assertEquals(1, scrape(4).leechers - 1, "still the local leecher (and the scraping host)");
         assertEquals(0, scrape(4).seeders);

@@ -61,7 +61,10 @@ class RemoteBatchModelTest {
     /** The model of {@code SwarmShard.applyRemote} for one BitTorrent change. */
     private void modelRemote(Key k, int flags, int tick, int origin) {
         Rec r = model.get(k);
-        if (r != null && r.origin < 0 && ((r.tick - tick) & PeerStore.TICK_MASK) < (PeerStore.TICK_MASK + 1) / 2) {
+        boolean seederWins = r != null && r.tick == tick && !r.seeder && (flags & ChangeBuffer.SEEDER) != 0
+            && (flags & ChangeBuffer.STOPPED) == 0; // a tie between a leecher here and a seeder there
+        if (r != null && r.origin < 0 && !seederWins
+            && ((r.tick - tick) & PeerStore.TICK_MASK) < (PeerStore.TICK_MASK + 1) / 2) {
             return; // a local announce as new or newer wins
         }
         if ((flags & ChangeBuffer.STOPPED) != 0) {

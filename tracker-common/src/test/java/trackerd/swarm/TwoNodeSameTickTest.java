@@ -110,6 +110,28 @@ class TwoNodeSameTickTest {
         assertEquals(state(a, T + 1), state(b, T + 1));
     }
 
+    /**
+     * Started on A, completed on B in the same tick (round-robin DNS), the two changes crossing in
+     * either order: both nodes end with a seeder and one download. Before, A ignored B's change
+     * (its own announce was as new) and kept a leecher and no download, for good.
+     */
+    @Test
+    void aCompletionOnTheOtherNodeInTheSameTickShouldCountOnBoth() {
+        announce(a, 1, SwarmShardTest.EVENT_STARTED, false, T);
+        deliver();
+        announce(b, 1, SwarmShardTest.EVENT_COMPLETED, false, T);
+        deliver();
+        assertEquals("7:1/1/0 [1 seeder 0]", state(a, T));
+        assertEquals(state(a, T), state(b, T));
+
+        announce(a, 2, SwarmShardTest.EVENT_STARTED, false, T); // crosses B's completion
+        announce(b, 2, SwarmShardTest.EVENT_COMPLETED, false, T);
+        deliver();
+        deliver();
+        assertEquals("7:2/2/0 [1 seeder 0, 2 seeder 0]", state(a, T));
+        assertEquals(state(a, T), state(b, T));
+    }
+
     /** Seeder flips and stops straddling a tick boundary, alternating nodes. */
     @Test
     void announcesStraddlingATickShouldSettleAlike() {
