@@ -190,8 +190,8 @@ public final class SwarmShard {
             completedTotal++;
         }
         // a re-announce in the tick of the peer's last one that changes nothing leaves its record as it was:
-        // the other nodes have that record already (qBittorrent announces to every URL of a torrent,
-        // so a tracker listed as udp:// and http:// hears each client twice at once), unless another node
+        // the other nodes have that record already (a client announcing to every tier of a torrent reaches
+        // a tracker listed as udp:// and http:// twice at once), unless another node
         // contradicted it in this tick (a stop there that this node ignored: the others no longer have it)
         boolean sameRecord = previous != PeerStore.NEW && store.previousTick == tick
             && (previous == PeerStore.WAS_SEEDER) == seeder && !completed

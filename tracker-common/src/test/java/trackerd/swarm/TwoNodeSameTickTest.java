@@ -84,7 +84,7 @@ class TwoNodeSameTickTest {
         assertEquals(state(a, T), state(b, T));
     }
 
-    /** qBittorrent announces to a tracker's udp:// and http:// URLs at once: both to A, or one to each. */
+    /** A client announcing to every tier reaches udp:// and http:// URLs at once: both to A, or one to each. */
     @Test
     void aClientAnnouncingTwiceInATickShouldBeSeenOnceOnBothNodes() {
         announce(a, 1, SwarmShardTest.EVENT_STARTED, false, T); // udp
