@@ -142,15 +142,14 @@ final class RemotePeers {
 
     /** Records the peer as remote, from {@code origin}, last announced at {@code tick}. */
     void put(long h0, long h1, int h2, long k0, long k1, long key, int origin, int tick) {
-        putAt(size == 0 ? -1 : find(h0, h1, h2, k0, k1, key), h0, h1, h2, k0, k1, key, origin, tick);
+        long hash = hash(h0, h1, h2, k0, k1, key);
+        putAt(size == 0 ? -1 : find(hash, h0, h1, h2, k0, k1, key), hash, h0, h1, h2, k0, k1, key, origin, tick);
     }
 
-    /** {@link #put} where {@code pos} is what {@link #find} returned for the same peer, with no change since. */
-    void putAt(int pos, long h0, long h1, int h2, long k0, long k1, long key, int origin, int tick) {
-        putAt(pos, pos >= 0 ? 0 : hash(h0, h1, h2, k0, k1, key), h0, h1, h2, k0, k1, key, origin, tick);
-    }
-
-    /** {@link #putAt} with the entry's {@link #hash(long, long, long, long)} already computed. */
+    /**
+     * {@link #put} where {@code pos} is what {@link #find} returned for the same peer, with no change
+     * since, and {@code hash} its {@link #hash(long, long, long, long)}.
+     */
     void putAt(int pos, long hash, long h0, long h1, int h2, long k0, long k1, long key, int origin, int tick) {
         long word2 = ((long) h2 << 32) | ((long) (origin + 1) << ORIGIN_SHIFT) | (tick & PeerStore.TICK_MASK);
         if (pos >= 0) {

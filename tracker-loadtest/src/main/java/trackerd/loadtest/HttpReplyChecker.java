@@ -69,6 +69,10 @@ final class HttpReplyChecker {
     private static final int DICTIONARY_END = -2;
     /** {@link #knownKey}: a key the dictionary already had. */
     private static final int REPEATED = -2;
+    /** {@link #member}: a key of none of the table's names. */
+    private static final int UNKNOWN = -1;
+    /** {@link #member}: the reply fails (the problem noted). */
+    private static final int FAILED = -3;
     private static final int SYNTAX_ENDS_INSIDE = 1;
     private static final int SYNTAX_BAD_NUMBER = 2;
     private static final int SYNTAX_EMPTY_NUMBER = 3;
@@ -286,12 +290,10 @@ final class HttpReplyChecker {
     private boolean topDictionary() {
         pos++; // 'd'
         while (true) {
-            int keyLength = nextKey();
-            if (keyLength == DICTIONARY_END) return true;
-            if (keyLength < 0) return false;
-            int key = knownKey(keyLength, TOP_KEYS, seenTop);
-            if (key == REPEATED) return false;
-            if (key < 0) {
+            int key = member(TOP_KEYS, seenTop);
+            if (key == DICTIONARY_END) return true;
+            if (key == FAILED) return false;
+            if (key == UNKNOWN) {
                 if (!skip(1)) return false;
                 continue;
             }
@@ -376,13 +378,10 @@ final class HttpReplyChecker {
             boolean ip = false;
             boolean port = false;
             while (true) {
-                int keyLength = nextKey();
-                if (keyLength == DICTIONARY_END) break;
-                if (keyLength < 0) return false;
-                int key = knownKey(keyLength, PEER_KEYS, seen);
-                if (key == REPEATED) return false;
+                int key = member(PEER_KEYS, seen);
+                if (key == DICTIONARY_END) break;
+                if (key == FAILED) return false;
                 if (key >= 0) seen |= 1 << key;
-                if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
                 byte v = bytes[pos];
                 if (key == IP && isDigit(v)) {
                     if (string() < 0) return false;
@@ -446,13 +445,10 @@ final class HttpReplyChecker {
         int seen = 0;
         int valid = 0;
         while (true) {
-            int keyLength = nextKey();
-            if (keyLength == DICTIONARY_END) break;
-            if (keyLength < 0) return false;
-            int key = knownKey(keyLength, SCRAPE_KEYS, seen);
-            if (key == REPEATED) return false;
+            int key = member(SCRAPE_KEYS, seen);
+            if (key == DICTIONARY_END) break;
+            if (key == FAILED) return false;
             if (key >= 0) seen |= 1 << key;
-            if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
             if (key >= 0 && bytes[pos] == 'i') {
                 long n = integer();
                 if (n == NO_NUMBER) return false;
@@ -503,7 +499,6 @@ final class HttpReplyChecker {
         }
     }
 
-    /** A dictionary key: a string; returns its length (it ends at {@link #pos}), or -1. */
     /**
      * The next key of the dictionary being walked: its length, with {@link #pos} just past it
      * (the key's bytes end there); {@link #DICTIONARY_END} once its closing 'e' is read; or -1
@@ -519,6 +514,25 @@ final class HttpReplyChecker {
             return DICTIONARY_END;
         }
         return key();
+    }
+
+    /**
+     * The next member of a dictionary of known names, up to its value: the key's index in
+     * {@code table} ({@link #pos} at the value), {@link #UNKNOWN}, {@link #DICTIONARY_END}, or
+     * {@link #FAILED} (the problem noted: no key, a key {@code seen} already has, or the body ends
+     * before the value).
+     */
+    private int member(byte[][] table, int seen) {
+        int keyLength = nextKey();
+        if (keyLength == DICTIONARY_END) return DICTIONARY_END;
+        if (keyLength < 0) return FAILED;
+        int key = knownKey(keyLength, table, seen);
+        if (key == REPEATED) return FAILED;
+        if (pos >= end) {
+            syntax(SYNTAX_ENDS_INSIDE, 0);
+            return FAILED;
+        }
+        return key;
     }
 
     /**
