@@ -474,24 +474,15 @@ final class HttpReplyChecker {
             case 'i':
                 return integer() != NO_NUMBER;
             case 'l':
-                pos++;
-                while (true) {
-                    if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
-                    if (bytes[pos] == 'e') {
-                        pos++;
-                        return true;
-                    }
-                    if (!skip(depth + 1)) return false;
-                }
             case 'd':
                 pos++;
-                while (true) {
+                while (true) { // items, or key-value members: a dictionary's keys are strings
                     if (pos >= end) return syntax(SYNTAX_ENDS_INSIDE, 0);
                     if (bytes[pos] == 'e') {
                         pos++;
                         return true;
                     }
-                    if (key() < 0 || !skip(depth + 1)) return false;
+                    if (b == 'd' && key() < 0 || !skip(depth + 1)) return false;
                 }
             default:
                 if (isDigit(b)) return string() >= 0;
