@@ -9,7 +9,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,11 @@ import trackerd.swarm.SwarmRequest;
  * connection is not read (auto-read off) until answers go out, so memory stays bounded whatever
  * the client sends.
  *
+ * <p><b>Output.</b> On a plain connection over epoll, an answer due next with nothing queued in the
+ * channel is written in place into the loop's {@link HttpSendBuffer} and sent with one
+ * {@code send(2)} at the flush; otherwise (TLS, NIO, bytes waiting for EPOLLOUT) answers are pooled
+ * buffers written through the channel and flushed once at the end of the batch.
+ *
  * <p><b>Closing.</b> {@code Connection: close} (and HTTP/1.0 without keep-alive) is honoured: no
  * request after it is read, and the connection closes once its answer is written; so does a
  * client that shuts its sending side (half-close) after its last request. When the
@@ -61,6 +69,11 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
     private final int maxRequestBytes;
     private HttpLoop loop;
     private HttpMetrics metrics;
+    /** The loop's buffer for answers written in place, or null (TLS, NIO, no direct addresses). */
+    private HttpSendBuffer sendBuffer;
+    private boolean plain;
+    /** The descriptor, for answers written in place; null when they are not. */
+    private Socket socket;
     private ChannelHandlerContext ctx;
     private Channel channel;
 
@@ -107,9 +120,14 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
         this.maxRequestBytes = settings.http().maxRequestBytes();
     }
 
-    /** The loop's shared state; set by the initializer before the channel is active. */
-    void attach(HttpLoop httpLoop) {
+    /**
+     * The loop's shared state; set by the initializer before the channel is active.
+     *
+     * @param noTls no {@code SslHandler} in the pipeline: answers may go straight to the socket
+     */
+    void attach(HttpLoop httpLoop, boolean noTls) {
         this.loop = httpLoop;
+        this.plain = noTls;
         this.metrics = httpLoop.metrics;
         this.counted = true;
     }
@@ -129,6 +147,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
         peer0 = client.address0;
         peer1 = client.address1;
         peerIsTrustedProxy = settings.trustsProxy(peerIpv6, peer0, peer1);
+        if (plain && loop.sendBuffer != null && channel instanceof UnixChannel unix && unix.fd() instanceof Socket s) {
+            socket = s;
+            sendBuffer = loop.sendBuffer;
+        }
         lastReadSeconds = loop.context.nowSeconds();
         loop.add(this);
         super.channelActive(context);
@@ -141,6 +163,22 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
     @Override
     public ByteBufAllocator alloc() {
         return channel.alloc();
+    }
+
+    /** In the loop's send buffer when this is the next answer to go out and it may, else a pooled buffer. */
+    @Override
+    public ByteBuf answerBuffer(long seq, int length) {
+        if (sendBuffer != null && seq == headSeq && !closed) {
+            ByteBuf inPlace = sendBuffer.claim(this, socket, length);
+            if (inPlace != null) return inPlace;
+        }
+        return channel.alloc().buffer(length, length);
+    }
+
+    /** Nothing of this connection waits in its channel (written or flushed but not yet sent). */
+    boolean nothingQueued() {
+        ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+        return queued != null && queued.totalPendingWriteBytes() == 0 && !wroteSinceFlush;
     }
 
     // ---------------------------------------------------------------- input
@@ -252,7 +290,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
         stopReading = true;
         long seq = nextSeq++;
         closeAfterSeq = seq;
-        complete(seq, HttpResponses.whole(channel.alloc(), status, body, false, HttpResponses.CLOSE));
+        complete(seq, HttpResponses.whole(this, seq, status, body, false, HttpResponses.CLOSE));
     }
 
     /** One whole head; its target is still readable in {@code in} at the head's indexes. */
@@ -316,6 +354,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
         in.readerIndex(head.start);
         ByteBuf request = in.readRetainedSlice(in.readableBytes());
         stopReading = true; // nothing more for this handler
+        flush(); // answers written in place go before the handshake's
         counted = false; // the connection still counts until it closes, which the loop's listener sees
         channel.closeFuture().addListener(loop.onUpgradedClose);
         settings.webSocketDoor().open(ctx, request);
@@ -328,6 +367,17 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
     /** The answer to request {@code seq}: written now if every earlier one is out, else kept in order. */
     @Override
     public void complete(long seq, ByteBuf out) {
+        if (sendBuffer != null && sendBuffer.isBuffer(out)) {
+            // written in place, so due next (answerBuffer saw to that) and this connection is open
+            metrics.sent(peerIpv6, sendBuffer.answerLength());
+            headSeq++;
+            if (seq == closeAfterSeq) {
+                closeAfterAnswer();
+                return;
+            }
+            drainReady();
+            return;
+        }
         if (closed) {
             out.release();
             return;
@@ -376,31 +426,59 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
 
     private void write(ByteBuf out, long seq) {
         metrics.sent(peerIpv6, out.readableBytes());
-        if (seq == closeAfterSeq) {
+        // while this connection owns the send buffer, its answers go there, in order
+        if (sendBuffer == null || !sendBuffer.ownedBy(this) || !sendBuffer.append(out)) {
+            if (sendBuffer != null && sendBuffer.ownedBy(this)) sendOwned(); // full: its bytes go first
             ctx.write(out, ctx.voidPromise());
-            ctx.flush();
-            wroteSinceFlush = false;
-            markClosed();
-            ChannelOutboundBuffer unsent = channel.unsafe().outboundBuffer();
-            if (unsent == null || unsent.isEmpty()) {
-                // the common case: the kernel took the whole answer, so close now; no promise and
-                // no listener round trip (the kernel still sends the bytes before its FIN)
-                ctx.close();
-            } else {
-                // the socket buffer is full: close once what is queued has gone out
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            }
-            return;
+            wroteSinceFlush = true;
         }
-        ctx.write(out, ctx.voidPromise());
-        wroteSinceFlush = true;
+        if (seq == closeAfterSeq) closeAfterAnswer();
     }
 
+    /** The answer that closes the connection is written: send everything, then close. */
+    private void closeAfterAnswer() {
+        flush();
+        markClosed();
+        ChannelOutboundBuffer unsent = channel.unsafe().outboundBuffer();
+        if (unsent == null || unsent.isEmpty()) {
+            // the common case: the kernel took the whole answer, so close now; no promise and
+            // no listener round trip (the kernel still sends the bytes before its FIN)
+            ctx.close();
+        } else {
+            // the socket buffer is full: close once what is queued has gone out
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Sends the answers written in place, then flushes the channel if anything was written to it. */
     void flush() {
+        if (sendBuffer != null && sendBuffer.ownedBy(this)) sendOwned();
         if (wroteSinceFlush) {
             wroteSinceFlush = false;
             ctx.flush();
         }
+    }
+
+    /**
+     * One send(2) of this connection's bytes in the loop's send buffer, which it gives up; what the
+     * socket did not take goes through the channel.
+     */
+    void sendOwned() {
+        int rest;
+        try {
+            rest = sendBuffer.send();
+        } catch (IOException e) {
+            // reset or broken pipe: the client is gone, as Netty's own write would find
+            markClosed();
+            ctx.close();
+            return;
+        }
+        if (rest == 0) return;
+        ByteBuf unsent = channel.alloc().buffer(rest, rest);
+        sendBuffer.rest(unsent);
+        // nothing else of this connection is in the channel (claim saw to that): flushed now, Netty
+        // finishes it on EPOLLOUT
+        ctx.writeAndFlush(unsent, ctx.voidPromise());
     }
 
     private void pause() {
@@ -487,6 +565,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
         closed = true;
         stopReading = true;
         loop.remove(this);
+        if (sendBuffer != null && sendBuffer.ownedBy(this)) sendBuffer.disown();
         for (int i = 0; i < ring.length; i++) {
             if (ring[i] != null) {
                 ring[i].release();

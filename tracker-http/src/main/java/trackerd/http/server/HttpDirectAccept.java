@@ -238,6 +238,11 @@ final class HttpDirectAccept implements DirectAcceptChannel.Acceptor, HttpExchan
         return alloc;
     }
 
+    @Override
+    public ByteBuf answerBuffer(long seq, int length) {
+        return alloc.buffer(length, length);
+    }
+
     /** Now, or parks the current connection under the swarm request's index until its answer. */
     @Override
     public long takeSeq(SwarmRequest swarm) {

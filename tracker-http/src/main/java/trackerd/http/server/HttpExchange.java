@@ -24,7 +24,15 @@ interface HttpExchange {
     /** The TCP peer is in {@code http.proxy.trusted} (and a proxy header is configured). */
     boolean peerIsTrustedProxy();
 
+    /** For answers that are not one buffer (a full scrape's head and its shared body). */
     ByteBufAllocator alloc();
+
+    /**
+     * Where to write the answer {@code seq}: exactly {@code length} bytes from the buffer's writer
+     * index, then handed back through {@link #complete}. A pooled buffer of that size, or for a
+     * connection whose earlier answers are out, the loop's {@link HttpSendBuffer}.
+     */
+    ByteBuf answerBuffer(long seq, int length);
 
     /**
      * The sequence number of the next answer.

@@ -250,6 +250,24 @@ public final class HttpFrontEnd implements AutoCloseable {
         for (HttpDirectAccept direct : directs) direct.loop().loop.submit(() -> direct.restSendBufferForTests(bytes)).get();
     }
 
+    /** Tests: every send(2) of answers written in place is given at most {@code bytes}. */
+    void limitInPlaceSendsForTests(int bytes) throws Exception {
+        for (HttpLoop loop : loops) {
+            if (loop.sendBuffer != null) loop.loop.submit(() -> loop.sendBuffer.limitSendsForTests(bytes)).get();
+        }
+    }
+
+    /** send(2) calls of answers written in place, over all loops, and of those the ones not taken whole (tests). */
+    long[] inPlaceSends() throws Exception {
+        long[] sends = new long[2];
+        for (HttpLoop loop : loops) {
+            if (loop.sendBuffer == null) continue;
+            sends[0] += loop.loop.submit(loop.sendBuffer::sends).get();
+            sends[1] += loop.loop.submit(loop.sendBuffer::partialSends).get();
+        }
+        return sends;
+    }
+
     /** Whether plain HTTP takes the direct accept path (epoll, and this Netty supports it). */
     boolean directAccept() {
         return !directs.isEmpty();

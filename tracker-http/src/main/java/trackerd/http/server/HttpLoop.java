@@ -56,6 +56,8 @@ final class HttpLoop implements ResponseHandler {
     final int minIntervalSeconds;
     /** Answers each request, for connections and the direct path alike. */
     final HttpRequests requests;
+    /** Answers of plain connections written in place; null when direct buffers have no address. */
+    final HttpSendBuffer sendBuffer = HttpSendBuffer.isAvailable() ? new HttpSendBuffer() : null;
 
     /** By request index: who gets the answer (a connection, or the loop's direct path). */
     private final HttpExchange[] owners;
@@ -145,7 +147,7 @@ final class HttpLoop implements ResponseHandler {
         ((SocketChannelConfig) child.config()).setAllowHalfClosure(true);
         if (tls != null) child.pipeline().addLast("tls", tls.newHandler(child.alloc()));
         HttpConnection connection = new HttpConnection(settings);
-        connection.attach(this);
+        connection.attach(this, tls == null);
         child.pipeline().addLast("http", connection);
         ChannelFuture registered = loop.register(child); // this loop: done inline
         if (registered.isDone()) {
@@ -209,7 +211,7 @@ final class HttpLoop implements ResponseHandler {
                 return;
             }
             int f = flags[answered.index()];
-            ByteBuf out = encode(connection.alloc(), answered, f);
+            ByteBuf out = encode(connection, answered.context, answered, f);
             metrics.response(answered.status != RequestStatus.OK ? HttpMetrics.FAILURE
                 : answered.kind == RequestKind.SCRAPE ? HttpMetrics.SCRAPE : HttpMetrics.ANNOUNCE, answered.ipv6);
             connection.complete(answered.context, out);
@@ -238,33 +240,34 @@ final class HttpLoop implements ResponseHandler {
         dirtyCount = 0;
     }
 
-    private ByteBuf encode(ByteBufAllocator alloc, SwarmRequest r, int f) {
+    /** The answer {@code seq} to {@code r}, in the buffer {@code x} gives for it. */
+    private ByteBuf encode(HttpExchange x, long seq, SwarmRequest r, int f) {
         boolean headOnly = (f & HEAD_ONLY) != 0;
         int connection = (f >>> CONNECTION_SHIFT) & CONNECTION_MASK;
         switch (r.status) {
             case OK:
                 break;
             case TOO_MANY_TORRENTS:
-                return failure(alloc, Reason.TOO_MANY_TORRENTS, HttpFailures.TOO_MANY_TORRENTS, headOnly, connection);
+                return failure(x, seq, Reason.TOO_MANY_TORRENTS, HttpFailures.TOO_MANY_TORRENTS, headOnly, connection);
             case TOO_MANY_PEERS:
-                return failure(alloc, Reason.TOO_MANY_PEERS, HttpFailures.TOO_MANY_PEERS, headOnly, connection);
+                return failure(x, seq, Reason.TOO_MANY_PEERS, HttpFailures.TOO_MANY_PEERS, headOnly, connection);
             case TOO_MANY_NEW_TORRENTS:
-                return failure(alloc, Reason.TOO_MANY_NEW_TORRENTS, HttpFailures.TOO_MANY_NEW_TORRENTS, headOnly,
+                return failure(x, seq, Reason.TOO_MANY_NEW_TORRENTS, HttpFailures.TOO_MANY_NEW_TORRENTS, headOnly,
                     connection);
             case TRACKER_FULL_OF_PEERS:
-                return failure(alloc, Reason.TRACKER_FULL_OF_PEERS, HttpFailures.TRACKER_FULL_OF_PEERS, headOnly,
+                return failure(x, seq, Reason.TRACKER_FULL_OF_PEERS, HttpFailures.TRACKER_FULL_OF_PEERS, headOnly,
                     connection);
             case BUSY:
-                return failure(alloc, Reason.BUSY, settings.busyBody(), headOnly, connection);
+                return failure(x, seq, Reason.BUSY, settings.busyBody(), headOnly, connection);
             default:
-                return failure(alloc, Reason.INTERNAL, HttpFailures.INTERNAL_ERROR, headOnly, connection);
+                return failure(x, seq, Reason.INTERNAL, HttpFailures.INTERNAL_ERROR, headOnly, connection);
         }
-        if (r.kind == RequestKind.SCRAPE) return encodeScrape(alloc, r.scrape, headOnly, connection);
+        if (r.kind == RequestKind.SCRAPE) return encodeScrape(x, seq, r.scrape, headOnly, connection);
         boolean ipv6 = r.ipv6;
         if ((f & COMPACT) != 0) {
             int length = HttpTrackerResponseEncoder.announceLength(r.seeders, r.completed, r.leechers, intervalSeconds,
                 minIntervalSeconds, r.peerCount, ipv6);
-            ByteBuf out = HttpResponses.start(alloc, HttpResponses.OK, length, headOnly ? 0 : length, connection);
+            ByteBuf out = HttpResponses.start(x, seq, HttpResponses.OK, length, headOnly ? 0 : length, connection);
             if (!headOnly) {
                 HttpTrackerResponseEncoder.writeAnnounce(out, r.seeders, r.completed, r.leechers, intervalSeconds,
                     minIntervalSeconds, r.peers, r.peerCount, ipv6);
@@ -273,7 +276,7 @@ final class HttpLoop implements ResponseHandler {
         }
         int length = HttpTrackerResponseEncoder.announceNonCompactLength(r.seeders, r.completed, r.leechers,
             intervalSeconds, minIntervalSeconds, r.peers, r.peerCount, ipv6);
-        ByteBuf out = HttpResponses.start(alloc, HttpResponses.OK, length, headOnly ? 0 : length, connection);
+        ByteBuf out = HttpResponses.start(x, seq, HttpResponses.OK, length, headOnly ? 0 : length, connection);
         if (!headOnly) {
             HttpTrackerResponseEncoder.writeAnnounceNonCompact(out, r.seeders, r.completed, r.leechers,
                 intervalSeconds, minIntervalSeconds, r.peers, r.peerCount, ipv6);
@@ -282,7 +285,7 @@ final class HttpLoop implements ResponseHandler {
     }
 
     /** BEP 48 reply; hashes the access list forbids are scraped as zeros (and counted), as over UDP. */
-    private ByteBuf encodeScrape(ByteBufAllocator alloc, ScrapeBlock block, boolean headOnly, int connection) {
+    private ByteBuf encodeScrape(HttpExchange x, long seq, ScrapeBlock block, boolean headOnly, int connection) {
         int n = block.count();
         for (int i = 0; i < n; i++) {
             long h0 = block.hash0(i);
@@ -304,15 +307,15 @@ final class HttpLoop implements ResponseHandler {
         }
         int unique = HttpTrackerResponseEncoder.sortScrape(scrapeHashes, n, scrapeOrder);
         int length = HttpTrackerResponseEncoder.scrapeLength(scrapeResults, scrapeOrder, unique);
-        ByteBuf out = HttpResponses.start(alloc, HttpResponses.OK, length, headOnly ? 0 : length, connection);
+        ByteBuf out = HttpResponses.start(x, seq, HttpResponses.OK, length, headOnly ? 0 : length, connection);
         if (!headOnly) HttpTrackerResponseEncoder.writeScrape(out, scrapeHashes, scrapeResults, scrapeOrder, unique);
         return out;
     }
 
-    /** A 200 with a bencoded failure reason, counted under {@code reason}. */
-    ByteBuf failure(ByteBufAllocator alloc, Reason reason, byte[] body, boolean headOnly, int connection) {
+    /** A 200 with a bencoded failure reason as the answer {@code seq}, counted under {@code reason}. */
+    ByteBuf failure(HttpExchange x, long seq, Reason reason, byte[] body, boolean headOnly, int connection) {
         metrics.error(reason);
-        return HttpResponses.whole(alloc, HttpResponses.OK, body, headOnly, connection);
+        return HttpResponses.whole(x, seq, HttpResponses.OK, body, headOnly, connection);
     }
 
     // ---------------------------------------------------------------- full scrape
@@ -356,7 +359,8 @@ final class HttpLoop implements ResponseHandler {
             int f = waiterFlags[i];
             boolean failed = snapshot == null || snapshot.body() == null;
             ByteBuf out = failed
-                ? failure(connection.alloc(), Reason.BUSY, settings.busyBody(), (f & HEAD_ONLY) != 0, (f >>> CONNECTION_SHIFT) & CONNECTION_MASK)
+                ? failure(connection, waiterSeqs[i], Reason.BUSY, settings.busyBody(), (f & HEAD_ONLY) != 0,
+                    (f >>> CONNECTION_SHIFT) & CONNECTION_MASK)
                 : fullScrapeResponse(connection.alloc(), snapshot.body(), f);
             metrics.response(failed ? HttpMetrics.FAILURE : HttpMetrics.FULL_SCRAPE, (f & IPV6) != 0);
             connection.complete(waiterSeqs[i], out);
@@ -369,7 +373,7 @@ final class HttpLoop implements ResponseHandler {
     /** The head in a pooled buffer, the shared snapshot body wrapped (read-only, never copied). */
     private ByteBuf fullScrapeResponse(ByteBufAllocator alloc, byte[] body, int f) {
         boolean headOnly = (f & HEAD_ONLY) != 0;
-        ByteBuf head = HttpResponses.start(alloc, HttpResponses.OK, body.length, 0, (f >>> CONNECTION_SHIFT) & CONNECTION_MASK);
+        ByteBuf head = HttpResponses.head(alloc, HttpResponses.OK, body.length, (f >>> CONNECTION_SHIFT) & CONNECTION_MASK);
         if (headOnly) return head;
         CompositeByteBuf out = alloc.compositeBuffer(2);
         out.addComponents(true, head, Unpooled.wrappedBuffer(body));

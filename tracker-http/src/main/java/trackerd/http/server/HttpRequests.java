@@ -181,7 +181,7 @@ final class HttpRequests {
         if (!loop.submit(r, x, seq, flags)) {
             loop.gateway.release(r);
             metrics.response(HttpMetrics.FAILURE, ipv6);
-            x.complete(seq, loop.failure(x.alloc(), Reason.BUSY, settings.busyBody(), headOnly, connection));
+            x.complete(seq, loop.failure(x, seq, Reason.BUSY, settings.busyBody(), headOnly, connection));
         }
     }
 
@@ -193,7 +193,8 @@ final class HttpRequests {
     private void answerNow(HttpExchange x, int status, byte[] body, boolean headOnly, int connection, int type,
                            boolean ipv6) {
         metrics.response(type, ipv6);
-        x.complete(x.takeSeq(null), HttpResponses.whole(x.alloc(), status, body, headOnly, connection));
+        long seq = x.takeSeq(null);
+        x.complete(seq, HttpResponses.whole(x, seq, status, body, headOnly, connection));
     }
 
     private static Reason reasonOf(int decoderStatus) {

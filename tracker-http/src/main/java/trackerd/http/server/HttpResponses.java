@@ -71,23 +71,33 @@ final class HttpResponses {
     }
 
     /**
-     * A buffer holding the head, with room for exactly {@code bodyBytesToFollow} more bytes.
+     * The answer {@code seq}'s buffer ({@link HttpExchange#answerBuffer}) holding the head, with
+     * room for exactly {@code bodyBytesToFollow} more bytes.
      *
      * @param bodyLength what Content-Length says
      * @param bodyBytesToFollow the body's length, or 0 for a HEAD request
      */
-    static ByteBuf start(ByteBufAllocator alloc, int status, int bodyLength, int bodyBytesToFollow, int connection) {
+    static ByteBuf start(HttpExchange x, long seq, int status, int bodyLength, int bodyBytesToFollow, int connection) {
         int length = headLength(status, bodyLength, connection) + bodyBytesToFollow;
-        ByteBuf out = alloc.buffer(length, length);
+        return writeHead(x.answerBuffer(seq, length), status, bodyLength, connection);
+    }
+
+    /** A pooled buffer holding only the head (for a body that is not copied). */
+    static ByteBuf head(ByteBufAllocator alloc, int status, int bodyLength, int connection) {
+        int length = headLength(status, bodyLength, connection);
+        return writeHead(alloc.buffer(length, length), status, bodyLength, connection);
+    }
+
+    private static ByteBuf writeHead(ByteBuf out, int status, int bodyLength, int connection) {
         out.writeBytes(STATUS[status]);
         Bencode.writeDecimal(out, bodyLength);
         out.writeBytes(CONNECTION[connection]);
         return out;
     }
 
-    /** A whole response with a constant body (omitted when {@code head}). */
-    static ByteBuf whole(ByteBufAllocator alloc, int status, byte[] body, boolean head, int connection) {
-        ByteBuf out = start(alloc, status, body.length, head ? 0 : body.length, connection);
+    /** A whole response with a constant body (omitted when {@code head}), as the answer {@code seq}. */
+    static ByteBuf whole(HttpExchange x, long seq, int status, byte[] body, boolean head, int connection) {
+        ByteBuf out = start(x, seq, status, body.length, head ? 0 : body.length, connection);
         if (!head) out.writeBytes(body);
         return out;
     }

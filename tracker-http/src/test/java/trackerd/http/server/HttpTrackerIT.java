@@ -272,6 +272,73 @@ class HttpTrackerIT {
         }
     }
 
+    // ---------------------------------------------------------------- answers written in place
+
+    @Test
+    void keepAliveAnswersShouldBeWrittenInPlaceAndSentOnceABatch() throws Exception {
+        start("workers.socket_workers=1", "workers.swarm_workers=0");
+        assertTrue(tracker.http.inPlaceSends()[0] == 0);
+        HttpTestClient client = v4();
+        for (int i = 0; i < 5; i++) {
+            assertTrue(client.get(announceTarget(HASH_A, i, 7000 + i, 10, "")).body().contains("10:incompletei" + (i + 1) + "e"));
+        }
+        assertPipelineOrder(client);
+        // five requests one by one, then two pipelined writes (each may arrive in a few reads)
+        long[] sends = tracker.http.inPlaceSends();
+        assertTrue(sends[0] >= 7 && sends[0] < 5 + 2 * 16, "send(2) calls: " + sends[0]);
+        assertEquals(0, sends[1]);
+    }
+
+    @Test
+    void answersTheSocketTakesInPartShouldBeFinishedByTheChannelInOrder() throws Exception {
+        start("workers.socket_workers=1", "workers.swarm_workers=2");
+        tracker.http.limitInPlaceSendsForTests(7);
+        try (LeakWatch leaks = new LeakWatch()) {
+            HttpTestClient client = v4();
+            assertPipelineOrder(client);
+            client.send(rawGet(announceTarget(HASH_C, 1, 5000, 10, "")) + rawGet("/nope")
+                + "GET /health HTTP/1.1\r\nConnection: close\r\n\r\n");
+            assertTrue(client.read().body().contains("10:incompletei1e"));
+            assertEquals(404, client.read().status());
+            Response last = client.read();
+            assertEquals("ok", last.body());
+            assertTrue(last.hasHeader("Connection: close"));
+            assertTrue(client.closedByServer());
+            assertTrue(tracker.http.inPlaceSends()[1] > 0, "the limit made sends partial");
+            assertEquals(List.of(), leaks.leaks());
+        }
+    }
+
+    @Test
+    void pipeliningConnectionsSharingOneLoopShouldEachGetTheirAnswersInOrder() throws Exception {
+        // swarm answers for both connections come back in one batch: the send buffer changes hands
+        start("workers.socket_workers=1", "workers.swarm_workers=2");
+        for (int limit : new int[] {Integer.MAX_VALUE, 5}) {
+            tracker.http.limitInPlaceSendsForTests(limit);
+            List<HttpTestClient> clients = new ArrayList<>();
+            for (int c = 0; c < 4; c++) clients.add(c % 2 == 0 ? v4() : v6());
+            for (int c = 0; c < clients.size(); c++) {
+                StringBuilder all = new StringBuilder();
+                for (int i = 0; i < 24; i++) {
+                    // numwant=0 and a hash per connection: each answer says its request's index
+                    all.append(rawGet(announceTarget(hashOf(limit, c), i, 1000 + i, 10, "&numwant=0")));
+                }
+                clients.get(c).send(all.toString());
+            }
+            for (int c = 0; c < clients.size(); c++) {
+                for (int i = 0; i < 24; i++) {
+                    String body = clients.get(c).read().body();
+                    assertTrue(body.contains("10:incompletei" + (i + 1) + "e"), "connection " + c + " answer " + i + ": " + body);
+                }
+            }
+        }
+        assertEquals("ok", v4().get("/health").body());
+    }
+
+    private static byte[] hashOf(int round, int connection) {
+        return HexFormat.of().parseHex(String.format("%08x%032x", round, 0xABCDEFL * (connection + 1)));
+    }
+
     @Test
     void manyPipelinedRequestsShouldAllBeAnsweredPastTheBackpressureLimit() throws Exception {
         start("workers.swarm_workers=4");
