@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import trackerd.http.protocol.AnnounceIntervals;
 import trackerd.http.protocol.HttpTrackerRequest;
 import trackerd.http.protocol.HttpTrackerRequestDecoder;
 import trackerd.http.protocol.HttpTrackerResponseEncoder;
@@ -32,6 +33,7 @@ import trackerd.http.protocol.HttpTrackerResponseEncoder;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled") // as the daemon runs
 public class HttpCodecBenchmark {
+    private static final AnnounceIntervals INTERVALS = new AnnounceIntervals(1800, 900);
     /** What libtorrent-rasterbar 2.0 sends: bytes outside RFC 3986's unreserved set escaped. */
     static final String LIBTORRENT_ANNOUNCE = "/announce"
         + "?info_hash=%01%23Eg%89%ab%cd%ef%01%23Eg%89%ab%cd%ef%01%23Eg"
@@ -104,7 +106,7 @@ public class HttpCodecBenchmark {
 
     @Benchmark
     public int encodeAnnounce50Peers() {
-        ByteBuf out = HttpTrackerResponseEncoder.encodeAnnounce(alloc, 812, 4021, 377, 1800, 900, peers, 50, false);
+        ByteBuf out = HttpTrackerResponseEncoder.encodeAnnounce(alloc, 812, 4021, 377, INTERVALS, peers, 50, false);
         int written = out.readableBytes();
         out.release();
         return written;

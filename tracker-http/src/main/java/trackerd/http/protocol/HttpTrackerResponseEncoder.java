@@ -33,9 +33,6 @@ public final class HttpTrackerResponseEncoder {
     private static final byte[] COMPLETE = Bencode.ascii("d8:completei");
     private static final byte[] DOWNLOADED = Bencode.ascii("e10:downloadedi");
     private static final byte[] INCOMPLETE = Bencode.ascii("e10:incompletei");
-    private static final byte[] INTERVAL = Bencode.ascii("e8:intervali");
-    private static final byte[] MIN_INTERVAL = Bencode.ascii("e12:min intervali");
-    private static final byte[] PEERS = Bencode.ascii("e5:peers");
     private static final byte[] EMPTY_PEERS_THEN_PEERS6 = Bencode.ascii("0:6:peers6");
     private static final byte[] PEER_IP = Bencode.ascii("d2:ip");
     private static final byte[] PEER_PORT = Bencode.ascii("4:porti");
@@ -56,11 +53,10 @@ public final class HttpTrackerResponseEncoder {
     // ---------------------------------------------------------------- announce, compact
 
     /** Bytes of {@link #writeAnnounce}. */
-    public static int announceLength(int seeders, int completed, int leechers, int intervalSeconds,
-                                     int minIntervalSeconds, int peerCount, boolean ipv6) {
+    public static int announceLength(int seeders, int completed, int leechers, AnnounceIntervals intervals,
+                                     int peerCount, boolean ipv6) {
         int peerBytes = peerCount * (ipv6 ? IPV6_PEER_BYTES : IPV4_PEER_BYTES);
-        return countsLength(seeders, completed, leechers, intervalSeconds, minIntervalSeconds)
-            + PEERS.length + (ipv6 ? EMPTY_PEERS_THEN_PEERS6.length : 0)
+        return countsLength(seeders, completed, leechers, intervals) + (ipv6 ? EMPTY_PEERS_THEN_PEERS6.length : 0)
             + Bencode.stringPrefixLength(peerBytes) + peerBytes + 1;
     }
 
@@ -70,10 +66,9 @@ public final class HttpTrackerResponseEncoder {
      *
      * @param peers {@code peerCount} peers of the requester's family in compact form from offset 0
      */
-    public static void writeAnnounce(ByteBuf out, int seeders, int completed, int leechers, int intervalSeconds,
-                                     int minIntervalSeconds, byte[] peers, int peerCount, boolean ipv6) {
-        writeCounts(out, seeders, completed, leechers, intervalSeconds, minIntervalSeconds);
-        out.writeBytes(PEERS);
+    public static void writeAnnounce(ByteBuf out, int seeders, int completed, int leechers,
+                                     AnnounceIntervals intervals, byte[] peers, int peerCount, boolean ipv6) {
+        writeCounts(out, seeders, completed, leechers, intervals);
         if (ipv6) out.writeBytes(EMPTY_PEERS_THEN_PEERS6);
         int peerBytes = peerCount * (ipv6 ? IPV6_PEER_BYTES : IPV4_PEER_BYTES);
         Bencode.writeStringPrefix(out, peerBytes);
@@ -83,21 +78,19 @@ public final class HttpTrackerResponseEncoder {
 
     /** {@link #writeAnnounce} into a buffer of exactly {@link #announceLength} bytes. */
     public static ByteBuf encodeAnnounce(ByteBufAllocator alloc, int seeders, int completed, int leechers,
-                                         int intervalSeconds, int minIntervalSeconds, byte[] peers, int peerCount,
-                                         boolean ipv6) {
-        int length = announceLength(seeders, completed, leechers, intervalSeconds, minIntervalSeconds, peerCount, ipv6);
+                                         AnnounceIntervals intervals, byte[] peers, int peerCount, boolean ipv6) {
+        int length = announceLength(seeders, completed, leechers, intervals, peerCount, ipv6);
         ByteBuf out = alloc.buffer(length, length);
-        writeAnnounce(out, seeders, completed, leechers, intervalSeconds, minIntervalSeconds, peers, peerCount, ipv6);
+        writeAnnounce(out, seeders, completed, leechers, intervals, peers, peerCount, ipv6);
         return out;
     }
 
     // ---------------------------------------------------------------- announce, compact=0
 
     /** Bytes of {@link #writeAnnounceNonCompact}. */
-    public static int announceNonCompactLength(int seeders, int completed, int leechers, int intervalSeconds,
-                                               int minIntervalSeconds, byte[] peers, int peerCount, boolean ipv6) {
-        int length = countsLength(seeders, completed, leechers, intervalSeconds, minIntervalSeconds)
-            + PEERS.length + 2 /* l...e */ + 1;
+    public static int announceNonCompactLength(int seeders, int completed, int leechers,
+                                               AnnounceIntervals intervals, byte[] peers, int peerCount, boolean ipv6) {
+        int length = countsLength(seeders, completed, leechers, intervals) + 2 /* l...e */ + 1;
         int stride = ipv6 ? IPV6_PEER_BYTES : IPV4_PEER_BYTES;
         for (int p = 0; p < peerCount; p++) {
             int at = p * stride;
@@ -114,10 +107,9 @@ public final class HttpTrackerResponseEncoder {
      * still with no String.
      */
     public static void writeAnnounceNonCompact(ByteBuf out, int seeders, int completed, int leechers,
-                                               int intervalSeconds, int minIntervalSeconds, byte[] peers,
-                                               int peerCount, boolean ipv6) {
-        writeCounts(out, seeders, completed, leechers, intervalSeconds, minIntervalSeconds);
-        out.writeBytes(PEERS);
+                                               AnnounceIntervals intervals, byte[] peers, int peerCount,
+                                               boolean ipv6) {
+        writeCounts(out, seeders, completed, leechers, intervals);
         out.writeByte('l');
         int stride = ipv6 ? IPV6_PEER_BYTES : IPV4_PEER_BYTES;
         for (int p = 0; p < peerCount; p++) {
@@ -140,37 +132,31 @@ public final class HttpTrackerResponseEncoder {
 
     /** {@link #writeAnnounceNonCompact} into a buffer of exactly its length. */
     public static ByteBuf encodeAnnounceNonCompact(ByteBufAllocator alloc, int seeders, int completed, int leechers,
-                                                   int intervalSeconds, int minIntervalSeconds, byte[] peers,
-                                                   int peerCount, boolean ipv6) {
-        int length = announceNonCompactLength(seeders, completed, leechers, intervalSeconds, minIntervalSeconds,
-            peers, peerCount, ipv6);
+                                                   AnnounceIntervals intervals, byte[] peers, int peerCount,
+                                                   boolean ipv6) {
+        int length = announceNonCompactLength(seeders, completed, leechers, intervals, peers, peerCount, ipv6);
         ByteBuf out = alloc.buffer(length, length);
-        writeAnnounceNonCompact(out, seeders, completed, leechers, intervalSeconds, minIntervalSeconds, peers,
-            peerCount, ipv6);
+        writeAnnounceNonCompact(out, seeders, completed, leechers, intervals, peers, peerCount, ipv6);
         return out;
     }
 
-    private static int countsLength(int seeders, int completed, int leechers, int interval, int minInterval) {
+    private static int countsLength(int seeders, int completed, int leechers, AnnounceIntervals intervals) {
         return COMPLETE.length + Bencode.decimalLength(seeders)
             + DOWNLOADED.length + Bencode.decimalLength(completed)
             + INCOMPLETE.length + Bencode.decimalLength(leechers)
-            + INTERVAL.length + Bencode.decimalLength(interval)
-            + MIN_INTERVAL.length + Bencode.decimalLength(minInterval);
+            + intervals.bytes().length;
     }
 
-    /** Everything up to the 'e' that closes {@code min interval}'s integer; PEERS adds it. */
-    private static void writeCounts(ByteBuf out, int seeders, int completed, int leechers, int interval,
-                                    int minInterval) {
+    /** Everything up to the {@code peers} key, included: its value follows. */
+    private static void writeCounts(ByteBuf out, int seeders, int completed, int leechers,
+                                    AnnounceIntervals intervals) {
         out.writeBytes(COMPLETE);
         Bencode.writeDecimal(out, seeders);
         out.writeBytes(DOWNLOADED);
         Bencode.writeDecimal(out, completed);
         out.writeBytes(INCOMPLETE);
         Bencode.writeDecimal(out, leechers);
-        out.writeBytes(INTERVAL);
-        Bencode.writeDecimal(out, interval);
-        out.writeBytes(MIN_INTERVAL);
-        Bencode.writeDecimal(out, minInterval);
+        out.writeBytes(intervals.bytes());
     }
 
     private static int port(byte[] peers, int at) {

@@ -13,6 +13,7 @@ import io.netty.handler.ssl.SslContext;
 import java.util.Arrays;
 import trackerd.handoff.ResponseHandler;
 import trackerd.handoff.SwarmGateway;
+import trackerd.http.protocol.AnnounceIntervals;
 import trackerd.http.protocol.HttpFailures;
 import trackerd.http.protocol.HttpTrackerRequest;
 import trackerd.http.protocol.HttpTrackerResponseEncoder;
@@ -52,8 +53,8 @@ final class HttpLoop implements ResponseHandler {
     final HttpRequestHead head = new HttpRequestHead();
     final HttpTrackerRequest request;
     final ClientAddress client = new ClientAddress();
-    final int intervalSeconds;
-    final int minIntervalSeconds;
+    /** The announce reply's interval keys, bencoded once. */
+    final AnnounceIntervals intervals;
     /** Answers each request, for connections and the direct path alike. */
     final HttpRequests requests;
     /** Answers of plain connections written in place; null when direct buffers have no address. */
@@ -92,8 +93,8 @@ final class HttpLoop implements ResponseHandler {
         this.metrics = new HttpMetrics(settings.metrics(), context.metrics());
         int maxHashes = settings.limits().maxScrapeHashes();
         this.request = new HttpTrackerRequest(maxHashes);
-        this.intervalSeconds = settings.swarm().announceIntervalSeconds();
-        this.minIntervalSeconds = settings.swarm().minAnnounceIntervalSeconds();
+        this.intervals = new AnnounceIntervals(settings.swarm().announceIntervalSeconds(),
+            settings.swarm().minAnnounceIntervalSeconds());
         owners = new HttpExchange[gateway.capacity()];
         flags = new byte[gateway.capacity()];
         scrapeHashes = new long[3 * maxHashes];
@@ -265,21 +266,21 @@ final class HttpLoop implements ResponseHandler {
         if (r.kind == RequestKind.SCRAPE) return encodeScrape(x, seq, r.scrape, headOnly, connection);
         boolean ipv6 = r.ipv6;
         if ((f & COMPACT) != 0) {
-            int length = HttpTrackerResponseEncoder.announceLength(r.seeders, r.completed, r.leechers, intervalSeconds,
-                minIntervalSeconds, r.peerCount, ipv6);
+            int length = HttpTrackerResponseEncoder.announceLength(r.seeders, r.completed, r.leechers, intervals,
+                r.peerCount, ipv6);
             ByteBuf out = HttpResponses.start(x, seq, HttpResponses.OK, length, headOnly ? 0 : length, connection);
             if (!headOnly) {
-                HttpTrackerResponseEncoder.writeAnnounce(out, r.seeders, r.completed, r.leechers, intervalSeconds,
-                    minIntervalSeconds, r.peers, r.peerCount, ipv6);
+                HttpTrackerResponseEncoder.writeAnnounce(out, r.seeders, r.completed, r.leechers, intervals,
+                    r.peers, r.peerCount, ipv6);
             }
             return out;
         }
         int length = HttpTrackerResponseEncoder.announceNonCompactLength(r.seeders, r.completed, r.leechers,
-            intervalSeconds, minIntervalSeconds, r.peers, r.peerCount, ipv6);
+            intervals, r.peers, r.peerCount, ipv6);
         ByteBuf out = HttpResponses.start(x, seq, HttpResponses.OK, length, headOnly ? 0 : length, connection);
         if (!headOnly) {
             HttpTrackerResponseEncoder.writeAnnounceNonCompact(out, r.seeders, r.completed, r.leechers,
-                intervalSeconds, minIntervalSeconds, r.peers, r.peerCount, ipv6);
+                intervals, r.peers, r.peerCount, ipv6);
         }
         return out;
     }

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class HttpCodecPropertyTest {
+    private static final AnnounceIntervals INTERVALS = new AnnounceIntervals(1800, 900);
     static final String UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
     /** Bytes that make random targets interesting: structure, escapes, digits, key fragments. */
     static final byte[] ALPHABET = "%&=?/+-.:[]0123456789abcdefABCDEFxyz_ \u00ff".getBytes(StandardCharsets.ISO_8859_1);
@@ -258,7 +259,7 @@ class HttpCodecPropertyTest {
             int seeders = random.nextInt(Integer.MAX_VALUE);
             int completed = random.nextInt(1000);
             int leechers = random.nextInt(10);
-            ByteBuf compact = HttpTrackerResponseEncoder.encodeAnnounce(alloc, seeders, completed, leechers, 1800, 900,
+            ByteBuf compact = HttpTrackerResponseEncoder.encodeAnnounce(alloc, seeders, completed, leechers, INTERVALS,
                 peers, count, ipv6);
             Map<String, Object> reply = dict(compact);
             assertEquals((long) seeders, reply.get("complete"));
@@ -269,7 +270,7 @@ class HttpCodecPropertyTest {
             assertArrayEquals(peers, (byte[]) reply.get(ipv6 ? "peers6" : "peers"));
 
             ByteBuf legacy = HttpTrackerResponseEncoder.encodeAnnounceNonCompact(alloc, seeders, completed, leechers,
-                1800, 900, peers, count, ipv6);
+                INTERVALS, peers, count, ipv6);
             @SuppressWarnings("unchecked")
             List<Object> list = (List<Object>) dict(legacy).get("peers");
             assertEquals(count, list.size());

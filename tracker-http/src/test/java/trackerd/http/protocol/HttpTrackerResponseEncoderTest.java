@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * as written, raw bytes from hex.
  */
 class HttpTrackerResponseEncoderTest {
+    private static final AnnounceIntervals INTERVALS = new AnnounceIntervals(1800, 900);
     static final UnpooledByteBufAllocator ALLOC = UnpooledByteBufAllocator.DEFAULT;
 
     /** Raw bytes from hex, as Latin-1 characters (one char per byte). */
@@ -50,7 +51,7 @@ class HttpTrackerResponseEncoderTest {
             + raw("0a000001 1ae1")          // 10.0.0.1:6881
             + raw("c0a80102 1ae2")          // 192.168.1.2:6882
             + "e";                          // no peers6 for an IPv4 requester
-        assertEquals(expected, body(HttpTrackerResponseEncoder.encodeAnnounce(ALLOC, 5, 10, 3, 1800, 900, IPV4_PEERS, 2,
+        assertEquals(expected, body(HttpTrackerResponseEncoder.encodeAnnounce(ALLOC, 5, 10, 3, INTERVALS, IPV4_PEERS, 2,
             false)));
     }
 
@@ -67,14 +68,14 @@ class HttpTrackerResponseEncoderTest {
             + raw("20010db8000000000000000000000001 1ae1")
             + raw("fe800000000000000211223344556677 0050")
             + "e";
-        assertEquals(expected, body(HttpTrackerResponseEncoder.encodeAnnounce(ALLOC, 0, 0, 2, 1800, 900, IPV6_PEERS, 2,
+        assertEquals(expected, body(HttpTrackerResponseEncoder.encodeAnnounce(ALLOC, 0, 0, 2, INTERVALS, IPV6_PEERS, 2,
             true)));
     }
 
     @Test
     void announceWithNoPeersShouldCarryAnEmptyString() {
         assertEquals("d8:completei1e10:downloadedi0e10:incompletei0e8:intervali60e12:min intervali30e5:peers0:e",
-            body(HttpTrackerResponseEncoder.encodeAnnounce(ALLOC, 1, 0, 0, 60, 30, new byte[0], 0, false)));
+            body(HttpTrackerResponseEncoder.encodeAnnounce(ALLOC, 1, 0, 0, new AnnounceIntervals(60, 30), new byte[0], 0, false)));
     }
 
     @Test
@@ -85,7 +86,7 @@ class HttpTrackerResponseEncoderTest {
             + "d" + "2:ip" + "11:192.168.1.2" + "4:port" + "i6882e" + "e"
             + "e"
             + "e";
-        assertEquals(expected, body(HttpTrackerResponseEncoder.encodeAnnounceNonCompact(ALLOC, 5, 10, 3, 1800, 900,
+        assertEquals(expected, body(HttpTrackerResponseEncoder.encodeAnnounceNonCompact(ALLOC, 5, 10, 3, INTERVALS,
             IPV4_PEERS, 2, false)));
     }
 
@@ -96,7 +97,7 @@ class HttpTrackerResponseEncoderTest {
             + "d2:ip" + "11:2001:db8::1" + "4:port" + "i6881e" + "e"
             + "d2:ip" + "24:fe80::211:2233:4455:6677" + "4:port" + "i80e" + "e"
             + "ee";
-        assertEquals(expected, body(HttpTrackerResponseEncoder.encodeAnnounceNonCompact(ALLOC, 0, 0, 2, 1800, 900,
+        assertEquals(expected, body(HttpTrackerResponseEncoder.encodeAnnounceNonCompact(ALLOC, 0, 0, 2, INTERVALS,
             IPV6_PEERS, 2, true)));
     }
 
@@ -230,11 +231,14 @@ class HttpTrackerResponseEncoderTest {
 
     @Test
     void decimalsShouldBeWrittenWithoutStrings() {
-        long[] values = {0, 1, 9, 10, 99, 100, 65535, Integer.MAX_VALUE, Long.MAX_VALUE, -1, -10, -Long.MAX_VALUE};
+        long[] values = {0, 1, 9, 10, 99, 100, 65535, Integer.MAX_VALUE, Long.MAX_VALUE, -1, -10, -Long.MAX_VALUE,
+            // every length of the packed eight-digit path and its edges, digits that differ by place
+            12, 123, 1234, 12345, 123456, 1234567, 12345678, 99_999_999, 100_000_000, 10_203_040, 90_807_060};
         for (long v : values) {
-            ByteBuf out = Unpooled.buffer();
+            ByteBuf out = Unpooled.buffer().writeByte('x');
             Bencode.writeDecimal(out, v);
-            assertEquals(Long.toString(v), out.toString(StandardCharsets.US_ASCII));
+            out.writeByte('y');
+            assertEquals("x" + v + "y", out.toString(StandardCharsets.US_ASCII), "nothing written around it");
             assertEquals(Long.toString(v).length(), Bencode.decimalLength(v));
             out.release();
         }
