@@ -164,4 +164,112 @@ class HttpInPlaceStressIT {
             }
         }
     }
+
+    @Test
+    void connectionsResetWhileTheirAnswersWaitShouldNotDisturbTheOthersOnTheLoop() throws Exception {
+        // one loop: answers of the four connections come back in the same swarm batches (handovers)
+        for (int limit : new int[] {0, 7}) {
+            try (LeakWatch leaks = new LeakWatch(); TestHttpTracker tracker = new TestHttpTracker("workers.socket_workers=1")) {
+                if (limit > 0) tracker.http.limitInPlaceSendsForTests(limit);
+                Script script = script(12, closingHealth());
+                List<Socket> resets = new ArrayList<>();
+                List<CompletableFuture<byte[]>> readers = new ArrayList<>();
+                for (int c = 0; c < 4; c++) {
+                    if (c % 2 == 0) {
+                        Socket s = new Socket();
+                        s.setReceiveBufferSize(2048);
+                        s.connect(tracker.http.addresses().get(0), 5_000);
+                        s.getOutputStream().write(script.bytes().getBytes(StandardCharsets.ISO_8859_1), 0, 40_000);
+                        resets.add(s);
+                    } else {
+                        readers.add(CompletableFuture.supplyAsync(() -> {
+                            try {
+                                return exchange(tracker.http.addresses().get(0), script.bytes(), false);
+                            } catch (Exception e) {
+                                throw new RuntimeException(e);
+                            }
+                        }));
+                    }
+                }
+                for (Socket s : resets) {
+                    s.setSoLinger(true, 0); // RST, whatever of its answers is in the send buffer or half-sent
+                    s.close();
+                }
+                for (CompletableFuture<byte[]> reader : readers) {
+                    // both announce on one swarm at once: counts differ, the sequence of answers not
+                    List<String> answers = split(reader.get(60, TimeUnit.SECONDS), script.headOnly());
+                    assertEquals(script.headOnly().size(), answers.size());
+                    for (int i = 0; i + 7 < answers.size(); i += 7) {
+                        assertTrue(answers.get(i).contains("8:intervali1800e"), answers.get(i));
+                        assertTrue(answers.get(i + 3).startsWith("HTTP/1.1 404"), answers.get(i + 3));
+                        assertTrue(answers.get(i + 4).startsWith("HTTP/1.1 405"), answers.get(i + 4));
+                    }
+                }
+                try (HttpTestClient client = new HttpTestClient(tracker.http.addresses().get(0))) {
+                    assertEquals("ok", client.get("/health").body());
+                }
+                assertEquals(List.of(), leaks.leaks());
+            }
+        }
+    }
+
+    @Test
+    void fullScrapesPipelinedBetweenAnnouncesShouldKeepTheirPlace() throws Exception {
+        String[][] layouts = {{"workers.socket_workers=1", "workers.swarm_workers=0"}, {"workers.socket_workers=1"}};
+        for (String[] layout : layouts) {
+            List<String> sets = new ArrayList<>(List.of(layout));
+            sets.add("http.full_scrape=true");
+            sets.add("http.full_scrape_max_age_seconds=1");
+            try (LeakWatch leaks = new LeakWatch(); TestHttpTracker tracker = new TestHttpTracker(sets.toArray(String[]::new))) {
+                tracker.http.limitInPlaceSendsForTests(11);
+                StringBuilder s = new StringBuilder();
+                List<Boolean> head = new ArrayList<>();
+                for (int i = 0; i < 30; i++) {
+                    s.append(rawGet(announceTarget(HASH, i, 1000 + i, 10, "&numwant=0"))); head.add(false);
+                    s.append(rawGet("/scrape")); head.add(false);
+                    s.append("HEAD /scrape HTTP/1.1\r\n\r\n"); head.add(true);
+                    s.append(rawGet("/nope")); head.add(false);
+                }
+                s.append(closingHealth()); head.add(false);
+                List<String> answers = split(exchange(tracker.http.addresses().get(0), s.toString(), true), head);
+                assertEquals(head.size(), answers.size());
+                for (int i = 0; i < 30; i++) {
+                    assertTrue(answers.get(4 * i).contains("10:incompletei" + (i + 1) + "e"), answers.get(4 * i));
+                    String full = answers.get(4 * i + 1);
+                    assertTrue(full.contains("\r\n\r\nd5:filesd") || full.contains("failure reason"), full);
+                    assertTrue(answers.get(4 * i + 2).endsWith("\r\n\r\n"), "HEAD: no body");
+                    assertTrue(answers.get(4 * i + 3).startsWith("HTTP/1.1 404"));
+                }
+                assertEquals(List.of(), leaks.leaks());
+            }
+        }
+    }
+
+    @Test
+    void aWebSocketUpgradeAfterKeepAliveAnswersShouldFollowThemOnTheWire() throws Exception {
+        WebSocketDoor echo = (http, request) -> http.pipeline().addAfter(http.name(), "echo",
+            new io.netty.channel.ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                    ctx.writeAndFlush(msg);
+                }
+            });
+        for (int limit : new int[] {0, 7}) {
+            try (LeakWatch leaks = new LeakWatch(); TestHttpTracker tracker = new TestHttpTracker(false, echo, "workers.socket_workers=1")) {
+                if (limit > 0) tracker.http.limitInPlaceSendsForTests(limit);
+                Script script = script(10, "");
+                String upgrade = "GET /announce HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+                try (HttpTestClient client = new HttpTestClient(tracker.http.addresses().get(0))) {
+                    client.send(script.bytes());
+                    for (int i = 0; i < script.headOnly().size() - 1; i++) {
+                        if (script.headOnly().get(i)) client.readHeadOnly(); else client.read();
+                    }
+                    client.send(upgrade + "frame");
+                    byte[] echoed = client.socket.getInputStream().readNBytes(upgrade.length() + 5);
+                    assertEquals(upgrade + "frame", new String(echoed, StandardCharsets.ISO_8859_1));
+                }
+                assertEquals(List.of(), leaks.leaks());
+            }
+        }
+    }
 }
