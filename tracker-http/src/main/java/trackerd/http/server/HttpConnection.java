@@ -91,6 +91,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
     private long partialSince = -1;
     /** No more requests are read: a close was asked for, or the stream is in doubt. */
     private boolean stopReading;
+    /** The client shut its sending side (half-close): no bytes will follow what was read. */
+    private boolean inputShut;
     /** Auto-read is off because too many answers are out. */
     private boolean paused;
     private boolean resumeScheduled;
@@ -500,6 +502,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
         }
         flush();
         loop.context.endReadBatch();
+        if (inputShut) finishAfterInput();
         if (!paused && !stopReading && !closed) channel.config().setAutoRead(true);
     }
 
@@ -510,12 +513,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
         if (event instanceof ChannelInputShutdownEvent) {
             // the client sent its last request and shut its side (shutdown(SHUT_WR), "nc -N"):
             // answer what it asked, then close
-            stopReading = true;
-            if (nextSeq == headSeq) {
-                channel.close();
-            } else if (closeAfterSeq < 0) {
-                closeAfterSeq = nextSeq - 1;
-            }
+            inputShut = true;
+            finishAfterInput();
             return;
         }
         if (event instanceof SslHandshakeCompletionEvent handshake) {
@@ -524,6 +523,21 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
             return;
         }
         super.userEventTriggered(context, event);
+    }
+
+    /**
+     * The client sent all it will: close after the answer to its last request, or now (once what
+     * the channel holds is sent) if all are out. Requests still buffered while paused are read
+     * first: {@link #resume} comes back here.
+     */
+    private void finishAfterInput() {
+        if (closed || paused && cumulation != null) return;
+        stopReading = true;
+        if (nextSeq == headSeq) {
+            closeAfterAnswer();
+        } else if (closeAfterSeq < 0) {
+            closeAfterSeq = nextSeq - 1;
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * One event loop's buffer for answers written in place: a plain-HTTP connection over epoll whose
@@ -103,6 +104,9 @@ final class HttpSendBuffer {
         int length = buffer.writerIndex();
         int sent;
         try {
+            // a descriptor closed without the owner disowning (a bug path closing the channel in a
+            // read) may already be another connection's number: never send to it
+            if (!ownerSocket.isOpen()) throw new ClosedChannelException();
             sent = ownerSocket.sendAddress(address, 0, Math.min(length, sendLimitBytes)); // 0 on EAGAIN
         } catch (IOException e) {
             disown();
