@@ -71,7 +71,6 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
     private HttpMetrics metrics;
     /** The loop's buffer for answers written in place, or null (TLS, NIO, no direct addresses). */
     private HttpSendBuffer sendBuffer;
-    private boolean plain;
     /** The descriptor, for answers written in place; null when they are not. */
     private Socket socket;
     private ChannelHandlerContext ctx;
@@ -129,7 +128,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
      */
     void attach(HttpLoop httpLoop, boolean noTls) {
         this.loop = httpLoop;
-        this.plain = noTls;
+        this.sendBuffer = noTls ? httpLoop.sendBuffer : null;
         this.metrics = httpLoop.metrics;
         this.counted = true;
     }
@@ -149,9 +148,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
         peer0 = client.address0;
         peer1 = client.address1;
         peerIsTrustedProxy = settings.trustsProxy(peerIpv6, peer0, peer1);
-        if (plain && loop.sendBuffer != null && channel instanceof UnixChannel unix && unix.fd() instanceof Socket s) {
+        if (sendBuffer != null && channel instanceof UnixChannel unix && unix.fd() instanceof Socket s) {
             socket = s;
-            sendBuffer = loop.sendBuffer;
+        } else {
+            sendBuffer = null; // NIO: no descriptor to send on
         }
         lastReadSeconds = loop.context.nowSeconds();
         loop.add(this);
@@ -429,8 +429,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements HttpE
     private void write(ByteBuf out, long seq) {
         metrics.sent(peerIpv6, out.readableBytes());
         // while this connection owns the send buffer, its answers go there, in order
-        if (sendBuffer == null || !sendBuffer.ownedBy(this) || !sendBuffer.append(out)) {
-            if (sendBuffer != null && sendBuffer.ownedBy(this)) sendOwned(); // full: its bytes go first
+        boolean owner = sendBuffer != null && sendBuffer.ownedBy(this);
+        if (!owner || !sendBuffer.append(out)) {
+            if (owner) sendOwned(); // the buffer is full: its bytes go first
             ctx.write(out, ctx.voidPromise());
             wroteSinceFlush = true;
         }

@@ -277,7 +277,7 @@ class HttpTrackerIT {
     @Test
     void keepAliveAnswersShouldBeWrittenInPlaceAndSentOnceABatch() throws Exception {
         start("workers.socket_workers=1", "workers.swarm_workers=0");
-        assertTrue(tracker.http.inPlaceSends()[0] == 0);
+        assertEquals(0, tracker.http.inPlaceSends()[0]);
         HttpTestClient client = v4();
         for (int i = 0; i < 5; i++) {
             assertTrue(client.get(announceTarget(HASH_A, i, 7000 + i, 10, "")).body().contains("10:incompletei" + (i + 1) + "e"));
